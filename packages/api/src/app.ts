@@ -1,0 +1,68 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { swaggerUI } from "@hono/swagger-ui";
+import { bodyLimit } from "hono/body-limit";
+import { PayloadTooLargeError, type TokenService } from "@charon/core";
+import type { AppEnv } from "./env.js";
+import { errorResponder, notFoundResponder } from "./errors.js";
+import type { Logger } from "./logger.js";
+import { requestId } from "./middleware/request-id.js";
+import { healthRoutes } from "./routes/health.js";
+import { validationErrorFrom } from "./validation.js";
+
+/** Everything the routes call; built by the entry point (server.ts, lambda.ts) from adapters. */
+export interface AppServices {
+  tokens: TokenService;
+}
+
+export interface AppOptions {
+  services: AppServices;
+  logger: Logger;
+}
+
+/** Request bodies larger than this are refused before parsing (413). */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+export function createApp({ services, logger }: AppOptions) {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationErrorFrom(result.error, result.target);
+      return undefined;
+    },
+  });
+  app.use("*", requestId());
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new PayloadTooLargeError(MAX_BODY_BYTES);
+      },
+    }),
+  );
+  app.onError(errorResponder(logger));
+  app.notFound(notFoundResponder);
+
+  const api = new OpenAPIHono<AppEnv>();
+  api.route("/", healthRoutes());
+  void services;
+  app.route("/api", api);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API token: `Authorization: Bearer chrn_…`",
+  });
+  // Generated on request, not at start-up: a cold Lambda pays nothing for the document.
+  app.doc31("/api/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Charon API",
+      version: "1.0.0",
+      description: "Proxy hosts, certificates, DNS providers and their credentials, security state.",
+    },
+  });
+  app.get("/api/docs", swaggerUI({ url: "/api/openapi.json" }));
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,30 @@
+/**
+ * The local runtime's configuration, read once from the environment by the entry point.
+ * Each variable is documented in the README's Configuration table.
+ */
+export interface LocalConfig {
+  port: number;
+  dataDirectory: string;
+  tableName: string;
+  bootstrapToken: string | undefined;
+  /** Set when DynamoDB is external (AWS or a running DynamoDB Local); else one is embedded. */
+  dynamodbEndpoint: string | undefined;
+}
+
+export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
+  const port = Number(env.PORT ?? 8081);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`PORT must be an integer between 0 and 65535, got '${env.PORT}'`);
+  }
+  const bootstrapToken = env.CHARON_BOOTSTRAP_TOKEN?.trim() || undefined;
+  if (bootstrapToken !== undefined && bootstrapToken.length < 16) {
+    throw new Error("CHARON_BOOTSTRAP_TOKEN must be at least 16 characters long");
+  }
+  return {
+    port,
+    dataDirectory: env.CHARON_DATA_DIR ?? ".charon",
+    tableName: env.CHARON_TABLE_NAME ?? "charon",
+    bootstrapToken,
+    dynamodbEndpoint: env.AWS_ENDPOINT_URL_DYNAMODB || undefined,
+  };
+}

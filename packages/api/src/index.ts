@@ -1,0 +1,2 @@
+export { createApp, type App, type AppServices } from "./app.js";
+export { createServices, type Adapters } from "./compose.js";

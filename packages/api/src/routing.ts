@@ -1,0 +1,29 @@
+import { createRoute, type RouteConfig } from "@hono/zod-openapi";
+import type { Access, ResourceType, TokenService } from "@charon/core";
+import { authorize } from "./middleware/authorize.js";
+import { standardErrorResponses } from "./schemas/error.js";
+
+/** The permission a route needs, recorded in the OpenAPI document as `x-charon-access`. */
+export interface RouteAccess {
+  resource: ResourceType;
+  access: Access;
+}
+
+/**
+ * Declares a protected route once: its schemas (validation, types, OpenAPI), the bearer
+ * security requirement, the standard error responses, and the permission check. The
+ * authorisation matrix test reads `x-charon-access` back from the OpenAPI document.
+ */
+export function protectedRoute<const R extends Omit<RouteConfig, "security" | "middleware">>(
+  tokens: TokenService,
+  access: RouteAccess,
+  config: R,
+) {
+  return createRoute({
+    ...config,
+    security: [{ bearerAuth: [] }],
+    "x-charon-access": access,
+    middleware: [authorize(tokens, access.resource, access.access)] as const,
+    responses: { ...standardErrorResponses, ...config.responses },
+  });
+}

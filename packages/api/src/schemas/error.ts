@@ -1,0 +1,25 @@
+import { z } from "@hono/zod-openapi";
+
+/** Every error body (shared/spec/api-conventions.md): a title, a message, the request id, extras. */
+export const ErrorSchema = z
+  .object({
+    error: z.string().openapi({ example: "Not found" }),
+    message: z.string().openapi({ example: "Credential with ID 999 not found" }),
+    details: z.string().optional(),
+    request_id: z.string().openapi({ example: "req_3f2a9c1d0b7e4a55" }),
+  })
+  .catchall(z.unknown())
+  .openapi("Error");
+
+const errorContent = { "application/json": { schema: ErrorSchema } };
+
+/** The error responses every protected route can give, declared once for the OpenAPI document. */
+export const standardErrorResponses = {
+  400: { description: "Invalid request", content: errorContent },
+  401: { description: "Invalid or missing token", content: errorContent },
+  403: { description: "Insufficient permissions", content: errorContent },
+  404: { description: "Resource not found", content: errorContent },
+  409: { description: "Conflict with stored state", content: errorContent },
+  429: { description: "Too many requests", content: errorContent },
+  500: { description: "Server error", content: errorContent },
+} as const;

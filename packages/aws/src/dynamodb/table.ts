@@ -1,0 +1,273 @@
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type TransactWriteCommandInput,
+} from "@aws-sdk/lib-dynamodb";
+import {
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+} from "@aws-sdk/client-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { ValidationError } from "@charon/core";
+import { tableSchema, type GlobalIndexName } from "./schema.js";
+
+export type Item = Record<string, unknown>;
+export interface Key {
+  pk: string;
+  sk: string;
+}
+export type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass back as `cursor` to read the next page. Absent on the last page. */
+  cursor?: string;
+}
+
+/**
+ * A conditional write inside a transaction failed. `reasons[i]` belongs to the i-th item of
+ * the transaction; `item` is that item as stored when its condition failed, so callers can name
+ * what they collided with (e.g. `conflicting_credential_id`) without another read.
+ */
+export class TransactionConflict extends Error {
+  constructor(
+    readonly reasons: Array<{ code: string; item?: Item }>,
+    options?: { cause?: unknown },
+  ) {
+    super(`Transaction cancelled: ${reasons.map((r) => r.code).join(", ")}`, options);
+    this.name = "TransactionConflict";
+  }
+
+  /** Index of the first item whose condition failed, or -1. */
+  firstFailed(): number {
+    return this.reasons.findIndex((r) => r.code === "ConditionalCheckFailed");
+  }
+}
+
+/** A conditional single-item write failed; `item` is the stored item, when there is one. */
+export class ConditionFailed extends Error {
+  constructor(
+    readonly item: Item | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super("Conditional write failed", options);
+    this.name = "ConditionFailed";
+  }
+}
+
+const MAX_BATCH_GET = 100;
+const MAX_BATCH_ATTEMPTS = 8;
+
+/**
+ * The one DynamoDB table, with the few operations repositories build on. It owns cursor
+ * encoding, the translation of conditional failures into typed errors, and retries of
+ * unprocessed batch keys; repositories own key design.
+ */
+export class DynamoTable {
+  constructor(
+    readonly client: DynamoDBDocumentClient,
+    readonly name: string,
+  ) {}
+
+  /** Next integer of a named sequence; atomic, never reused (ADD on a counter item). */
+  async nextId(sequence: string): Promise<number> {
+    const result = await this.client.send(
+      new UpdateCommand({
+        TableName: this.name,
+        Key: { pk: `SEQUENCE#${sequence}`, sk: "SEQUENCE" },
+        UpdateExpression: "ADD #value :one",
+        ExpressionAttributeNames: { "#value": "value" },
+        ExpressionAttributeValues: { ":one": 1 },
+        ReturnValues: "UPDATED_NEW",
+      }),
+    );
+    return Number(result.Attributes?.["value"]);
+  }
+
+  async get<T extends Item>(key: Key, consistent = false): Promise<T | undefined> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.name, Key: key, ConsistentRead: consistent }),
+    );
+    return result.Item as T | undefined;
+  }
+
+  /** Items for `keys` (missing ones omitted), in no particular order. */
+  async batchGet<T extends Item>(keys: Key[], consistent = false): Promise<T[]> {
+    const found: T[] = [];
+    for (let start = 0; start < keys.length; start += MAX_BATCH_GET) {
+      let pending: Key[] = keys.slice(start, start + MAX_BATCH_GET);
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt === MAX_BATCH_ATTEMPTS) throw new Error("DynamoDB left keys unprocessed");
+        if (attempt > 0) await backoff(attempt);
+        const result = await this.client.send(
+          new BatchGetCommand({
+            RequestItems: { [this.name]: { Keys: pending, ConsistentRead: consistent } },
+          }),
+        );
+        found.push(...((result.Responses?.[this.name] ?? []) as T[]));
+        pending = (result.UnprocessedKeys?.[this.name]?.Keys ?? []) as Key[];
+      }
+    }
+    return found;
+  }
+
+  /** One page of a partition, optionally narrowed to sort keys starting with `prefix`. */
+  async query<T extends Item>(options: {
+    partition: string;
+    prefix?: string;
+    index?: GlobalIndexName;
+    limit?: number;
+    cursor?: string;
+    descending?: boolean;
+    consistent?: boolean;
+  }): Promise<Page<T>> {
+    const index = tableSchema.globalIndexes.find((i) => i.name === options.index);
+    const pkName = index?.partitionKey ?? tableSchema.partitionKey;
+    const skName = index?.sortKey ?? tableSchema.sortKey;
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.name,
+        IndexName: index?.name,
+        KeyConditionExpression:
+          options.prefix === undefined ? "#pk = :pk" : "#pk = :pk AND begins_with(#sk, :prefix)",
+        ExpressionAttributeNames:
+          options.prefix === undefined ? { "#pk": pkName } : { "#pk": pkName, "#sk": skName },
+        ExpressionAttributeValues:
+          options.prefix === undefined
+            ? { ":pk": options.partition }
+            : { ":pk": options.partition, ":prefix": options.prefix },
+        Limit: options.limit,
+        ExclusiveStartKey: options.cursor === undefined ? undefined : decodeCursor(options.cursor),
+        ScanIndexForward: !options.descending,
+        ConsistentRead: index === undefined ? options.consistent : undefined,
+      }),
+    );
+    return {
+      items: (result.Items ?? []) as T[],
+      cursor: result.LastEvaluatedKey ? encodeCursor(result.LastEvaluatedKey) : undefined,
+    };
+  }
+
+  /** Every item of a partition (prefix-narrowed), following pages. For bounded partitions only. */
+  async queryAll<T extends Item>(options: {
+    partition: string;
+    prefix?: string;
+    index?: GlobalIndexName;
+    consistent?: boolean;
+  }): Promise<T[]> {
+    const items: T[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.query<T>({ ...options, cursor });
+      items.push(...page.items);
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    return items;
+  }
+
+  /** Put with an optional condition; a failed condition raises ConditionFailed. */
+  async put(item: Item, condition?: Condition): Promise<void> {
+    await this.conditional(() =>
+      this.client.send(
+        new PutCommand({
+          TableName: this.name,
+          Item: item,
+          ...conditionParams(condition),
+          ReturnValuesOnConditionCheckFailure: condition ? "ALL_OLD" : undefined,
+        }),
+      ),
+    );
+  }
+
+  async delete(key: Key, condition?: Condition): Promise<void> {
+    await this.conditional(() =>
+      this.client.send(
+        new DeleteCommand({
+          TableName: this.name,
+          Key: key,
+          ...conditionParams(condition),
+          ReturnValuesOnConditionCheckFailure: condition ? "ALL_OLD" : undefined,
+        }),
+      ),
+    );
+  }
+
+  /**
+   * All-or-nothing write of up to 100 items. Each item names the table itself through
+   * `this.name`; conditional failures become TransactionConflict with the stored items.
+   */
+  async transact(items: TransactItem[]): Promise<void> {
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        const reasons = (error.CancellationReasons ?? []).map((reason) => ({
+          code: reason.Code ?? "Unknown",
+          item: reason.Item ? unmarshallLoose(reason.Item) : undefined,
+        }));
+        throw new TransactionConflict(reasons, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  private async conditional(write: () => Promise<unknown>): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new ConditionFailed(error.Item ? unmarshallLoose(error.Item) : undefined, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+}
+
+export interface Condition {
+  expression: string;
+  names?: Record<string, string>;
+  values?: Record<string, unknown>;
+}
+
+function conditionParams(condition: Condition | undefined) {
+  if (!condition) return {};
+  return {
+    ConditionExpression: condition.expression,
+    ExpressionAttributeNames: condition.names,
+    ExpressionAttributeValues: condition.values,
+  };
+}
+
+// Cancellation reasons carry raw AttributeValues even through the document client.
+function unmarshallLoose(raw: Record<string, unknown>): Item {
+  return unmarshall(raw as Parameters<typeof unmarshall>[0]);
+}
+
+function encodeCursor(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(key)).toString("base64url");
+}
+
+function decodeCursor(cursor: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) {
+      return parsed as Record<string, unknown>;
+    }
+  } catch {
+    // fall through: a cursor we did not issue
+  }
+  throw new ValidationError("The cursor is not one this API returned", "Invalid cursor");
+}
+
+function backoff(attempt: number): Promise<void> {
+  const delay = Math.min(1000, 25 * 2 ** attempt) * (0.5 + Math.random() / 2);
+  return new Promise((resolve) => setTimeout(resolve, delay));
+}

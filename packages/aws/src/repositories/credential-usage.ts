@@ -1,0 +1,65 @@
+import type { TransactItem } from "../dynamodb/table.js";
+
+/**
+ * Which credential each certificate name resolves to ("usage"). Written by the certificate
+ * repository with the certificate, rewritten by the credential repository when a zone filter
+ * change moves names, and counted on the credential item (`usage_count`) in the same
+ * transaction, so listing credentials never counts rows.
+ *
+ * Item: `PROVIDER#<providerId>` / `USAGE#<domain>#<certificateId>`;
+ * gsi1 `CREDUSAGE#<providerId>#<credentialId>` / `<domain>#<certificateId>` lists the names
+ * a credential serves (GET credential `domains`, delete-in-use `affected_domains`).
+ */
+export interface CredentialUsage {
+  providerId: number;
+  certificateId: number;
+  domain: string;
+  credentialId: number;
+}
+
+export function credentialKey(providerId: number, credentialId: number) {
+  return { pk: `PROVIDER#${providerId}`, sk: `CREDENTIAL#${String(credentialId).padStart(12, "0")}` };
+}
+
+export function usageKey(usage: Pick<CredentialUsage, "providerId" | "domain" | "certificateId">) {
+  return { pk: `PROVIDER#${usage.providerId}`, sk: `USAGE#${usage.domain}#${usage.certificateId}` };
+}
+
+export function usagePut(tableName: string, usage: CredentialUsage): TransactItem {
+  return {
+    Put: {
+      TableName: tableName,
+      Item: {
+        ...usageKey(usage),
+        gsi1pk: `CREDUSAGE#${usage.providerId}#${usage.credentialId}`,
+        gsi1sk: `${usage.domain}#${usage.certificateId}`,
+        provider_id: usage.providerId,
+        certificate_id: usage.certificateId,
+        domain: usage.domain,
+        credential_id: usage.credentialId,
+      },
+    },
+  };
+}
+
+export function usageDelete(tableName: string, usage: CredentialUsage): TransactItem {
+  return { Delete: { TableName: tableName, Key: usageKey(usage) } };
+}
+
+/** Moves a credential's `usage_count` by `delta`; fails the transaction if the credential is gone. */
+export function usageCountChange(
+  tableName: string,
+  providerId: number,
+  credentialId: number,
+  delta: number,
+): TransactItem {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: credentialKey(providerId, credentialId),
+      UpdateExpression: "ADD usage_count :delta",
+      ConditionExpression: "attribute_exists(pk)",
+      ExpressionAttributeValues: { ":delta": delta },
+    },
+  };
+}

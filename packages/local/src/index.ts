@@ -1,0 +1,2 @@
+export { startDynamoDbLocal } from "./dynamodb-local.js";
+export { freePort, startProcess, answersHttp, type RunningService } from "./process.js";
