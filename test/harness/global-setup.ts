@@ -1,9 +1,12 @@
 import type { TestProject } from "vitest/node";
 import { startDynamoDbLocal, type RunningService } from "@charon/local";
+import { startMoto } from "./moto.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
     dynamodbEndpoint: string;
+    /** moto: Secrets Manager and Route 53. */
+    motoEndpoint: string;
   }
 }
 
@@ -12,7 +15,26 @@ declare module "vitest" {
  * end. A missing prerequisite fails here with one message saying what to install.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const dynamodb: RunningService = await startDynamoDbLocal();
-  project.provide("dynamodbEndpoint", dynamodb.endpoint);
-  return () => dynamodb.stop();
+  const services: RunningService[] = [];
+  const stopAll = () => Promise.all(services.map((s) => s.stop())).then(() => undefined);
+  // Started side by side; allSettled (not all) so a service still starting when another fails
+  // is stopped too, and every missing prerequisite is reported in one go.
+  const started = await Promise.allSettled([
+    startDynamoDbLocal().then((dynamodb) => {
+      services.push(dynamodb);
+      project.provide("dynamodbEndpoint", dynamodb.endpoint);
+    }),
+    startMoto().then((moto) => {
+      services.push(moto);
+      project.provide("motoEndpoint", moto.endpoint);
+    }),
+  ]);
+  const failures = started.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+  if (failures.length > 0) {
+    await stopAll();
+    if (failures.length === 1) throw failures[0];
+    const messages = failures.map((f) => (f instanceof Error ? f.message : String(f)));
+    throw new Error(messages.join("\n\n"), { cause: failures[0] });
+  }
+  return stopAll;
 }

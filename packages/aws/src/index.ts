@@ -20,4 +20,8 @@ export {
   usageDelete,
   usageCountChange,
   type CredentialUsage,
-} from "./repositories/credential-usage.js";
+} from "./repositories/credential-usage.js";export {
+  SecretsManagerSecretStore,
+  type SecretsManagerSecretStoreOptions,
+} from "./secrets-manager/secret-store.js";
+export { SecretsManagerError, MalformedSecretError } from "./secrets-manager/errors.js";

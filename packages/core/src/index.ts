@@ -11,3 +11,4 @@ export type {
   NameCredential,
   ProviderSummary,
 } from "./dns-providers/challenge-directory.js";
+export { SecretStoreError, SecretAlreadyExistsError } from "./ports/secret-store-errors.js";

@@ -1,2 +1,3 @@
 export { startDynamoDbLocal } from "./dynamodb-local.js";
 export { freePort, startProcess, answersHttp, type RunningService } from "./process.js";
+export * from "./secret-store/index.js";

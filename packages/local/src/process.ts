@@ -68,7 +68,11 @@ export async function startProcess(options: {
       setTimeout(() => child.kill("SIGKILL"), 5000).unref();
     });
 
+  // Probe readiness only once the program runs: a missing binary reports itself as an
+  // "error" event after spawn() returns, and must win over a probe that happens to succeed.
+  const spawned = new Promise<void>((resolve) => child.once("spawn", () => resolve()));
   try {
+    await Promise.race([exited, spawned]);
     await Promise.race([exited, waitUntil(options.ready, options.timeoutMs ?? 60_000, options.name)]);
   } catch (error) {
     await stop();
