@@ -1,12 +1,16 @@
 import type { TestProject } from "vitest/node";
 import { startDynamoDbLocal, type RunningService } from "@charon/local";
 import { startMoto } from "./moto.js";
+import { startPowerDns } from "./powerdns.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
     dynamodbEndpoint: string;
     /** moto: Secrets Manager and Route 53. */
     motoEndpoint: string;
+    /** PowerDNS Authoritative's HTTP API (the DNS adapters' `api_url`) and its key. */
+    powerdnsApiUrl: string;
+    powerdnsApiKey: string;
   }
 }
 
@@ -27,6 +31,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     startMoto().then((moto) => {
       services.push(moto);
       project.provide("motoEndpoint", moto.endpoint);
+    }),
+    startPowerDns().then((powerdns) => {
+      services.push(powerdns);
+      project.provide("powerdnsApiUrl", powerdns.endpoint);
+      project.provide("powerdnsApiKey", powerdns.apiKey);
     }),
   ]);
   const failures = started.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));

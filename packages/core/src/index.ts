@@ -12,3 +12,12 @@ export type {
   ProviderSummary,
 } from "./dns-providers/challenge-directory.js";
 export { SecretStoreError, SecretAlreadyExistsError } from "./ports/secret-store-errors.js";
+export type {
+  CredentialCheck,
+  DnsCredentialField,
+  DnsProviderClient,
+  DnsProviderClientFactory,
+  DnsProviderType,
+  DnsProviderTypeName,
+  DnsZone,
+} from "./ports/dns-provider.js";

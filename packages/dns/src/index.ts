@@ -1,0 +1,12 @@
+export {
+  createDnsProviderClient,
+  dnsProviderClientFactory,
+  dnsProviderTypes,
+  getDnsProviderType,
+  isDnsProviderType,
+  normaliseCredentials,
+  publicCredentialFields,
+} from "./registry.js";
+export { DnsProviderError, type DnsProviderFailure } from "./errors.js";
+export type { DnsClientOptions } from "./options.js";
+export { challengeRecordName, findHostedZone } from "./zones.js";

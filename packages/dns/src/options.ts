@@ -1,0 +1,59 @@
+/**
+ * How a client talks to its provider. Everything has a default; entry points pass base URLs they
+ * read from their own configuration (`CHARON_CLOUDFLARE_API_URL`, …) — providers never read the
+ * environment.
+ */
+export interface DnsClientOptions {
+  /** Base URLs, for tests and API-compatible services. PowerDNS's comes from its `api_url`
+   * credential. Route 53 falls back to the SDK's own resolution (`AWS_ENDPOINT_URL_ROUTE_53`). */
+  endpoints?: {
+    cloudflare?: string;
+    digitalocean?: string;
+    route53?: string;
+  };
+  /** Per request, default 15 000. */
+  timeoutMs?: number;
+  /** Retries after the first attempt on 429, 5xx, time-outs and network errors; default 3. */
+  retries?: number;
+  /** First back-off delay, doubled each retry with jitter; default 500. */
+  minRetryDelayMs?: number;
+  /** Longest back-off delay; default 8 000. */
+  maxRetryDelayMs?: number;
+  /** A 429 asking to wait longer than this fails at once instead; default 30 000. */
+  maxRetryAfterMs?: number;
+  /** Route 53: how long to wait for a change to reach INSYNC; default 120 000. */
+  changeTimeoutMs?: number;
+  /** Route 53: first delay between GetChange polls (doubles, at most 5 s); default 1 000. */
+  changePollMs?: number;
+  /** The fetch implementation (Cloudflare, DigitalOcean, PowerDNS); default global fetch. */
+  fetch?: typeof fetch;
+}
+
+export interface ClientSettings {
+  timeoutMs: number;
+  retries: number;
+  minRetryDelayMs: number;
+  maxRetryDelayMs: number;
+  maxRetryAfterMs: number;
+  changeTimeoutMs: number;
+  changePollMs: number;
+  fetch: typeof fetch;
+}
+
+export function resolveSettings(options: DnsClientOptions = {}): ClientSettings {
+  return {
+    timeoutMs: options.timeoutMs ?? 15_000,
+    retries: Math.max(0, options.retries ?? 3),
+    minRetryDelayMs: options.minRetryDelayMs ?? 500,
+    maxRetryDelayMs: options.maxRetryDelayMs ?? 8_000,
+    maxRetryAfterMs: options.maxRetryAfterMs ?? 30_000,
+    changeTimeoutMs: options.changeTimeoutMs ?? 120_000,
+    changePollMs: options.changePollMs ?? 1_000,
+    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+  };
+}
+
+/** `0.2 s`, `15 s`: how messages state a duration. */
+export function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}

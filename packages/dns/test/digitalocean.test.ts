@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createDnsProviderClient, type DnsClientOptions, type DnsProviderError } from "@charon/dns";
+import { startFakeDigitalOcean, type DigitalOceanFakeState } from "../../../test/fakes/digitalocean/index.js";
+import { describeProviderContract, zoneNames, type ProviderFixture } from "./contract.js";
+
+const TOKEN = "dop_v1_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+let fake: { url: string; stop: () => Promise<void>; state: DigitalOceanFakeState };
+
+const fast = (url: string): DnsClientOptions => ({
+  endpoints: { digitalocean: url },
+  timeoutMs: 5_000,
+  retries: 3,
+  minRetryDelayMs: 5,
+  maxRetryDelayMs: 20,
+});
+
+beforeAll(async () => {
+  fake = await startFakeDigitalOcean();
+  fake.state.addToken(TOKEN);
+});
+afterAll(() => fake.stop());
+beforeEach(() => {
+  fake.state.reset();
+  fake.state.linkOrigin = undefined;
+});
+
+const fixture = (): ProviderFixture => ({
+  label: "DigitalOcean",
+  client: (options = {}) => createDnsProviderClient("digitalocean", { api_token: TOKEN }, { ...fast(fake.url), ...options }),
+  createZones: async (names) => {
+    for (const name of names) fake.state.addDomain(name);
+  },
+  txtValues: async (zone, fqdn) => fake.state.txtData(zone, fqdn).sort(),
+  faults: fake.state,
+  // DigitalOcean's largest page is 200.
+  zonesForPagination: 450,
+  listIsPaginated: true,
+  testPerformed: "zone_list",
+  rateLimitNext: (times) => fake.state.failNext(429, times, { retryAfterSeconds: 1 }),
+  rateLimitHasRetryAfter: true,
+  badCredentials: () => ({
+    client: createDnsProviderClient("digitalocean", { DO_AUTH_TOKEN: "dop_v1_revoked_token_value" }, fast(fake.url)),
+    message: "DigitalOcean API returned 401: Unable to authenticate you",
+    secret: "dop_v1_revoked_token_value",
+  }),
+  garbageMessage: /^DigitalOcean API returned an unreadable response to GET \/domains \(HTTP 200, not JSON\)$/,
+});
+
+describeProviderContract(fixture);
+
+describe("DigitalOcean specifics", () => {
+  it("writes record names relative to the domain and data unquoted", async () => {
+    const [name] = zoneNames(1);
+    const domain = fake.state.addDomain(name!);
+    const client = fixture().client();
+    await client.addTxtRecord({ id: name!, name: name! }, `_acme-challenge.shop.${name}`, "abc", 10);
+    await client.addTxtRecord({ id: name!, name: name! }, name!, "apex-value", 300);
+    expect([...domain.records.values()].map((r) => [r.type, r.name, r.data, r.ttl])).toEqual([
+      // DigitalOcean's shortest TTL is 30 s.
+      ["TXT", "_acme-challenge.shop", "abc", 30],
+      ["TXT", "@", "apex-value", 300],
+    ]);
+  });
+
+  it("honours DigitalOcean's ratelimit-reset when there is no Retry-After", async () => {
+    const client = fixture().client();
+    await client.listZones();
+    fake.state.reset();
+    fake.state.failNext(429, 1, { headers: { "ratelimit-remaining": "0", "ratelimit-reset": String(Math.ceil(Date.now() / 1000) + 1) } });
+    const started = Date.now();
+    await client.listZones();
+    // The reset is at least one whole second away.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  });
+
+  it("a read-only token is refused writes with DigitalOcean's wording", async () => {
+    const [name] = zoneNames(1);
+    fake.state.addDomain(name!);
+    fake.state.addToken("dop_v1_read_only_token", { write: false });
+    const client = createDnsProviderClient("digitalocean", { api_token: "dop_v1_read_only_token" }, fast(fake.url));
+    expect((await client.verify()).accessibleZones).toContain(name);
+    const error = (await client
+      .addTxtRecord({ id: name!, name: name! }, `_acme-challenge.${name}`, "v", 60)
+      .catch((e: unknown) => e)) as DnsProviderError;
+    expect(error.message).toBe("DigitalOcean API returned 403: You are not authorized to perform this operation");
+    expect(error.reason).toBe("forbidden");
+  });
+
+  it("never follows a pagination link to another host with the token", async () => {
+    const [tag] = zoneNames(1);
+    for (let i = 0; fake.state.domains.size <= 200; i++) fake.state.addDomain(`${i}.${tag}`);
+    fake.state.linkOrigin = "http://attacker.invalid";
+    const error = (await fixture().client().listZones().catch((e: unknown) => e)) as DnsProviderError;
+    expect(error.message).toBe(
+      "DigitalOcean API returned an unexpected response to GET /domains: links.pages.next points to another host (attacker.invalid)",
+    );
+    expect(fake.state.requests).toHaveLength(1);
+  });
+
+  it("an unknown domain is DigitalOcean's not_found", async () => {
+    const error = (await fixture()
+      .client()
+      .addTxtRecord({ id: "missing.example", name: "missing.example" }, "_acme-challenge.missing.example", "v", 60)
+      .catch((e: unknown) => e)) as DnsProviderError;
+    expect(error.message).toBe("DigitalOcean API returned 404: The resource you were accessing could not be found.");
+    expect(error.reason).toBe("not_found");
+  });
+
+  it("a 5xx uses DigitalOcean's own message", async () => {
+    fake.state.failNext(500, 1);
+    const error = (await fixture().client({ retries: 0 }).listZones().catch((e: unknown) => e)) as DnsProviderError;
+    expect(error.message).toBe("DigitalOcean API returned 500: Unexpected server-side error");
+  });
+});
