@@ -1,0 +1,130 @@
+import { toASCII } from "tr46";
+import type { NameError, NameErrorCode } from "./errors.js";
+import { err, ok, type Result } from "./result.js";
+
+const MAX_LABEL_OCTETS = 63;
+const MAX_NAME_OCTETS = 253;
+const WILDCARD_PREFIX = "*.";
+const LABEL = /^[a-z0-9-]+$/;
+const ALLOWED_ASCII = /[a-z0-9.-]/i;
+// Non-ASCII text needs UTS-46 mapping; existing A-labels need their Punycode checked.
+const NEEDS_IDNA = /\P{ASCII}|xn--/iu;
+
+// The options the WHATWG URL standard (and so every browser) uses for hosts. Its non-strict
+// mode leaves hyphens, STD3 characters and lengths to the caller: they are checked below, so
+// that each mistake gets its own message.
+const BROWSER_IDNA = {
+  checkBidi: true,
+  checkHyphens: false,
+  checkJoiners: true,
+  ignoreInvalidPunycode: false,
+  transitionalProcessing: false,
+  useSTD3ASCIIRules: false,
+  verifyDNSLength: false,
+} as const;
+
+/** Why a name is invalid, worded to follow "Domain name 'x'" or "Zone filter pattern 'x'". */
+export interface NameProblem {
+  code: NameErrorCode;
+  reason: string;
+}
+
+/**
+ * Spec §1: the canonical form of a name to match (lower-case A-labels, no trailing dot, a
+ * leading `*.` kept), or why it cannot be one.
+ */
+export function normaliseName(input: string): Result<string, NameError> {
+  const trimmed = input.trim();
+  const result = canonicalName(trimmed);
+  if (result.ok) return result;
+  const details =
+    result.error.code === "empty_name" ? "Domain name is empty" : `Domain name '${trimmed}' ${result.error.reason}`;
+  return err({ code: result.error.code, title: "Invalid domain name", details });
+}
+
+/** normaliseName without the trimming and the wording, shared with zone filter patterns. */
+export function canonicalName(text: string): Result<string, NameProblem> {
+  if (text === "") return err({ code: "empty_name", reason: "is empty" });
+  const unrooted = text.endsWith(".") ? text.slice(0, -1) : text;
+  const wildcard = unrooted.startsWith(WILDCARD_PREFIX);
+  const base = wildcard ? unrooted.slice(WILDCARD_PREFIX.length) : unrooted;
+  if (base.includes("*")) {
+    return err({ code: "misplaced_wildcard", reason: "has a misplaced '*': use '*.' at the start" });
+  }
+  // ASCII maps to itself under UTS-46, so a bad ASCII character can be named before conversion.
+  const badAscii = [...base].find((c) => c < "\x80" && !ALLOWED_ASCII.test(c));
+  if (badAscii !== undefined) return err(invalidCharacter(badAscii));
+  const ascii = NEEDS_IDNA.test(base) ? idnaToAscii(base) : base.toLowerCase();
+  if (ascii === null) {
+    return err({
+      code: "invalid_idna",
+      reason:
+        "is not a valid internationalised domain name (UTS-46): check its 'xn--' labels, joiner characters and right-to-left text",
+    });
+  }
+  for (const label of ascii.split(".")) {
+    const problem = labelProblem(label);
+    if (problem !== null) return err(problem);
+  }
+  const name = wildcard ? WILDCARD_PREFIX + ascii : ascii;
+  if (name.length > MAX_NAME_OCTETS) {
+    const form = ascii === base.toLowerCase() ? "" : " in its ASCII (IDNA) form";
+    return err({
+      code: "name_too_long",
+      reason: `is ${name.length} octets long${form}; the limit is ${MAX_NAME_OCTETS}`,
+    });
+  }
+  return ok(name);
+}
+
+/**
+ * A host name from outside (a DNS provider's zone list, a certificate) in the form normaliseName
+ * gives, without judging it: providers may report zones such as `_acme-challenge.example.com`.
+ * Null when it cannot be converted to ASCII at all.
+ */
+export function foldHostName(text: string): string | null {
+  const trimmed = text.trim();
+  const unrooted = trimmed.endsWith(".") ? trimmed.slice(0, -1) : trimmed;
+  const wildcard = unrooted.startsWith(WILDCARD_PREFIX);
+  const base = wildcard ? unrooted.slice(WILDCARD_PREFIX.length) : unrooted;
+  const ascii = NEEDS_IDNA.test(base) ? idnaToAscii(base) : base.toLowerCase();
+  if (ascii === null) return null;
+  return wildcard ? WILDCARD_PREFIX + ascii : ascii;
+}
+
+function idnaToAscii(text: string): string | null {
+  try {
+    return toASCII(text, BROWSER_IDNA);
+  } catch {
+    // Lone surrogates and similar malformed strings can fail inside the Punycode encoder.
+    return null;
+  }
+}
+
+function labelProblem(label: string): NameProblem | null {
+  if (label === "") return { code: "empty_label", reason: "has an empty label" };
+  if (!LABEL.test(label)) {
+    const bad = [...label].find((c) => !LABEL.test(c)) ?? label;
+    return invalidCharacter(bad);
+  }
+  if (label.startsWith("-") || label.endsWith("-")) {
+    const edge = label.startsWith("-") ? "starts" : "ends";
+    return { code: "hyphen_at_label_edge", reason: `has a label that ${edge} with '-' ('${label}')` };
+  }
+  if (label.length > MAX_LABEL_OCTETS) {
+    return {
+      code: "label_too_long",
+      reason: `has a label of ${label.length} octets ('${label}'); the limit is ${MAX_LABEL_OCTETS}`,
+    };
+  }
+  return null;
+}
+
+function invalidCharacter(char: string): NameProblem {
+  const printable = char >= " " && char <= "~";
+  const shown = printable ? `'${char}'` : `U+${char.codePointAt(0)?.toString(16).toUpperCase().padStart(4, "0")}`;
+  return {
+    code: "invalid_character",
+    reason: `contains ${shown}: only letters, digits and hyphens are allowed`,
+  };
+}
