@@ -9,4 +9,3 @@ export {
 } from "./registry.js";
 export { DnsProviderError, type DnsProviderFailure } from "./errors.js";
 export type { DnsClientOptions } from "./options.js";
-export { challengeRecordName, findHostedZone } from "./zones.js";

@@ -1,10 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "@charon/core";
 import {
-  challengeRecordName,
   createDnsProviderClient,
   dnsProviderTypes,
-  findHostedZone,
   getDnsProviderType,
   normaliseCredentials,
   publicCredentialFields,
@@ -172,27 +170,7 @@ describe("descriptors", () => {
   });
 });
 
-describe("zones and names", () => {
-  const zones = [
-    { id: "1", name: "example.com" },
-    { id: "2", name: "dev.example.com" },
-    { id: "3", name: "example.co.uk" },
-  ];
-
-  it("the hosted zone is the longest suffix of the challenge name (zone-matching.md §5)", () => {
-    expect(findHostedZone(zones, challengeRecordName("api.dev.example.com"))?.id).toBe("2");
-    expect(findHostedZone(zones, challengeRecordName("*.dev.example.com"))?.id).toBe("2");
-    expect(findHostedZone(zones, challengeRecordName("dev.example.com"))?.id).toBe("2");
-    expect(findHostedZone(zones, challengeRecordName("www.example.com"))?.id).toBe("1");
-    expect(findHostedZone(zones, challengeRecordName("Shop.Example.CO.UK."))?.id).toBe("3");
-    expect(findHostedZone(zones, challengeRecordName("myexample.com"))).toBeUndefined();
-  });
-
-  it("the challenge record of a wildcard is that of its base name", () => {
-    expect(challengeRecordName("*.Example.com.")).toBe("_acme-challenge.example.com");
-    expect(challengeRecordName("example.com")).toBe("_acme-challenge.example.com");
-  });
-
+describe("TXT values", () => {
   it("TXT values round-trip through zone-file quoting", () => {
     for (const value of ["abc", 'with "quotes"', "back\\slash", "v=spf1 -all"]) {
       expect(unquoteTxt(quoteTxt(value))).toBe(value);
