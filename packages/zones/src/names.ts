@@ -1,4 +1,4 @@
-import { toASCII } from "tr46";
+import { domainToASCII } from "node:url";
 import type { NameError, NameErrorCode } from "./errors.js";
 import { err, ok, type Result } from "./result.js";
 
@@ -9,19 +9,6 @@ const LABEL = /^[a-z0-9-]+$/;
 const ALLOWED_ASCII = /[a-z0-9.-]/i;
 // Non-ASCII text needs UTS-46 mapping; existing A-labels need their Punycode checked.
 const NEEDS_IDNA = /\P{ASCII}|xn--/iu;
-
-// The options the WHATWG URL standard (and so every browser) uses for hosts. Its non-strict
-// mode leaves hyphens, STD3 characters and lengths to the caller: they are checked below, so
-// that each mistake gets its own message.
-const BROWSER_IDNA = {
-  checkBidi: true,
-  checkHyphens: false,
-  checkJoiners: true,
-  ignoreInvalidPunycode: false,
-  transitionalProcessing: false,
-  useSTD3ASCIIRules: false,
-  verifyDNSLength: false,
-} as const;
 
 /** Why a name is invalid, worded to follow "Domain name 'x'" or "Zone filter pattern 'x'". */
 export interface NameProblem {
@@ -93,12 +80,11 @@ export function foldHostName(text: string): string | null {
 }
 
 function idnaToAscii(text: string): string | null {
-  try {
-    return toASCII(text, BROWSER_IDNA);
-  } catch {
-    // Lone surrogates and similar malformed strings can fail inside the Punycode encoder.
-    return null;
-  }
+  // Node's URL host parser: UTS-46 exactly as the WHATWG URL standard (and so every browser)
+  // applies it, non-strict: hyphens, STD3 characters and lengths are checked by the caller, so
+  // that each mistake gets its own message. It answers "" for what it cannot map.
+  const ascii = domainToASCII(text);
+  return ascii === "" ? null : ascii;
 }
 
 function labelProblem(label: string): NameProblem | null {
