@@ -12,6 +12,7 @@ export interface FunctionArgs {
   link?: unknown[];
   environment?: Record<string, unknown>;
   permissions?: Array<{ actions: string[]; resources: string[] }>;
+  nodejs?: { format?: "esm" | "cjs"; splitting?: boolean; minify?: boolean; esbuild?: Record<string, unknown> };
 }
 
 export interface DynamoArgs {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { tableSchema } from "@charon/aws/schema";
+import { lambdaEsbuildOverrides } from "@charon/api/lambda-bundle";
 import { api } from "./api.js";
 import type { DynamoArgs, FunctionArgs, Platform } from "./platform.js";
 import { storage } from "./storage.js";
@@ -61,6 +62,9 @@ describe("stacks", () => {
     expect(route?.handler.handler).toBe("packages/api/src/lambda.handler");
     expect(route?.handler.runtime).toBe("nodejs22.x");
     expect(route?.handler.environment?.["CHARON_TABLE_NAME"]).toBe("Table-table-name");
+    // Deployed as the Lambda benchmark builds it.
+    expect(route?.handler.nodejs).toMatchObject({ format: "esm", splitting: true, minify: true });
+    expect(route?.handler.nodejs?.esbuild).toEqual(lambdaEsbuildOverrides());
   });
 
   it("scopes the Lambda's permissions to its own table and its stage's secrets", () => {

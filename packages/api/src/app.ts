@@ -1,17 +1,43 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
 import { bodyLimit } from "hono/body-limit";
-import { PayloadTooLargeError, type TokenService } from "@charon/core";
+import {
+  PayloadTooLargeError,
+  type AuditLogService,
+  type CertificateService,
+  type CredentialService,
+  type DnsDirectory,
+  type DnsProviderService,
+  type ProxyHostService,
+  type SecurityService,
+  type SettingsService,
+  type TokenService,
+} from "@charon/core";
 import type { AppEnv } from "./env.js";
 import { errorResponder, notFoundResponder } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { requestId } from "./middleware/request-id.js";
+import { auditLogRoutes } from "./routes/audit-logs.js";
+import { certificateRoutes } from "./routes/certificates.js";
+import { dnsProviderRoutes } from "./routes/dns-providers.js";
 import { healthRoutes } from "./routes/health.js";
+import { proxyHostRoutes } from "./routes/proxy-hosts.js";
+import { securityRoutes } from "./routes/security.js";
+import { settingsRoutes } from "./routes/settings.js";
+import { tokenRoutes } from "./routes/tokens.js";
 import { validationErrorFrom } from "./validation.js";
 
 /** Everything the routes call; built by the entry point (server.ts, lambda.ts) from adapters. */
 export interface AppServices {
   tokens: TokenService;
+  proxyHosts: ProxyHostService;
+  certificates: CertificateService;
+  settings: SettingsService;
+  security: SecurityService;
+  dnsProviders: DnsProviderService;
+  credentials: CredentialService;
+  dnsDirectory: DnsDirectory;
+  auditLog: AuditLogService;
 }
 
 export interface AppOptions {
@@ -44,7 +70,16 @@ export function createApp({ services, logger }: AppOptions) {
 
   const api = new OpenAPIHono<AppEnv>();
   api.route("/", healthRoutes());
-  void services;
+  api.route("/", tokenRoutes(services.tokens));
+  api.route("/", proxyHostRoutes(services.tokens, services.proxyHosts));
+  api.route("/", certificateRoutes(services.tokens, services.certificates));
+  api.route("/", securityRoutes(services.tokens, services.security));
+  api.route("/", settingsRoutes(services.tokens, services.settings));
+  // One DNS provider collection, reachable under both paths (api-conventions.md).
+  const dnsProviders = dnsProviderRoutes(services.tokens, services);
+  api.route("/nginx/dns-providers", dnsProviders);
+  api.route("/v1/dns-providers", dnsProviders);
+  api.route("/", auditLogRoutes(services.tokens, services.auditLog));
   app.route("/api", api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

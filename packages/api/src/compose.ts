@@ -1,15 +1,102 @@
-import { TokenService, systemClock, type Clock } from "@charon/core";
-import { DynamoApiTokenRepository, type DynamoTable } from "@charon/aws";
+import {
+  AuditLogService,
+  AuthFailureThrottle,
+  CredentialService,
+  DnsDirectory,
+  DnsProviderService,
+  CertificateService,
+  ProxyHostService,
+  SecurityService,
+  SettingsService,
+  TokenService,
+  systemClock,
+  type AuthFailureLimits,
+  type Clock,
+  type DnsChallengeDirectory,
+  type DnsProviderCatalog,
+  type SecretStore,
+} from "@charon/core";
+import {
+  DynamoApiTokenRepository,
+  DynamoAuditLog,
+  DynamoCredentialRepository,
+  DynamoDnsProviderRepository,
+  DynamoAuthFailureCounter,
+  DynamoCertificateRepository,
+  DynamoCrowdSecDecisionRepository,
+  DynamoProxyHostRepository,
+  DynamoSettingsRepository,
+  type DynamoTable,
+} from "@charon/aws";
+import { dnsProviderClientFactory, dnsProviderTypes, normaliseCredentials, type DnsClientOptions } from "@charon/dns";
 import type { AppServices } from "./app.js";
 
 /** The adapters an entry point chooses; everything else is wired the same everywhere. */
 export interface Adapters {
   table: DynamoTable;
   clock?: Clock;
+  /** Which DNS provider and credentials a certificate's DNS-01 challenges use. */
+  dnsChallenges?: DnsChallengeDirectory;
+  /** Failed-authentication budget per client address (tests raise or lower it). */
+  authFailureLimits?: AuthFailureLimits;
+  /** Where DNS credentials' secret fields live. Without one, any use of a secret fails. */
+  secrets?: SecretStore;
+  /** DNS provider API base URLs (CHARON_CLOUDFLARE_API_URL, …) and time-outs. */
+  dnsClientOptions?: DnsClientOptions;
 }
 
-export function createServices({ table, clock = systemClock }: Adapters): AppServices {
+export function createServices({
+  table,
+  clock = systemClock,
+  dnsChallenges,
+  authFailureLimits,
+  secrets = noSecretStore,
+  dnsClientOptions = {},
+}: Adapters): AppServices {
+  const dns = dnsServices(table, secrets, clock, dnsClientOptions);
+  const throttle = new AuthFailureThrottle(new DynamoAuthFailureCounter(table), clock, authFailureLimits);
+  const certificates = new CertificateService(new DynamoCertificateRepository(table), dnsChallenges ?? dns.dnsDirectory, clock);
+  const proxyHosts = new ProxyHostService(new DynamoProxyHostRepository(table), certificates, clock);
+  const settings = new SettingsService(new DynamoSettingsRepository(table), clock);
   return {
-    tokens: new TokenService(new DynamoApiTokenRepository(table), clock),
+    tokens: new TokenService(new DynamoApiTokenRepository(table), clock, throttle),
+    certificates,
+    proxyHosts,
+    settings,
+    security: new SecurityService(proxyHosts, settings, new DynamoCrowdSecDecisionRepository(table), clock),
+    ...dns,
   };
 }
+
+/** DNS providers, their credentials, selection and the audit log (issue 3). */
+function dnsServices(table: DynamoTable, secrets: SecretStore, clock: Clock, dnsClientOptions: DnsClientOptions) {
+  const catalog: DnsProviderCatalog = {
+    types: dnsProviderTypes,
+    normaliseCredentials,
+    createClient: dnsProviderClientFactory({ timeoutMs: 10_000, retries: 1, ...dnsClientOptions }),
+  };
+  const deps = {
+    providers: new DynamoDnsProviderRepository(table),
+    credentials: new DynamoCredentialRepository(table),
+    secrets,
+    catalog,
+    clock,
+  };
+  return {
+    dnsProviders: new DnsProviderService(deps),
+    credentials: new CredentialService(deps),
+    dnsDirectory: new DnsDirectory(deps),
+    auditLog: new AuditLogService(new DynamoAuditLog(table), clock),
+  };
+}
+
+/** Fails every use, so that a deployment that forgot its secret store cannot lose secrets. */
+const noSecretStore: SecretStore = {
+  create: () => Promise.reject(new Error("No SecretStore is configured")),
+  get: () => Promise.reject(new Error("No SecretStore is configured")),
+  delete: () => Promise.reject(new Error("No SecretStore is configured")),
+  list: () => ({
+    [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error("No SecretStore is configured")) }),
+  }),
+};
+

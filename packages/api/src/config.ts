@@ -28,3 +28,14 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     dynamodbEndpoint: env.AWS_ENDPOINT_URL_DYNAMODB || undefined,
   };
 }
+
+/**
+ * DNS provider API base URLs, for tests, proxies and API-compatible services. Route 53 needs no
+ * entry: the AWS SDK reads AWS_ENDPOINT_URL_ROUTE_53 itself.
+ */
+export function dnsEndpointsFrom(env: NodeJS.ProcessEnv = process.env): { cloudflare?: string; digitalocean?: string } {
+  return {
+    ...(env.CHARON_CLOUDFLARE_API_URL ? { cloudflare: env.CHARON_CLOUDFLARE_API_URL } : {}),
+    ...(env.CHARON_DIGITALOCEAN_API_URL ? { digitalocean: env.CHARON_DIGITALOCEAN_API_URL } : {}),
+  };
+}

@@ -1,17 +1,24 @@
 /**
  * The AWS Lambda entry: API Gateway HTTP API (payload v2) events through `hono/aws-lambda`.
- * Clients are created once per execution environment and reused across invocations.
+ *
+ * Importing this module does nothing but define `handler`: the app, its routes and schemas and
+ * the SDK clients are built on the first invocation (lambda-app.ts, reached through a dynamic
+ * import that the bundler keeps lazy) and reused by every later invocation of the execution
+ * environment. `npm run bench:lambda` measures what this saves at cold start.
  */
-import { handle } from "hono/aws-lambda";
-import { Logger } from "@aws-lambda-powertools/logger";
-import { createDynamoTable } from "@charon/aws";
-import { createApp } from "./app.js";
-import { createServices } from "./compose.js";
+import type { LambdaContext, LambdaEvent } from "hono/aws-lambda";
+import type { createLambdaHandler } from "./lambda-app.js";
 
-const tableName = process.env.CHARON_TABLE_NAME;
-if (!tableName) throw new Error("CHARON_TABLE_NAME is not set; the stack must pass the table's name");
+type LambdaHandler = ReturnType<typeof createLambdaHandler>;
 
-const logger = new Logger({ serviceName: "charon" });
-const app = createApp({ services: createServices({ table: createDynamoTable(tableName) }), logger });
+let ready: Promise<LambdaHandler> | undefined;
 
-export const handler = handle(app);
+export async function handler(event: LambdaEvent, context: LambdaContext) {
+  ready ??= import("./lambda-app.js")
+    .then((module) => module.createLambdaHandler())
+    .catch((error: unknown) => {
+      ready = undefined; // a failed start (e.g. missing configuration) is retried next time
+      throw error;
+    });
+  return (await ready)(event, context);
+}

@@ -1,7 +1,9 @@
-import { createRoute, type RouteConfig } from "@hono/zod-openapi";
+import { OpenAPIHono, createRoute, type RouteConfig } from "@hono/zod-openapi";
 import type { Access, ResourceType, TokenService } from "@charon/core";
+import type { AppEnv } from "./env.js";
 import { authorize } from "./middleware/authorize.js";
 import { standardErrorResponses } from "./schemas/error.js";
+import { validationErrorFrom } from "./validation.js";
 
 /** The permission a route needs, recorded in the OpenAPI document as `x-charon-access`. */
 export interface RouteAccess {
@@ -25,5 +27,18 @@ export function protectedRoute<const R extends Omit<RouteConfig, "security" | "m
     "x-charon-access": access,
     middleware: [authorize(tokens, access.resource, access.access)] as const,
     responses: { ...standardErrorResponses, ...config.responses },
+  });
+}
+
+/**
+ * A group of routes (one per resource). Validation failures become the conventions' 400 here:
+ * Hono's `defaultHook` belongs to the instance a route is declared on, not the app it joins.
+ */
+export function routeGroup() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationErrorFrom(result.error, result.target);
+      return undefined;
+    },
   });
 }

@@ -6,10 +6,10 @@ import { join, resolve } from "node:path";
 import { serve } from "@hono/node-server";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { createDynamoTable, ensureTable } from "@charon/aws";
-import { startDynamoDbLocal, type RunningService } from "@charon/local";
+import { LocalSecretStore, startDynamoDbLocal, type RunningService } from "@charon/local";
 import { createApp } from "./app.js";
 import { createServices } from "./compose.js";
-import { readLocalConfig } from "./config.js";
+import { dnsEndpointsFrom, readLocalConfig } from "./config.js";
 
 const logger = new Logger({ serviceName: "charon" });
 
@@ -32,21 +32,39 @@ async function main(): Promise<void> {
   try {
     const table = createDynamoTable(config.tableName);
     await ensureTable(table.client, table.name);
-    const services = createServices({ table });
+    const services = createServices({
+      table,
+      secrets: LocalSecretStore.fromEnvironment(dataDirectory),
+      dnsClientOptions: { endpoints: dnsEndpointsFrom() },
+    });
     if (config.bootstrapToken) await services.tokens.ensureBootstrapToken(config.bootstrapToken);
+
+    // Secrets a crash left behind (docs/decisions/0007-secret-write-order.md): at start-up, then hourly.
+    const sweep = () =>
+      services.credentials.sweepOrphanSecrets().then(
+        (report) => report.deleted.length > 0 && logger.info("deleted orphaned credential secrets", { count: report.deleted.length }),
+        (error: unknown) => logger.warn("orphaned-secret sweep failed", { error: String(error) }),
+      );
+    void sweep();
+    setInterval(() => void sweep(), 60 * 60 * 1000).unref();
 
     const app = createApp({ services, logger });
     const server = serve({ fetch: app.fetch, port: config.port, hostname: "127.0.0.1" }, (info) => {
       logger.info(`Charon API listening on http://127.0.0.1:${info.port}/api`, { dataDirectory });
     });
 
+    // Ctrl-C reaches this process twice (from the terminal's process group and relayed by
+    // tsx); a second signal must not cut short the orderly stop of DynamoDB Local.
+    let stopping = false;
     const shutdown = () => {
+      if (stopping) return;
+      stopping = true;
       logger.info("shutting down");
       server.close();
       void stopAll().then(() => process.exit(0));
     };
-    process.once("SIGINT", shutdown);
-    process.once("SIGTERM", shutdown);
+    process.on("SIGINT", shutdown);
+    process.on("SIGTERM", shutdown);
   } catch (error) {
     await stopAll();
     throw error;

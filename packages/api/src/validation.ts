@@ -15,7 +15,8 @@ export function validationErrorFrom(error: z.ZodError, target: string): Validati
     const fields = issue.keys.map((k) => `'${prefix}${k}'`).join(", ");
     return new ValidationError(`Unknown field ${fields}`);
   }
-  if (issue.code === "invalid_type" && issue.input === undefined) {
+  // zod 4 leaves `input` out of issues unless asked; its message names what was received.
+  if (issue.code === "invalid_type" && /received undefined$/.test(issue.message)) {
     return new ValidationError(`${where}: is required`);
   }
   return new ValidationError(`${where}: ${issue.message}`);

@@ -11,7 +11,11 @@ export {
   type TransactItem,
   type Condition,
 } from "./dynamodb/table.js";
-export { DynamoApiTokenRepository } from "./repositories/api-tokens.js";
+export { DynamoApiTokenRepository, DynamoAuthFailureCounter } from "./repositories/api-tokens.js";
+export { DynamoProxyHostRepository } from "./repositories/proxy-hosts.js";
+export { DynamoCertificateRepository, certificateKey } from "./repositories/certificates.js";
+export { DynamoSettingsRepository } from "./repositories/settings.js";
+export { DynamoCrowdSecDecisionRepository } from "./repositories/crowdsec-decisions.js";
 export { auditEntryPut } from "./repositories/audit-entries.js";
 export {
   credentialKey,
@@ -19,9 +23,15 @@ export {
   usagePut,
   usageDelete,
   usageCountChange,
+  usageMove,
   type CredentialUsage,
-} from "./repositories/credential-usage.js";export {
+} from "./repositories/credential-usage.js";
+export { createSecretsManagerStore } from "./secrets-manager/client.js";
+export {
   SecretsManagerSecretStore,
   type SecretsManagerSecretStoreOptions,
 } from "./secrets-manager/secret-store.js";
 export { SecretsManagerError, MalformedSecretError } from "./secrets-manager/errors.js";
+export { DynamoDnsProviderRepository } from "./repositories/dns-providers.js";
+export { DynamoCredentialRepository } from "./repositories/credentials.js";
+export { DynamoAuditLog } from "./repositories/audit-log.js";

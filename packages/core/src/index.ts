@@ -2,9 +2,23 @@ export * from "./errors.js";
 export type { SecretStore, SecretValue, StoredSecretInfo } from "./ports/secret-store.js";
 export { systemClock, type Clock } from "./ports/clock.js";
 export * from "./access/permissions.js";
-export type { ApiToken, NewApiToken } from "./tokens/token.js";
-export type { ApiTokenRepository } from "./tokens/repository.js";
-export { TokenService, hashToken } from "./tokens/service.js";
+export { TOKEN_PREFIX, type ApiToken, type NewApiToken, type TokenRequest, type IssuedToken } from "./tokens/token.js";
+export type { ApiTokenRepository, AuthFailureCounter } from "./tokens/repository.js";
+export { TokenService, hashToken, LAST_USED_RESOLUTION_MS } from "./tokens/service.js";
+export { AuthFailureThrottle, defaultAuthFailureLimits, type AuthFailureLimits } from "./tokens/auth-failures.js";
+export { normaliseDomainNames } from "./names.js";
+export * from "./proxy-hosts/proxy-host.js";
+export type { ProxyHostRepository } from "./proxy-hosts/repository.js";
+export { ProxyHostService, type ProxyHostDetails, type NewProxyHost } from "./proxy-hosts/service.js";
+export * from "./certificates/certificate.js";
+export type { CertificateRepository } from "./certificates/repository.js";
+export { CertificateService } from "./certificates/service.js";
+export * from "./settings/settings.js";
+export type { SettingsRepository } from "./settings/repository.js";
+export { SettingsService } from "./settings/service.js";
+export * from "./security/crowdsec-decision.js";
+export type { CrowdSecDecisionRepository } from "./security/repository.js";
+export { SecurityService, wafStatus, type WafStatus, type WafHost, type HostWafMode } from "./security/service.js";
 export { auditEntry, type AuditEntry, type Actor } from "./audit/entry.js";
 export type {
   DnsChallengeDirectory,
@@ -21,3 +35,48 @@ export type {
   DnsProviderTypeName,
   DnsZone,
 } from "./ports/dns-provider.js";
+export type { Page, PageRequest } from "./ports/page.js";
+export type { DnsProviderCatalog } from "./dns-providers/catalog.js";
+export { primaryCredentialName, MIGRATED_DESCRIPTION, type DnsProvider } from "./dns-providers/provider.js";
+export type { DnsChange, DnsProviderRepository } from "./dns-providers/repository.js";
+export {
+  DnsProviderService,
+  type NewProviderInput,
+  type ProviderPatch,
+  type ProviderView,
+} from "./dns-providers/service.js";
+export {
+  DnsDirectory,
+  type ChallengeOutcome,
+  type ChallengeOutcomeRecorder,
+  type MatchExplanation,
+} from "./dns-providers/directory.js";
+export {
+  claimsOf,
+  nameKey,
+  successRate,
+  type CredentialStats,
+  type CredentialTestStatus,
+  type DnsCredential,
+} from "./credentials/credential.js";
+export { CredentialInUseError, claimConflict, type TakenClaim } from "./credentials/errors.js";
+export type { ClaimHolder, CredentialRepository, SelectionClaims } from "./credentials/repository.js";
+export type { CredentialUsage, UsageMove } from "./credentials/usage.js";
+export type { Reassignment } from "./credentials/reassignment.js";
+export {
+  CredentialService,
+  type CredentialPatch,
+  type NewCredentialInput,
+  type SavedCredential,
+} from "./credentials/service.js";
+export type { CredentialTestResult } from "./credentials/tester.js";
+export type { ProviderStatistics } from "./credentials/statistics.js";
+export { CREDENTIAL_SECRET_PREFIX, credentialSecretName } from "./credentials/secrets.js";
+export { sweepOrphanSecrets, ORPHAN_MIN_AGE_MS, type SweepReport } from "./credentials/sweeper.js";
+export {
+  AuditLogService,
+  DEFAULT_AUDIT_WINDOW_DAYS,
+  type AuditLogFilter,
+  type AuditLogRepository,
+  type ResolvedAuditLogFilter,
+} from "./audit/log.js";

@@ -1,6 +1,5 @@
 import {
   ForbiddenError,
-  UnauthorizedError,
   allows,
   forbiddenMessage,
   type Access,
@@ -8,11 +7,13 @@ import {
   type TokenService,
 } from "@charon/core";
 import type { MiddlewareHandler } from "hono";
+import { clientAddress } from "../actor.js";
 import type { AppEnv } from "../env.js";
 
 /**
- * Authenticates the bearer token and checks that it may `access` the `resource`; routes get it
- * from their declaration (routing.ts), never by hand.
+ * Authenticates the bearer token (401 when missing or invalid, 429 after repeated failures from
+ * the client's address) and checks that it may `access` the `resource`; routes get it from their
+ * declaration (routing.ts), never by hand.
  */
 export function authorize(
   tokens: TokenService,
@@ -21,9 +22,8 @@ export function authorize(
 ): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header("Authorization") ?? "";
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match?.[1]) throw new UnauthorizedError();
-    const principal = await tokens.authenticate(match[1]);
+    const value = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+    const principal = await tokens.authenticate(value, clientAddress(c));
     if (!allows(principal, resource, access)) {
       throw new ForbiddenError(forbiddenMessage(resource, access));
     }

@@ -20,6 +20,7 @@ export const standardErrorResponses = {
   403: { description: "Insufficient permissions", content: errorContent },
   404: { description: "Resource not found", content: errorContent },
   409: { description: "Conflict with stored state", content: errorContent },
+  413: { description: "Request body larger than the API accepts", content: errorContent },
   429: { description: "Too many requests", content: errorContent },
   500: { description: "Server error", content: errorContent },
 } as const;

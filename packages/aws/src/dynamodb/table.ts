@@ -117,10 +117,14 @@ export class DynamoTable {
     return found;
   }
 
-  /** One page of a partition, optionally narrowed to sort keys starting with `prefix`. */
+  /**
+   * One page of a partition, optionally narrowed to sort keys starting with `prefix` or lying
+   * within `between` (inclusive bounds; give one or the other).
+   */
   async query<T extends Item>(options: {
     partition: string;
     prefix?: string;
+    between?: [string, string];
     index?: GlobalIndexName;
     limit?: number;
     cursor?: string;
@@ -130,18 +134,19 @@ export class DynamoTable {
     const index = tableSchema.globalIndexes.find((i) => i.name === options.index);
     const pkName = index?.partitionKey ?? tableSchema.partitionKey;
     const skName = index?.sortKey ?? tableSchema.sortKey;
+    const sortKeyCondition =
+      options.prefix !== undefined
+        ? { expression: " AND begins_with(#sk, :prefix)", values: { ":prefix": options.prefix } }
+        : options.between !== undefined
+          ? { expression: " AND #sk BETWEEN :low AND :high", values: { ":low": options.between[0], ":high": options.between[1] } }
+          : undefined;
     const result = await this.client.send(
       new QueryCommand({
         TableName: this.name,
         IndexName: index?.name,
-        KeyConditionExpression:
-          options.prefix === undefined ? "#pk = :pk" : "#pk = :pk AND begins_with(#sk, :prefix)",
-        ExpressionAttributeNames:
-          options.prefix === undefined ? { "#pk": pkName } : { "#pk": pkName, "#sk": skName },
-        ExpressionAttributeValues:
-          options.prefix === undefined
-            ? { ":pk": options.partition }
-            : { ":pk": options.partition, ":prefix": options.prefix },
+        KeyConditionExpression: `#pk = :pk${sortKeyCondition?.expression ?? ""}`,
+        ExpressionAttributeNames: sortKeyCondition ? { "#pk": pkName, "#sk": skName } : { "#pk": pkName },
+        ExpressionAttributeValues: { ":pk": options.partition, ...sortKeyCondition?.values },
         Limit: options.limit,
         ExclusiveStartKey: options.cursor === undefined ? undefined : decodeCursor(options.cursor),
         ScanIndexForward: !options.descending,
@@ -152,6 +157,22 @@ export class DynamoTable {
       items: (result.Items ?? []) as T[],
       cursor: result.LastEvaluatedKey ? encodeCursor(result.LastEvaluatedKey) : undefined,
     };
+  }
+
+  /**
+   * A page for an API: like `query`, but its cursor is absent whenever no item follows (DynamoDB
+   * itself returns a cursor after a page that happens to end the partition). Reads one item more
+   * than `limit` to know.
+   */
+  async queryPage<T extends Item>(options: Parameters<DynamoTable["query"]>[0] & { limit: number }): Promise<Page<T>> {
+    const result = await this.query<T>({ ...options, limit: options.limit + 1 });
+    const items = result.items.slice(0, options.limit);
+    const last = items[items.length - 1];
+    if (result.items.length <= options.limit || last === undefined) return { items };
+    const names: string[] = [tableSchema.partitionKey, tableSchema.sortKey];
+    const index = tableSchema.globalIndexes.find((i) => i.name === options.index);
+    if (index) names.push(index.partitionKey, index.sortKey);
+    return { items, cursor: encodeCursor(Object.fromEntries(names.map((name) => [name, last[name]]))) };
   }
 
   /** Every item of a partition (prefix-narrowed), following pages. For bounded partitions only. */

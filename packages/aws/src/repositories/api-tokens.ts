@@ -1,5 +1,15 @@
-import { ConflictError, type ApiToken, type ApiTokenRepository, type NewApiToken } from "@charon/core";
-import { TransactionConflict, type DynamoTable } from "../dynamodb/table.js";
+import {
+  ConflictError,
+  type ApiToken,
+  type ApiTokenRepository,
+  type AuditEntry,
+  type AuthFailureCounter,
+  type NewApiToken,
+} from "@charon/core";
+import { ConditionFailed, TransactionConflict, type DynamoTable } from "../dynamodb/table.js";
+import { tableSchema } from "../dynamodb/schema.js";
+import { auditEntryPut } from "./audit-entries.js";
+import { updateItem } from "./item-update.js";
 
 /**
  * Items:
@@ -11,11 +21,23 @@ export class DynamoApiTokenRepository implements ApiTokenRepository {
   constructor(private readonly table: DynamoTable) {}
 
   async findByHash(hash: string): Promise<ApiToken | undefined> {
-    const item = await this.table.get<TokenItem>({ pk: `TOKEN#${hash}`, sk: "TOKEN" });
+    const item = await this.table.get<TokenItem>(tokenKey(hash));
     return item ? fromItem(item) : undefined;
   }
 
-  async create(token: NewApiToken): Promise<ApiToken> {
+  async findById(id: number): Promise<ApiToken | undefined> {
+    const pointer = await this.table.get<{ hash: string }>(idKey(id), true);
+    if (!pointer) return undefined;
+    const item = await this.table.get<TokenItem>(tokenKey(pointer.hash), true);
+    return item ? fromItem(item) : undefined;
+  }
+
+  async list(): Promise<ApiToken[]> {
+    const items = await this.table.queryAll<TokenItem>({ partition: "TOKENS", index: "gsi1" });
+    return items.map(fromItem);
+  }
+
+  async create(token: NewApiToken, audit?: (id: number) => AuditEntry): Promise<ApiToken> {
     const id = await this.table.nextId("api-token");
     const stored: ApiToken = { ...token, id, lastUsedAt: null, revokedAt: null };
     try {
@@ -30,10 +52,11 @@ export class DynamoApiTokenRepository implements ApiTokenRepository {
         {
           Put: {
             TableName: this.table.name,
-            Item: { pk: `TOKENID#${id}`, sk: "TOKENID", hash: token.hash },
+            Item: { ...idKey(id), hash: token.hash },
             ConditionExpression: "attribute_not_exists(pk)",
           },
         },
+        ...(audit ? [auditEntryPut(this.table.name, audit(id))] : []),
       ]);
     } catch (error) {
       if (error instanceof TransactionConflict) {
@@ -42,6 +65,48 @@ export class DynamoApiTokenRepository implements ApiTokenRepository {
       throw error;
     }
     return stored;
+  }
+
+  async revoke(token: ApiToken, audit: AuditEntry): Promise<void> {
+    await this.table.transact([
+      { Delete: { TableName: this.table.name, Key: tokenKey(token.hash) } },
+      { Delete: { TableName: this.table.name, Key: idKey(token.id) } },
+      auditEntryPut(this.table.name, audit),
+    ]);
+  }
+
+  async recordUse(token: ApiToken, at: string, staleBefore: string): Promise<void> {
+    try {
+      await updateItem(this.table, tokenKey(token.hash), {
+        expression: "SET last_used_at = :at",
+        condition: "attribute_exists(pk) AND (attribute_type(last_used_at, :null) OR last_used_at < :stale)",
+        values: { ":at": at, ":stale": staleBefore, ":null": "NULL" },
+      });
+    } catch (error) {
+      // Another request of the same token wrote first, or the token was just revoked.
+      if (!(error instanceof ConditionFailed)) throw error;
+    }
+  }
+}
+
+/**
+ * Failed authentications per client address and fixed window, removed by the table's TTL:
+ * `AUTHFAIL#<address>` / `WINDOW#<window start>`, `count`, `expires_at_epoch`.
+ */
+export class DynamoAuthFailureCounter implements AuthFailureCounter {
+  constructor(private readonly table: DynamoTable) {}
+
+  async add(address: string, windowStart: Date, forgetAfter: Date): Promise<number> {
+    const attributes = await updateItem(
+      this.table,
+      { pk: `AUTHFAIL#${address}`, sk: `WINDOW#${windowStart.toISOString()}` },
+      {
+        expression: "ADD #count :one SET #ttl = :ttl",
+        names: { "#count": "count", "#ttl": tableSchema.ttlAttribute },
+        values: { ":one": 1, ":ttl": Math.ceil(forgetAfter.getTime() / 1000) },
+      },
+    );
+    return Number(attributes?.["count"] ?? 1);
   }
 }
 
@@ -58,10 +123,17 @@ interface TokenItem extends Record<string, unknown> {
   revoked_at: string | null;
 }
 
+function tokenKey(hash: string) {
+  return { pk: `TOKEN#${hash}`, sk: "TOKEN" };
+}
+
+function idKey(id: number) {
+  return { pk: `TOKENID#${id}`, sk: "TOKENID" };
+}
+
 function toItem(token: ApiToken): TokenItem & { pk: string; sk: string; gsi1pk: string; gsi1sk: string } {
   return {
-    pk: `TOKEN#${token.hash}`,
-    sk: "TOKEN",
+    ...tokenKey(token.hash),
     gsi1pk: "TOKENS",
     gsi1sk: `TOKEN#${String(token.id).padStart(12, "0")}`,
     id: token.id,

@@ -4,9 +4,10 @@ import type { TransactItem } from "../dynamodb/table.js";
 
 /**
  * The transaction item that stores an audit entry beside the change it records.
- * Keys: `AUDIT#<yyyy-mm-dd>` / `<timestamp>#<random>` (one partition per day: time-range reads
- * walk days, writes never pile onto one key); gsi1 `AUDITRES#<type>#<id>` by resource;
- * gsi2 `AUDITACT#<action>` by action. Both sort by timestamp.
+ * Keys: `AUDIT#<yyyy-mm>` / `<timestamp>#<random>` (one partition per month: a time-range read
+ * walks a dozen partitions a year, not hundreds of mostly empty days, and the rate of audited
+ * changes is far below one partition's write capacity); gsi1 `AUDITRES#<type>#<id>` by
+ * resource; gsi2 `AUDITACT#<action>` by action. All sort by timestamp.
  */
 export function auditEntryPut(tableName: string, entry: AuditEntry): TransactItem {
   const sortKey = `${entry.timestamp}#${randomBytes(6).toString("hex")}`;
@@ -14,7 +15,7 @@ export function auditEntryPut(tableName: string, entry: AuditEntry): TransactIte
     Put: {
       TableName: tableName,
       Item: {
-        pk: `AUDIT#${entry.timestamp.slice(0, 10)}`,
+        pk: `AUDIT#${entry.timestamp.slice(0, 7)}`,
         sk: sortKey,
         gsi1pk: `AUDITRES#${entry.resourceType}#${entry.resourceId}`,
         gsi1sk: sortKey,

@@ -26,18 +26,20 @@ export function usageKey(usage: Pick<CredentialUsage, "providerId" | "domain" | 
 }
 
 export function usagePut(tableName: string, usage: CredentialUsage): TransactItem {
+  return { Put: { TableName: tableName, Item: usageItem(usage) } };
+}
+
+/**
+ * Points a usage at another credential, only if it still points at the one it was read with:
+ * a re-evaluation never overwrites a newer move or resurrects a deleted certificate's name.
+ */
+export function usageMove(tableName: string, usage: CredentialUsage, toCredentialId: number): TransactItem {
   return {
     Put: {
       TableName: tableName,
-      Item: {
-        ...usageKey(usage),
-        gsi1pk: `CREDUSAGE#${usage.providerId}#${usage.credentialId}`,
-        gsi1sk: `${usage.domain}#${usage.certificateId}`,
-        provider_id: usage.providerId,
-        certificate_id: usage.certificateId,
-        domain: usage.domain,
-        credential_id: usage.credentialId,
-      },
+      Item: usageItem({ ...usage, credentialId: toCredentialId }),
+      ConditionExpression: "credential_id = :from",
+      ExpressionAttributeValues: { ":from": usage.credentialId },
     },
   };
 }
@@ -61,5 +63,17 @@ export function usageCountChange(
       ConditionExpression: "attribute_exists(pk)",
       ExpressionAttributeValues: { ":delta": delta },
     },
+  };
+}
+
+function usageItem(usage: CredentialUsage) {
+  return {
+    ...usageKey(usage),
+    gsi1pk: `CREDUSAGE#${usage.providerId}#${usage.credentialId}`,
+    gsi1sk: `${usage.domain}#${usage.certificateId}`,
+    provider_id: usage.providerId,
+    certificate_id: usage.certificateId,
+    domain: usage.domain,
+    credential_id: usage.credentialId,
   };
 }

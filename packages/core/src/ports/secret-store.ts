@@ -4,7 +4,7 @@
  *
  * Names are logical (`dns-credentials/1/42/<nonce>`); each adapter adds its own prefix.
  * Callers never overwrite a secret that stored metadata points at: they write a new name,
- * commit the metadata, then delete the old name (docs/decisions/secret-write-order.md).
+ * commit the metadata, then delete the old name (docs/decisions/0007-secret-write-order.md).
  */
 export type SecretValue = Record<string, string>;
 

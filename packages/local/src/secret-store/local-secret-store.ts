@@ -37,7 +37,7 @@ export const PREVIOUS_KEYS_FILE = "encryption-key.previous";
 /**
  * SecretStore for the local runtime: one AES-256-GCM sealed file per secret under
  * `<dataDirectory>/secrets/`, named by the SHA-256 of the logical name so names need no
- * escaping (docs/decisions/local-secret-store.md).
+ * escaping (docs/decisions/0006-local-secret-store.md).
  */
 export class LocalSecretStore implements SecretStore {
   private readonly directory: string;

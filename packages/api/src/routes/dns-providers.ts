@@ -1,0 +1,194 @@
+import type { CredentialService, DnsDirectory, DnsProviderService, TokenService } from "@charon/core";
+import { actorOf } from "../actor.js";
+import { protectedRoute, routeGroup } from "../routing.js";
+import { jsonBody, jsonResponse } from "../schemas/common.js";
+import { MatchQuerySchema, MatchSchema, StatisticsSchema, matchBody, statisticsBody } from "../schemas/credentials.js";
+import {
+  DnsProviderCreateSchema,
+  DnsProviderListSchema,
+  DnsProviderSchema,
+  DnsProviderTypesSchema,
+  DnsProviderUpdateSchema,
+  ModeDisabledSchema,
+  ModeEnabledSchema,
+  ProviderDeletedSchema,
+  ProviderParamsSchema,
+  providerBody,
+  providerTypeBody,
+} from "../schemas/dns-providers.js";
+import { z } from "@hono/zod-openapi";
+import { credentialRoutes } from "./credentials.js";
+
+export interface DnsRouteServices {
+  dnsProviders: DnsProviderService;
+  credentials: CredentialService;
+  dnsDirectory: DnsDirectory;
+}
+
+const ListQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().max(2048).optional().openapi({ description: "`X-Next-Cursor` of the previous page" }),
+});
+
+const DISABLED_NOTE = "Other credentials are retained but not used. Re-enable multi-credential mode to use them again.";
+
+/**
+ * The DNS provider collection with everything under it. Paths are relative: app.ts mounts this
+ * one group at both `/api/nginx/dns-providers` and `/api/v1/dns-providers`
+ * (shared/spec/api-conventions.md), so both reach the same providers.
+ */
+export function dnsProviderRoutes(tokens: TokenService, services: DnsRouteServices) {
+  const { dnsProviders, dnsDirectory, credentials } = services;
+  const tags = ["DNS providers"];
+  const read = { resource: "dns_providers", access: "read" } as const;
+  const write = { resource: "dns_providers", access: "write" } as const;
+  const params = ProviderParamsSchema;
+  const body = (view: Parameters<typeof providerBody>[0]) => providerBody(view, dnsProviders.descriptor(view.provider.type));
+
+  const types = protectedRoute(tokens, read, {
+    method: "get",
+    path: "/types",
+    summary: "Supported provider types with their credential fields",
+    tags,
+    responses: { 200: jsonResponse(DnsProviderTypesSchema, "Every supported type") },
+  });
+  const list = protectedRoute(tokens, read, {
+    method: "get",
+    path: "/",
+    summary: "List DNS providers",
+    description: "Lowest id first. When more remain, the `X-Next-Cursor` header carries the cursor of the next page.",
+    tags,
+    request: { query: ListQuerySchema },
+    responses: { 200: jsonResponse(DnsProviderListSchema, "DNS providers; secret fields show as \"set\"") },
+  });
+  const create = protectedRoute(tokens, write, {
+    method: "post",
+    path: "/",
+    summary: "Add a DNS provider (for DNS-01 challenges)",
+    description: "`meta` holds the provider's own credential, which becomes its primary credential.",
+    tags,
+    request: { body: jsonBody(DnsProviderCreateSchema) },
+    responses: { 201: jsonResponse(DnsProviderSchema, "The new provider") },
+  });
+  const get = protectedRoute(tokens, read, {
+    method: "get",
+    path: "/{id}",
+    summary: "A DNS provider",
+    tags,
+    request: { params },
+    responses: { 200: jsonResponse(DnsProviderSchema, "The provider") },
+  });
+  const updateRoute = (method: "put" | "patch") =>
+    protectedRoute(tokens, write, {
+      method,
+      path: "/{id}",
+      summary: "Rename a DNS provider or replace its primary credential (only the fields given change)",
+      tags,
+      request: { params, body: jsonBody(DnsProviderUpdateSchema) },
+      responses: { 200: jsonResponse(DnsProviderSchema, "The provider") },
+    });
+  const remove = protectedRoute(tokens, write, {
+    method: "delete",
+    path: "/{id}",
+    summary: "Delete a DNS provider and its credentials",
+    description: "409 listing the certificates when certificates use it.",
+    tags,
+    request: { params },
+    responses: { 200: jsonResponse(ProviderDeletedSchema, "Deleted") },
+  });
+  const enable = protectedRoute(tokens, write, {
+    method: "post",
+    path: "/{id}/enable-multi-credential",
+    summary: "Enable multi-credential mode (idempotent)",
+    description:
+      'The first time, the existing credential becomes "{Provider} Primary Credential" with an empty (catch-all) filter.',
+    tags,
+    request: { params },
+    responses: { 200: jsonResponse(ModeEnabledSchema, "Enabled") },
+  });
+  const disable = protectedRoute(tokens, write, {
+    method: "post",
+    path: "/{id}/disable-multi-credential",
+    summary: "Disable multi-credential mode (idempotent): the first credential becomes the primary again",
+    tags,
+    request: { params },
+    responses: { 200: jsonResponse(ModeDisabledSchema, "Disabled") },
+  });
+  const match = protectedRoute(tokens, read, {
+    method: "get",
+    path: "/{id}/match",
+    summary: "Which credential a domain would use, and why",
+    tags,
+    request: { params, query: MatchQuerySchema },
+    responses: { 200: jsonResponse(MatchSchema, "The choice; `credential` is null when nothing matches") },
+  });
+  const statistics = protectedRoute(tokens, read, {
+    method: "get",
+    path: "/{id}/statistics",
+    summary: "Usage statistics of the provider's credentials",
+    tags,
+    request: { params },
+    responses: { 200: jsonResponse(StatisticsSchema, "Statistics") },
+  });
+
+  const group = routeGroup()
+    .openapi(types, (c) => c.json({ types: dnsProviders.types().map(providerTypeBody) }, 200))
+    .openapi(list, async (c) => {
+      const page = await dnsProviders.list(c.req.valid("query"));
+      if (page.cursor) c.header("X-Next-Cursor", page.cursor);
+      return c.json(page.providers.map(body), 200);
+    })
+    .openapi(create, async (c) => {
+      const input = c.req.valid("json");
+      const view = await dnsProviders.create({ name: input.name, type: input.acme_dns_provider, meta: input.meta }, actorOf(c));
+      return c.json(body(view), 201);
+    })
+    .openapi(get, async (c) => c.json(body(await dnsProviders.get(c.req.valid("param").id)), 200));
+  for (const method of ["put", "patch"] as const) {
+    group.openapi(updateRoute(method), async (c) => {
+      const input = c.req.valid("json");
+      const view = await dnsProviders.update(
+        c.req.valid("param").id,
+        { name: input.name, type: input.acme_dns_provider, meta: input.meta },
+        actorOf(c),
+      );
+      return c.json(body(view), 200);
+    });
+  }
+  return group
+    .openapi(remove, async (c) => {
+      const { id } = c.req.valid("param");
+      await dnsProviders.delete(id, actorOf(c));
+      return c.json({ message: "DNS provider deleted successfully", id }, 200);
+    })
+    .openapi(enable, async (c) => {
+      const { provider, migrated } = await dnsProviders.enableMultiCredential(c.req.valid("param").id, actorOf(c));
+      return c.json(
+        {
+          message: "Multi-credential mode enabled" as const,
+          provider_id: provider.id,
+          migrated_credential: migrated
+            ? { id: migrated.id, name: migrated.name, zone_filter: migrated.zoneFilter, description: migrated.description }
+            : null,
+        },
+        200,
+      );
+    })
+    .openapi(disable, async (c) => {
+      const { provider, primary } = await dnsProviders.disableMultiCredential(c.req.valid("param").id, actorOf(c));
+      return c.json(
+        {
+          message: "Multi-credential mode disabled" as const,
+          provider_id: provider.id,
+          primary_credential: { id: primary.id, name: primary.name },
+          note: DISABLED_NOTE,
+        },
+        200,
+      );
+    })
+    .openapi(match, async (c) =>
+      c.json(matchBody(await dnsDirectory.match(c.req.valid("param").id, c.req.valid("query").domain)), 200),
+    )
+    .openapi(statistics, async (c) => c.json(statisticsBody(await credentials.statistics(c.req.valid("param").id)), 200))
+    .route("/", credentialRoutes(tokens, credentials));
+}

@@ -1,0 +1,95 @@
+import type { NewProxyHost, ProxyHostDetails, ProxyHostPatch, ProxyHostService, TokenService } from "@charon/core";
+import { actorOf } from "../actor.js";
+import { protectedRoute, routeGroup } from "../routing.js";
+import { DeletedSchema, IdParamsSchema, jsonBody, jsonResponse } from "../schemas/common.js";
+import {
+  ProxyHostCreateSchema,
+  ProxyHostListSchema,
+  ProxyHostSchema,
+  ProxyHostUpdateSchema,
+} from "../schemas/proxy-hosts.js";
+
+export function proxyHostRoutes(tokens: TokenService, hosts: ProxyHostService) {
+  const tags = ["Proxy hosts"];
+  const read = { resource: "proxy_hosts", access: "read" } as const;
+  const write = { resource: "proxy_hosts", access: "write" } as const;
+  const one = jsonResponse(ProxyHostSchema, "The proxy host, with its certificate's summary");
+
+  const list = protectedRoute(tokens, read, {
+    method: "get",
+    path: "/nginx/proxy-hosts",
+    summary: "List proxy hosts",
+    tags,
+    responses: { 200: jsonResponse(ProxyHostListSchema, "Every proxy host") },
+  });
+  const create = protectedRoute(tokens, write, {
+    method: "post",
+    path: "/nginx/proxy-hosts",
+    summary: "Create a proxy host",
+    description:
+      'Domain names are normalised (lower-case A-labels); a name another host serves is a 409. `certificate_id: "new"` requests a certificate for the names.',
+    tags,
+    request: { body: jsonBody(ProxyHostCreateSchema) },
+    responses: { 201: jsonResponse(ProxyHostSchema, "The new proxy host") },
+  });
+  const get = protectedRoute(tokens, read, {
+    method: "get",
+    path: "/nginx/proxy-hosts/{id}",
+    summary: "A proxy host, with its certificate's status and the DNS credential used",
+    tags,
+    request: { params: IdParamsSchema },
+    responses: { 200: one },
+  });
+  const update = protectedRoute(tokens, write, {
+    method: "put",
+    path: "/nginx/proxy-hosts/{id}",
+    summary: "Change a proxy host: only the fields given change",
+    tags,
+    request: { params: IdParamsSchema, body: jsonBody(ProxyHostUpdateSchema) },
+    responses: { 200: one },
+  });
+  const remove = protectedRoute(tokens, write, {
+    method: "delete",
+    path: "/nginx/proxy-hosts/{id}",
+    summary: "Delete a proxy host",
+    tags,
+    request: { params: IdParamsSchema },
+    responses: { 200: jsonResponse(DeletedSchema, "Deleted") },
+  });
+  const enable = protectedRoute(tokens, write, {
+    method: "post",
+    path: "/nginx/proxy-hosts/{id}/enable",
+    summary: "Enable a proxy host",
+    tags,
+    request: { params: IdParamsSchema },
+    responses: { 200: one },
+  });
+  const disable = protectedRoute(tokens, write, {
+    method: "post",
+    path: "/nginx/proxy-hosts/{id}/disable",
+    summary: "Disable a proxy host",
+    tags,
+    request: { params: IdParamsSchema },
+    responses: { 200: one },
+  });
+
+  return routeGroup()
+    .openapi(list, async (c) => c.json((await hosts.list()).map(hostView), 200))
+    .openapi(create, async (c) => c.json(hostView(await hosts.create(actorOf(c), c.req.valid("json") as NewProxyHost)), 201))
+    .openapi(get, async (c) => c.json(hostView(await hosts.get(c.req.valid("param").id)), 200))
+    .openapi(update, async (c) =>
+      c.json(hostView(await hosts.update(actorOf(c), c.req.valid("param").id, c.req.valid("json") as ProxyHostPatch)), 200),
+    )
+    .openapi(remove, async (c) => {
+      const { id } = c.req.valid("param");
+      await hosts.delete(actorOf(c), id);
+      return c.json({ id, deleted: true as const }, 200);
+    })
+    .openapi(enable, async (c) => c.json(hostView(await hosts.setEnabled(actorOf(c), c.req.valid("param").id, true)), 200))
+    .openapi(disable, async (c) => c.json(hostView(await hosts.setEnabled(actorOf(c), c.req.valid("param").id, false)), 200));
+}
+
+/** The stored `version` (optimistic concurrency) is internal. */
+function hostView({ version: _version, ...host }: ProxyHostDetails) {
+  return host;
+}

@@ -1,0 +1,27 @@
+import type { SettingsService, TokenService } from "@charon/core";
+import { actorOf } from "../actor.js";
+import { protectedRoute, routeGroup } from "../routing.js";
+import { jsonBody, jsonResponse } from "../schemas/common.js";
+import { SettingsSchema, SettingsUpdateSchema } from "../schemas/settings.js";
+
+export function settingsRoutes(tokens: TokenService, settings: SettingsService) {
+  const tags = ["Settings"];
+  const get = protectedRoute(tokens, { resource: "settings", access: "read" }, {
+    method: "get",
+    path: "/v1/settings",
+    summary: "The control plane's settings",
+    tags,
+    responses: { 200: jsonResponse(SettingsSchema, "The settings (defaults until changed)") },
+  });
+  const update = protectedRoute(tokens, { resource: "settings", access: "write" }, {
+    method: "put",
+    path: "/v1/settings",
+    summary: "Change settings: only the fields given change",
+    tags,
+    request: { body: jsonBody(SettingsUpdateSchema) },
+    responses: { 200: jsonResponse(SettingsSchema, "The settings after the change") },
+  });
+  return routeGroup()
+    .openapi(get, async (c) => c.json(await settings.get(), 200))
+    .openapi(update, async (c) => c.json(await settings.update(actorOf(c), c.req.valid("json")), 200));
+}

@@ -1,0 +1,132 @@
+import { z } from "@hono/zod-openapi";
+import { MAX_DOMAIN_NAMES } from "@charon/core";
+import { DomainNameSchema } from "./common.js";
+
+const forwardHost = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[A-Za-z0-9._:[\]-]+$/, "must be a host name or IP address (letters, digits, '.', '-', ':'; no spaces)")
+  .openapi({ example: "10.0.0.5" });
+const forwardPort = z.number().int().min(1).max(65535).openapi({ example: 3000 });
+const forwardScheme = z.enum(["http", "https"]);
+
+const LocationSchema = z
+  .strictObject({
+    path: z.string().min(1).max(1024).regex(/^\//, "must start with '/'"),
+    forward_scheme: forwardScheme.default("http"),
+    forward_host: forwardHost,
+    forward_port: forwardPort,
+    advanced_config: z.string().max(65536).default(""),
+  })
+  .openapi("ProxyLocation");
+
+/** Secret material never lives on a host: credentials belong to DNS providers. */
+const HostMetaSchema = z
+  .record(z.string(), z.unknown())
+  .refine((meta) => !("dns_provider_credentials" in meta), {
+    message: "DNS credentials are not stored on hosts; add them to a DNS provider (/api/v1/dns-providers)",
+  })
+  .openapi({ example: { dns_challenge: true, dns_provider: "cloudflare" } });
+
+/** The fields a create or update may give, each validated on its own. */
+const hostFields = {
+  domain_names: z.array(DomainNameSchema).min(1).max(MAX_DOMAIN_NAMES),
+  forward_scheme: forwardScheme,
+  forward_host: forwardHost,
+  forward_port: forwardPort,
+  certificate_id: z
+    .union([z.number().int().min(0), z.literal("new")])
+    .openapi({ description: 'A certificate id, 0 for none, or "new" to request one for the host\'s names', example: 1 }),
+  ssl_forced: z.boolean(),
+  hsts_enabled: z.boolean(),
+  hsts_subdomains: z.boolean(),
+  http2_support: z.boolean(),
+  block_exploits: z.boolean(),
+  caching_enabled: z.boolean(),
+  allow_websocket_upgrade: z.boolean(),
+  advanced_config: z.string().max(65536),
+  enabled: z.boolean(),
+  locations: z.array(LocationSchema).max(100),
+  meta: HostMetaSchema,
+  waf_enabled: z.boolean(),
+  waf_mode: z.enum(["block", "monitor"]),
+};
+
+export const ProxyHostCreateSchema = z
+  .strictObject({
+    ...Object.fromEntries(Object.entries(hostFields).map(([k, v]) => [k, v.optional()])),
+    domain_names: hostFields.domain_names,
+    forward_host: hostFields.forward_host,
+    forward_port: hostFields.forward_port,
+  } as { [K in keyof typeof hostFields]: K extends "domain_names" | "forward_host" | "forward_port" ? (typeof hostFields)[K] : z.ZodOptional<(typeof hostFields)[K]> })
+  .openapi("ProxyHostCreate", {
+    example: { domain_names: ["app.example.com"], forward_host: "10.0.0.5", forward_port: 3000, ssl_forced: true, certificate_id: 1 },
+  });
+
+/** `PUT` is partial: only the fields given change. */
+export const ProxyHostUpdateSchema = z
+  .strictObject(
+    Object.fromEntries(Object.entries(hostFields).map(([k, v]) => [k, v.optional()])) as {
+      [K in keyof typeof hostFields]: z.ZodOptional<(typeof hostFields)[K]>;
+    },
+  )
+  .openapi("ProxyHostUpdate", { example: { forward_port: 8080 } });
+
+const ProviderSummarySchema = z.object({ id: z.number().int(), type: z.string(), name: z.string() }).openapi("DnsProviderSummary");
+
+export const CertificateCredentialSchema = z
+  .object({ domain: z.string(), credential_id: z.number().int(), credential_name: z.string() })
+  .openapi("CertificateCredential");
+
+export const CertificateSummarySchema = z
+  .object({
+    id: z.number().int(),
+    nice_name: z.string(),
+    status: z.enum(["pending", "valid", "failed", "expired"]),
+    expires_on: z.string().nullable(),
+    last_renewed_at: z.string().nullable(),
+    dns_provider: ProviderSummarySchema.nullable(),
+    credentials: z.array(CertificateCredentialSchema),
+    issued_using: z.string().nullable().openapi({ example: "Issued using credential: Production" }),
+  })
+  .openapi("CertificateSummary");
+
+export { ProviderSummarySchema };
+
+export const ProxyHostSchema = z
+  .object({
+    id: z.number().int(),
+    created_on: z.string(),
+    modified_on: z.string(),
+    domain_names: z.array(z.string()),
+    forward_scheme: forwardScheme,
+    forward_host: z.string(),
+    forward_port: z.number().int(),
+    certificate_id: z.number().int(),
+    ssl_forced: z.boolean(),
+    hsts_enabled: z.boolean(),
+    hsts_subdomains: z.boolean(),
+    http2_support: z.boolean(),
+    block_exploits: z.boolean(),
+    caching_enabled: z.boolean(),
+    allow_websocket_upgrade: z.boolean(),
+    advanced_config: z.string(),
+    enabled: z.boolean(),
+    locations: z.array(
+      z.object({
+        path: z.string(),
+        forward_scheme: forwardScheme,
+        forward_host: z.string(),
+        forward_port: z.number().int(),
+        advanced_config: z.string(),
+      }),
+    ),
+    meta: z.record(z.string(), z.unknown()),
+    waf_enabled: z.boolean(),
+    waf_mode: z.enum(["block", "monitor"]),
+    certificate: CertificateSummarySchema.nullable(),
+  })
+  .openapi("ProxyHost");
+
+export const ProxyHostListSchema = z.array(ProxyHostSchema).openapi("ProxyHostList");

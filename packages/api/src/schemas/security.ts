@@ -1,0 +1,33 @@
+import { z } from "@hono/zod-openapi";
+
+const WafHostSchema = z.object({ id: z.number().int(), domain_names: z.array(z.string()) }).openapi("WafHost");
+
+export const WafStatusSchema = z
+  .object({
+    enabled: z.boolean().openapi({ description: "The global switch (settings' waf_enabled)" }),
+    counts: z.object({ block: z.number().int(), monitor: z.number().int(), off: z.number().int() }),
+    hosts: z.object({ block: z.array(WafHostSchema), monitor: z.array(WafHostSchema), off: z.array(WafHostSchema) }),
+  })
+  .openapi("WafStatus");
+
+export const DecisionQuerySchema = z.strictObject({
+  ip: z.string().min(1).max(64).optional().openapi({ param: { name: "ip", in: "query" }, example: "192.0.2.10" }),
+  scope: z.string().min(1).max(32).optional().openapi({ param: { name: "scope", in: "query" }, example: "Ip" }),
+  type: z.string().min(1).max(32).optional().openapi({ param: { name: "type", in: "query" }, example: "ban" }),
+});
+
+export const CrowdSecDecisionSchema = z
+  .object({
+    id: z.number().int(),
+    origin: z.string(),
+    scope: z.string(),
+    value: z.string(),
+    type: z.string(),
+    scenario: z.string(),
+    duration: z.string(),
+    until: z.string(),
+    agent: z.string(),
+  })
+  .openapi("CrowdSecDecision");
+
+export const DecisionListSchema = z.array(CrowdSecDecisionSchema).openapi("CrowdSecDecisionList");

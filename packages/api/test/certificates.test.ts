@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import { credentialKey, usageKey } from "@charon/aws";
+import { testApi } from "../../../test/support/api.js";
+
+const request = (overrides: Record<string, unknown> = {}) => ({
+  provider: "letsencrypt",
+  domain_names: ["secure.example.com"],
+  meta: { dns_challenge: true, dns_provider: "cloudflare" },
+  ...overrides,
+});
+
+describe("certificates", () => {
+  it("stores a request as pending with the DNS provider and each name's credential", async () => {
+    const api = await testApi();
+    const created = await api.send("POST", "/api/nginx/certificates", {
+      body: request({ domain_names: ["Shop.Customer-A.com", "www.example.com", "*.customer-a.com"] }),
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      provider: "letsencrypt",
+      status: "pending",
+      expires_on: null,
+      domain_names: ["shop.customer-a.com", "www.example.com", "*.customer-a.com"],
+      nice_name: "shop.customer-a.com, www.example.com, *.customer-a.com",
+      meta: { dns_challenge: true, dns_provider: "cloudflare", dns_provider_id: 1 },
+      dns_provider: { id: 1, type: "cloudflare", name: "Cloudflare Production" },
+      credentials: [
+        { domain: "shop.customer-a.com", credential_id: 11, credential_name: "Customer A" },
+        { domain: "www.example.com", credential_id: 12, credential_name: "Production" },
+        { domain: "*.customer-a.com", credential_id: 11, credential_name: "Customer A" },
+      ],
+    });
+    expect((await api.send("GET", `/api/nginx/certificates/${created.body.id}`)).body).toEqual(created.body);
+    expect((await api.send("GET", "/api/nginx/certificates")).body).toEqual([created.body]);
+  });
+
+  it("writes one usage item per name and moves each credential's usage_count, both ways", async () => {
+    const api = await testApi();
+    const created = (await api.send("POST", "/api/nginx/certificates", {
+      body: request({ domain_names: ["a.customer-a.com", "b.customer-a.com", "www.example.com"] }),
+    })).body;
+    const count = async (credentialId: number) => (await api.table.get(credentialKey(1, credentialId)))?.["usage_count"];
+    expect(await count(11)).toBe(2);
+    expect(await count(12)).toBe(1);
+    const usage = await api.table.get(usageKey({ providerId: 1, domain: "a.customer-a.com", certificateId: created.id }));
+    expect(usage).toMatchObject({ credential_id: 11, certificate_id: created.id });
+    const served = await api.table.queryAll({ partition: "CREDUSAGE#1#11", index: "gsi1" });
+    expect(served.map((u) => u["domain"]).sort()).toEqual(["a.customer-a.com", "b.customer-a.com"]);
+
+    await api.send("DELETE", `/api/nginx/certificates/${created.id}`);
+    expect(await count(11)).toBe(0);
+    expect(await count(12)).toBe(0);
+    expect(await api.table.queryAll({ partition: "CREDUSAGE#1#11", index: "gsi1" })).toEqual([]);
+  });
+
+  it("stores 100 names (more usage items than one transaction holds) and removes them all", async () => {
+    const api = await testApi();
+    const names = Array.from({ length: 100 }, (_, i) => (i % 2 ? `n${i}.customer-a.com` : `n${i}.example.org`));
+    const created = await api.send("POST", "/api/nginx/certificates", { body: request({ domain_names: names }) });
+    expect(created.status).toBe(201);
+    const usage = () => api.table.queryAll({ partition: "PROVIDER#1", prefix: "USAGE#" });
+    expect(await usage()).toHaveLength(100);
+    expect((await api.table.get(credentialKey(1, 11)))?.["usage_count"]).toBe(50);
+    expect((await api.table.get(credentialKey(1, 12)))?.["usage_count"]).toBe(50);
+    expect((await api.send("DELETE", `/api/nginx/certificates/${created.body.id}`)).status).toBe(200);
+    expect(await usage()).toHaveLength(0);
+    expect((await api.table.get(credentialKey(1, 11)))?.["usage_count"]).toBe(0);
+  });
+
+  it("takes meta.dns_provider_id, and asks for it when a type is ambiguous", async () => {
+    const api = await testApi();
+    const ambiguous = await api.send("POST", "/api/nginx/certificates", { body: request({ meta: { dns_provider: "route53" } }) });
+    expect(ambiguous.status).toBe(400);
+    expect(ambiguous.body.message).toContain("meta.dns_provider_id");
+    const byId = await api.send("POST", "/api/nginx/certificates", { body: request({ meta: { dns_provider_id: 3 } }) });
+    expect(byId.status).toBe(201);
+    expect(byId.body.credentials).toEqual([{ domain: "secure.example.com", credential_id: 31, credential_name: "Legacy" }]);
+    expect((await api.send("POST", "/api/nginx/certificates", { body: request({ meta: { dns_provider_id: 9 } }) })).status).toBe(404);
+  });
+
+  it.each([
+    [request({ provider: "other" }), "provider:"],
+    [request({ domain_names: [] }), "domain_names: Too small"],
+    [request({ domain_names: ["a.example.com", "A.example.com"] }), "listed more than once"],
+    [request({ domain_names: ["bad name.example.com"] }), "domain_names.0: Domain name 'bad name.example.com'"],
+    [request({ meta: { dns_challenge: true } }), "meta.dns_provider: is required for a DNS challenge"],
+    [request({ meta: { dns_provider: "cloudflare", dns_provider_id: 1 } }), "not both"],
+    [request({ meta: { dns_challenge: false, dns_provider: "cloudflare" } }), "meta.dns_challenge: must be true"],
+    [request({ domain_names: ["*.example.com"], meta: { dns_challenge: false } }), "only be validated by a DNS challenge"],
+    [request({ meta: { dns_provider: "gandi" } }), "No DNS provider of type 'gandi'"],
+    [request({ meta: { dns_provider: "cloudflare", api_key: "k" } }), "Unknown field 'meta.api_key'"],
+  ])("rejects %j with a 4xx saying why", async (body, message) => {
+    const api = await testApi();
+    const response = await api.send("POST", "/api/nginx/certificates", { body });
+    expect(response.status).toBe(400);
+    expect(response.body.message).toContain(message);
+  });
+
+  it("refuses to delete a certificate a proxy host uses, naming the hosts", async () => {
+    const api = await testApi();
+    const certificate = (await api.send("POST", "/api/nginx/certificates", { body: request() })).body;
+    const host = (await api.send("POST", "/api/nginx/proxy-hosts", {
+      body: { domain_names: ["secure.example.com"], forward_host: "10.0.0.5", forward_port: 443, certificate_id: certificate.id },
+    })).body;
+    const refused = await api.send("DELETE", `/api/nginx/certificates/${certificate.id}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({
+      error: "Cannot delete certificate: 1 proxy host is using this certificate",
+      proxy_host_ids: [host.id],
+      affected_domains: ["secure.example.com"],
+    });
+    await api.send("DELETE", `/api/nginx/proxy-hosts/${host.id}`);
+    expect((await api.send("DELETE", `/api/nginx/certificates/${certificate.id}`)).status).toBe(200);
+    expect((await api.send("GET", `/api/nginx/certificates/${certificate.id}`)).status).toBe(404);
+  });
+
+  it("records a renewal request", async () => {
+    const api = await testApi();
+    const certificate = (await api.send("POST", "/api/nginx/certificates", { body: request() })).body;
+    const renewed = await api.send("POST", `/api/nginx/certificates/${certificate.id}/renew`);
+    expect(renewed.status).toBe(200);
+    expect(renewed.body.renewal_requested_at).not.toBeNull();
+    expect((await api.send("POST", "/api/nginx/certificates/999/renew")).status).toBe(404);
+    const actions = (await api.table.queryAll({ partition: `AUDITRES#certificate#${certificate.id}`, index: "gsi1" })).map((i) => i["action"]);
+    expect(actions).toEqual(["certificate_create", "certificate_renew_request"]);
+  });
+});

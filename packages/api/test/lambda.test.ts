@@ -1,0 +1,189 @@
+/**
+ * The Lambda entry (API Gateway HTTP API, payload v2) answers as the Node server does: the same
+ * status, content type and body for the same request, whatever the case of its headers, with
+ * path parameters, query strings and base64-encoded bodies.
+ */
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serve, type ServerType } from "@hono/node-server";
+import type { LambdaEvent } from "hono/aws-lambda";
+import { createApp, createServices } from "@charon/api";
+import { TokenService, systemClock } from "@charon/core";
+import { DynamoApiTokenRepository, DynamoCrowdSecDecisionRepository, type DynamoTable } from "@charon/aws";
+import { handler } from "../src/lambda.js";
+import { freshTable } from "../../../test/harness/dynamodb.js";
+import { silentLogger } from "../../../test/support/api.js";
+
+const TOKEN = "chrn_lambda-test-token-0123456789abcdef";
+let table: DynamoTable;
+let server: ServerType;
+let origin: string;
+
+beforeAll(async () => {
+  table = await freshTable();
+  process.env.CHARON_TABLE_NAME = table.name;
+  process.env.CHARON_SECRETS_PREFIX = "charon-lambda-test/";
+  process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
+  await new TokenService(new DynamoApiTokenRepository(table), systemClock).ensureBootstrapToken(TOKEN);
+  await new DynamoCrowdSecDecisionRepository(table).record({
+    origin: "cscli",
+    scope: "Ip",
+    value: "192.0.2.10",
+    type: "ban",
+    scenario: "manual",
+    duration: "4h",
+    until: new Date(Date.now() + 4 * 3600_000).toISOString(),
+    agent: "edge-1",
+  });
+  const app = createApp({ services: createServices({ table }), logger: silentLogger });
+  server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
+  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+interface Call {
+  method: string;
+  path: string;
+  query?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  base64?: boolean;
+}
+
+/** A v2 event as API Gateway sends it for the `ANY /api/{proxy+}` route. */
+function v2Event(call: Call): LambdaEvent {
+  const query = call.query ?? "";
+  return {
+    version: "2.0",
+    routeKey: "ANY /api/{proxy+}",
+    rawPath: call.path,
+    rawQueryString: query,
+    cookies: [],
+    headers: { host: "api.example.com", "x-forwarded-proto": "https", ...call.headers },
+    queryStringParameters: query ? Object.fromEntries(new URLSearchParams(query)) : undefined,
+    pathParameters: { proxy: call.path.replace(/^\/api\//, "") },
+    requestContext: {
+      accountId: "123456789012",
+      apiId: "abc123",
+      domainName: "api.example.com",
+      domainPrefix: "api",
+      http: { method: call.method, path: call.path, protocol: "HTTP/1.1", sourceIp: "203.0.113.9", userAgent: "curl/8.5.0" },
+      requestId: "JKJaXmPLvHcESHA=",
+      routeKey: "ANY /api/{proxy+}",
+      stage: "$default",
+      time: "04/Jan/2026:15:30:00 +0000",
+      timeEpoch: 1767540600000,
+    },
+    body: call.body === undefined ? undefined : call.base64 ? Buffer.from(call.body).toString("base64") : call.body,
+    isBase64Encoded: call.base64 ?? false,
+  } as unknown as LambdaEvent;
+}
+
+interface Answer {
+  status: number;
+  contentType: string | null;
+  requestId: string | null;
+  body: unknown;
+}
+
+async function viaLambda(call: Call): Promise<Answer> {
+  const result = (await handler(v2Event(call), {} as never)) as {
+    statusCode: number;
+    headers: Record<string, string>;
+    body: string;
+    isBase64Encoded: boolean;
+  };
+  const text = result.isBase64Encoded ? Buffer.from(result.body, "base64").toString() : result.body;
+  return {
+    status: result.statusCode,
+    contentType: result.headers["content-type"] ?? null,
+    requestId: result.headers["x-request-id"] ?? null,
+    body: text ? JSON.parse(text) : undefined,
+  };
+}
+
+async function viaNode(call: Call): Promise<Answer> {
+  const response = await fetch(`${origin}${call.path}${call.query ? `?${call.query}` : ""}`, {
+    method: call.method,
+    headers: call.headers,
+    body: call.body,
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    contentType: response.headers.get("content-type"),
+    requestId: response.headers.get("x-request-id"),
+    body: text ? JSON.parse(text) : undefined,
+  };
+}
+
+/** Answers compared without the parts that differ by design: the request id. */
+function comparable(answer: Answer) {
+  expect(answer.requestId).toMatch(/^req_[0-9a-f]{16}$/);
+  const body = answer.body as Record<string, unknown> | undefined;
+  if (body && typeof body === "object" && "request_id" in body) {
+    expect(body["request_id"]).toBe(answer.requestId);
+    return { ...answer, requestId: "…", body: { ...body, request_id: "…" } };
+  }
+  return { ...answer, requestId: "…" };
+}
+
+async function expectSameAnswer(call: Call): Promise<Answer> {
+  const lambda = await viaLambda(call);
+  const node = await viaNode(call);
+  expect(comparable(lambda)).toEqual(comparable(node));
+  return lambda;
+}
+
+const auth = { Authorization: `Bearer ${TOKEN}` };
+
+describe("Lambda entry (API Gateway HTTP API v2)", () => {
+  it("answers health checks as the Node server does", async () => {
+    expect((await expectSameAnswer({ method: "GET", path: "/api/health" })).body).toEqual({ status: "ok" });
+  });
+
+  it("reads headers in any case", async () => {
+    for (const name of ["authorization", "AUTHORIZATION", "Authorization", "aUtHoRiZaTiOn"]) {
+      const answer = await expectSameAnswer({ method: "GET", path: "/api/v1/settings", headers: { [name]: `Bearer ${TOKEN}` } });
+      expect(answer.status).toBe(200);
+    }
+  });
+
+  it("takes base64-encoded bodies, path parameters and query strings", async () => {
+    const body = JSON.stringify({ domain_names: ["lambda.example.com"], forward_host: "10.0.0.5", forward_port: 3000 });
+    const created = await viaLambda({ method: "POST", path: "/api/nginx/proxy-hosts", headers: { ...auth, "Content-Type": "application/json" }, body, base64: true });
+    expect(created.status).toBe(201);
+    const id = (created.body as { id: number }).id;
+    const update = JSON.stringify({ forward_port: 8080 });
+    const updated = await viaLambda({ method: "PUT", path: `/api/nginx/proxy-hosts/${id}`, headers: { ...auth, "content-type": "application/json" }, body: update, base64: true });
+    expect(updated.body).toMatchObject({ id, forward_port: 8080 });
+    await expectSameAnswer({ method: "GET", path: `/api/nginx/proxy-hosts/${id}`, headers: auth });
+    await expectSameAnswer({ method: "GET", path: "/api/nginx/proxy-hosts", query: "unused=1", headers: auth });
+    const decisions = await expectSameAnswer({
+      method: "GET",
+      path: "/api/security/crowdsec/decisions",
+      query: "ip=192.0.2.10&type=ban",
+      headers: auth,
+    });
+    expect(decisions.body).toHaveLength(1);
+  });
+
+  it("gives the same errors: 401, 404, invalid JSON, unknown fields, bad ids", async () => {
+    const json = { ...auth, "Content-Type": "application/json" };
+    const cases: Array<[Call, number]> = [
+      [{ method: "GET", path: "/api/nginx/proxy-hosts" }, 401],
+      [{ method: "GET", path: "/api/nginx/proxy-hosts", headers: { authorization: "Bearer chrn_wrong" } }, 401],
+      [{ method: "GET", path: "/api/nowhere", headers: auth }, 404],
+      [{ method: "GET", path: "/api/nginx/proxy-hosts/9999", headers: auth }, 404],
+      [{ method: "GET", path: "/api/nginx/proxy-hosts/abc", headers: auth }, 400],
+      [{ method: "POST", path: "/api/nginx/proxy-hosts", headers: json, body: "{not json" }, 400],
+      [{ method: "PUT", path: "/api/v1/settings", headers: json, body: JSON.stringify({ colour: "blue" }) }, 400],
+      [{ method: "PUT", path: "/api/v1/settings", headers: json, body: Buffer.from('{"renewal_window_days":0}').toString(), base64: false }, 400],
+    ];
+    for (const [call, status] of cases) {
+      expect((await expectSameAnswer(call)).status, `${call.method} ${call.path}`).toBe(status);
+    }
+  });
+});

@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { testApi } from "../../../test/support/api.js";
+import { openApi31Problems, operationsOf, resolveRef, type OpenApiDocument } from "../../../test/support/openapi.js";
+
+const api = await testApi();
+const response = await api.call("GET", "/api/openapi.json", { token: null });
+const document = (await response.json()) as OpenApiDocument;
+
+describe("/api/openapi.json", () => {
+  it("is served without a token and is a structurally valid OpenAPI 3.1 document", () => {
+    expect(response.status).toBe(200);
+    expect(document.openapi).toBe("3.1.0");
+    expect(openApi31Problems(document)).toEqual([]);
+  });
+
+  it("declares the bearer scheme, and every protected operation uses it with its permission", () => {
+    expect(document.components?.securitySchemes?.["bearerAuth"]).toMatchObject({ type: "http", scheme: "bearer" });
+    for (const { key, operation } of operationsOf(document)) {
+      const access = operation["x-charon-access"];
+      expect(access, key).toBeDefined();
+      if (access === "public") continue;
+      expect(operation.security, key).toEqual([{ bearerAuth: [] }]);
+    }
+  });
+
+  it("declares every error response with the error schema on every protected operation", () => {
+    const errorStatuses = ["400", "401", "403", "404", "409", "413", "429", "500"];
+    for (const { key, operation } of operationsOf(document)) {
+      if (operation["x-charon-access"] === "public") continue;
+      for (const status of errorStatuses) {
+        const schema = operation.responses[status]?.content?.["application/json"]?.schema;
+        expect(schema, `${key} ${status}`).toEqual({ $ref: "#/components/schemas/Error" });
+      }
+    }
+    expect(resolveRef(document, "#/components/schemas/Error")).toMatchObject({ required: ["error", "message", "request_id"] });
+  });
+
+  it("documents request bodies as strict objects, so unknown fields are part of the contract", () => {
+    for (const name of ["ProxyHostCreate", "ProxyHostUpdate", "CertificateCreate", "TokenCreate", "SettingsUpdate"]) {
+      expect(document.components?.schemas?.[name]?.["additionalProperties"], name).toBe(false);
+    }
+  });
+});
+
+describe("/api/docs", () => {
+  it("serves browsable documentation of the document", async () => {
+    const docs = await api.call("GET", "/api/docs", { token: null });
+    expect(docs.status).toBe(200);
+    expect(docs.headers.get("content-type")).toContain("text/html");
+    expect(await docs.text()).toContain("/api/openapi.json");
+  });
+});

@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import { DynamoCrowdSecDecisionRepository } from "@charon/aws";
+import { LETS_ENCRYPT_PRODUCTION, LETS_ENCRYPT_STAGING } from "@charon/core";
+import { testApi } from "../../../test/support/api.js";
+
+describe("settings", () => {
+  it("answers the defaults, then applies partial updates", async () => {
+    const api = await testApi();
+    const defaults = await api.send("GET", "/api/v1/settings");
+    expect(defaults.body).toEqual({
+      dns_propagation_timeout_seconds: 60,
+      dns_polling_interval_seconds: 5,
+      acme_email: null,
+      acme_directory_url: LETS_ENCRYPT_PRODUCTION,
+      renewal_window_days: 30,
+      waf_enabled: true,
+      modified_on: null,
+    });
+    const changed = await api.send("PUT", "/api/v1/settings", {
+      body: { dns_propagation_timeout_seconds: 120, acme_directory_url: LETS_ENCRYPT_STAGING, acme_email: "ops@example.com" },
+    });
+    expect(changed.body).toMatchObject({ dns_propagation_timeout_seconds: 120, acme_directory_url: LETS_ENCRYPT_STAGING, renewal_window_days: 30 });
+    expect((await api.send("PUT", "/api/v1/settings", { body: { renewal_window_days: 14 } })).body).toMatchObject({
+      dns_propagation_timeout_seconds: 120,
+      renewal_window_days: 14,
+    });
+    const actions = (await api.table.queryAll({ partition: "AUDITRES#settings#settings", index: "gsi1" })).map((i) => i["action"]);
+    expect(actions).toEqual(["settings_update", "settings_update"]);
+  });
+
+  it.each([
+    [{ dns_propagation_timeout_seconds: 9 }, "dns_propagation_timeout_seconds: Too small"],
+    [{ dns_propagation_timeout_seconds: 601 }, "dns_propagation_timeout_seconds: Too big"],
+    [{ dns_propagation_timeout_seconds: 60.5 }, "dns_propagation_timeout_seconds:"],
+    [{ dns_polling_interval_seconds: 0 }, "dns_polling_interval_seconds: Too small"],
+    [{ dns_propagation_timeout_seconds: 10, dns_polling_interval_seconds: 10 }, "must be less than dns_propagation_timeout_seconds"],
+    [{ renewal_window_days: 90 }, "renewal_window_days: Too big"],
+    [{ acme_email: "not-an-email" }, "acme_email:"],
+    [{ acme_directory_url: "http://acme.example.com/directory" }, "acme_directory_url:"],
+    [{ theme: "dark" }, "Unknown field 'theme'"],
+  ])("rejects %j", async (body, message) => {
+    const api = await testApi();
+    const response = await api.send("PUT", "/api/v1/settings", { body });
+    expect(response.status).toBe(400);
+    expect(response.body.message).toContain(message);
+  });
+});
+
+describe("security", () => {
+  it("reports the WAF switch and each host's mode", async () => {
+    const api = await testApi();
+    const host = (name: string, extra: Record<string, unknown>) =>
+      api.send("POST", "/api/nginx/proxy-hosts", { body: { domain_names: [name], forward_host: "h", forward_port: 80, ...extra } });
+    const a = (await host("a.example.com", { waf_enabled: true, waf_mode: "block" })).body;
+    const b = (await host("b.example.com", { waf_enabled: true, waf_mode: "monitor" })).body;
+    const c = (await host("c.example.com", { waf_mode: "monitor" })).body;
+    const status = await api.send("GET", "/api/security/waf");
+    expect(status.body).toEqual({
+      enabled: true,
+      counts: { block: 1, monitor: 1, off: 1 },
+      hosts: {
+        block: [{ id: a.id, domain_names: ["a.example.com"] }],
+        monitor: [{ id: b.id, domain_names: ["b.example.com"] }],
+        off: [{ id: c.id, domain_names: ["c.example.com"] }],
+      },
+    });
+    await api.send("PUT", "/api/v1/settings", { body: { waf_enabled: false } });
+    expect((await api.send("GET", "/api/security/waf")).body.enabled).toBe(false);
+  });
+
+  it("lists active CrowdSec decisions, filtered by ip (ranges included), scope and type", async () => {
+    const api = await testApi();
+    const decisions = new DynamoCrowdSecDecisionRepository(api.table);
+    const later = new Date(Date.now() + 3600_000).toISOString();
+    const base = { origin: "crowdsec", scenario: "crowdsecurity/http-probing", duration: "1h", until: later, agent: "edge-1" };
+    const ip = await decisions.record({ ...base, scope: "Ip", value: "192.0.2.10", type: "ban" });
+    const range = await decisions.record({ ...base, scope: "Range", value: "192.0.2.0/24", type: "captcha" });
+    const v6 = await decisions.record({ ...base, scope: "Range", value: "2001:db8::/32", type: "ban" });
+    const country = await decisions.record({ ...base, scope: "Country", value: "XX", type: "ban", agent: "edge-2" });
+    await decisions.record({ ...base, scope: "Ip", value: "192.0.2.10", type: "ban", until: new Date(Date.now() - 1000).toISOString() });
+
+    const ids = async (query: string) =>
+      (await api.send("GET", `/api/security/crowdsec/decisions${query}`)).body.map((d: { id: number }) => d.id);
+    expect(await ids("")).toEqual([ip.id, range.id, v6.id, country.id]);
+    expect(await ids("?ip=192.0.2.10")).toEqual([ip.id, range.id]);
+    expect(await ids("?ip=192.0.2.99")).toEqual([range.id]);
+    expect(await ids("?ip=2001:db8::1")).toEqual([v6.id]);
+    expect(await ids("?type=ban")).toEqual([ip.id, v6.id, country.id]);
+    expect(await ids("?scope=range&type=captcha")).toEqual([range.id]);
+    const listed = (await api.send("GET", "/api/security/crowdsec/decisions?scope=Country")).body;
+    expect(listed).toEqual([{ ...base, id: country.id, scope: "Country", value: "XX", type: "ban", agent: "edge-2" }]);
+    const bad = await api.send("GET", "/api/security/crowdsec/decisions?ip=not-an-ip");
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toContain("ip: 'not-an-ip' is not an IPv4 or IPv6 address");
+    expect((await api.send("GET", "/api/security/crowdsec/decisions?agent=x")).status).toBe(400);
+  });
+});

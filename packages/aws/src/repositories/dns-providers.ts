@@ -1,0 +1,236 @@
+import {
+  ConcurrentModificationError,
+  CredentialInUseError,
+  NotFoundError,
+  claimConflict,
+  type AuditEntry,
+  type DnsChange,
+  type DnsCredential,
+  type DnsProvider,
+  type DnsProviderRepository,
+  type DnsProviderTypeName,
+  type Page,
+  type PageRequest,
+} from "@charon/core";
+import { TransactionConflict, type DynamoTable, type Item, type TransactItem } from "../dynamodb/table.js";
+import { auditEntryPut } from "./audit-entries.js";
+import {
+  claimKindOf,
+  credentialCreateItems,
+  credentialDeleteItems,
+  credentialUpdateItems,
+  isCredentialSortKey,
+} from "./credentials.js";
+import { transactWithRetry } from "./dns-transactions.js";
+import {
+  PROVIDER_LIST,
+  PROVIDER_SORT_KEY,
+  fromProviderItem,
+  providerKey,
+  toProviderItem,
+  type ProviderItem,
+} from "./provider-items.js";
+import { MAX_TRANSACTION_ITEMS } from "./transaction-steps.js";
+
+/**
+ * DNS providers (packages/aws/README.md, "DynamoDB table"): `PROVIDER#<id>` / `PROVIDER`, the
+ * head of the partition that also holds the provider's credentials, claims and usages;
+ * gsi1 `DNSPROVIDERS` / `<12-digit id>` lists them, gsi2 `DNSPROVIDERTYPE#<type>` / `<id>` finds
+ * them by type (rest-api.md's `meta.dns_provider`).
+ */
+export class DynamoDnsProviderRepository implements DnsProviderRepository {
+  constructor(private readonly table: DynamoTable) {}
+
+  nextProviderId(): Promise<number> {
+    return this.table.nextId("dns-provider");
+  }
+
+  async getProvider(id: number, consistent = false): Promise<DnsProvider | undefined> {
+    const item = await this.table.get<ProviderItem>(providerKey(id), consistent);
+    return item ? fromProviderItem(item) : undefined;
+  }
+
+  async listProviders(page: PageRequest): Promise<Page<DnsProvider>> {
+    const result = await this.table.queryPage<ProviderItem>({
+      partition: PROVIDER_LIST,
+      index: "gsi1",
+      limit: page.limit,
+      cursor: page.cursor,
+    });
+    return { items: result.items.map(fromProviderItem), cursor: result.cursor };
+  }
+
+  async providersOfType(type: DnsProviderTypeName, limit: number): Promise<DnsProvider[]> {
+    const result = await this.table.query<ProviderItem>({ partition: `DNSPROVIDERTYPE#${type}`, index: "gsi2", limit });
+    return result.items.map(fromProviderItem);
+  }
+
+  async commit(changes: DnsChange[], audit: AuditEntry): Promise<void> {
+    const items: TransactItem[] = [];
+    const countDeltas = new Map<number, number>();
+    const addCount = (providerId: number, delta: number) =>
+      countDeltas.set(providerId, (countDeltas.get(providerId) ?? 0) + delta);
+    const created = new Set<number>();
+    const updated = new Map<number, { before: DnsProvider; after: DnsProvider }>();
+    for (const change of changes) {
+      switch (change.kind) {
+        case "create_provider":
+          created.add(change.provider.id);
+          items.push({
+            Put: {
+              TableName: this.table.name,
+              Item: toProviderItem(change.provider),
+              ConditionExpression: "attribute_not_exists(pk)",
+            },
+          });
+          break;
+        case "update_provider":
+          updated.set(change.before.id, change);
+          break;
+        case "create_credential":
+          addCount(change.credential.providerId, 1);
+          items.push(...credentialCreateItems(this.table.name, change.credential));
+          break;
+        case "update_credential":
+          items.push(...credentialUpdateItems(this.table.name, change.before, change.after));
+          break;
+        case "delete_credential":
+          addCount(change.credential.providerId, -1);
+          items.push(...credentialDeleteItems(this.table.name, change.credential));
+          break;
+      }
+    }
+    for (const { before, after } of updated.values()) {
+      items.push(this.providerUpdate(before, after, countDeltas.get(before.id) ?? 0));
+    }
+    // A credential created or deleted on its own still moves its provider's count, which also
+    // makes the write fail if the provider is gone.
+    for (const [providerId, delta] of countDeltas) {
+      if (created.has(providerId) || updated.has(providerId) || delta === 0) continue;
+      items.push({
+        Update: {
+          TableName: this.table.name,
+          Key: providerKey(providerId),
+          UpdateExpression: "ADD credential_count :delta",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeValues: { ":delta": delta },
+        },
+      });
+    }
+    items.push(auditEntryPut(this.table.name, audit));
+    if (items.length > MAX_TRANSACTION_ITEMS) {
+      throw new Error(`A DNS change needs ${items.length} writes; one transaction holds ${MAX_TRANSACTION_ITEMS}`);
+    }
+    await this.transact(items);
+  }
+
+  /**
+   * The provider goes in one transaction with its audit entry and as many whole credentials as
+   * fit (all of them, for any provider of ordinary size). It requires the credential count it
+   * was read with, so a credential created meanwhile stops it. Credentials that did not fit are
+   * deleted next; they belong to a provider that no longer exists, so nothing can select them.
+   */
+  async deleteProvider(provider: DnsProvider, credentials: DnsCredential[], audit: AuditEntry): Promise<void> {
+    const first: TransactItem[] = [
+      {
+        Delete: {
+          TableName: this.table.name,
+          Key: providerKey(provider.id),
+          ConditionExpression: "version = :version AND credential_count = :count",
+          ExpressionAttributeValues: { ":version": provider.version, ":count": provider.credentialCount },
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        },
+      },
+      auditEntryPut(this.table.name, audit),
+    ];
+    const groups = credentials.map((c) => credentialDeleteItems(this.table.name, c));
+    while (groups.length > 0 && first.length + (groups[0]?.length ?? 0) <= MAX_TRANSACTION_ITEMS) {
+      first.push(...(groups.shift() ?? []));
+    }
+    await this.transact(first);
+    let batch: TransactItem[] = [];
+    for (const group of groups) {
+      if (batch.length + group.length > MAX_TRANSACTION_ITEMS) {
+        await this.transact(batch);
+        batch = [];
+      }
+      batch.push(...group);
+    }
+    if (batch.length > 0) await this.transact(batch);
+  }
+
+  private providerUpdate(before: DnsProvider, after: DnsProvider, countDelta: number): TransactItem {
+    return {
+      Update: {
+        TableName: this.table.name,
+        Key: providerKey(before.id),
+        UpdateExpression:
+          "SET #name = :name, multi_credential = :multi, primary_credential_id = :primary, migrated_at = :migrated, " +
+          "version = :next, updated_at = :updated" +
+          (countDelta === 0 ? "" : " ADD credential_count :delta"),
+        ConditionExpression: "version = :version",
+        ExpressionAttributeNames: { "#name": "name" },
+        ExpressionAttributeValues: {
+          ":name": after.name,
+          ":multi": after.multiCredential,
+          ":primary": after.primaryCredentialId,
+          ":migrated": after.migratedAt,
+          ":next": after.version,
+          ":updated": after.updatedAt,
+          ":version": before.version,
+          ...(countDelta === 0 ? {} : { ":delta": countDelta }),
+        },
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+      },
+    };
+  }
+
+  private async transact(items: TransactItem[]): Promise<void> {
+    try {
+      await transactWithRetry(this.table, items);
+    } catch (error) {
+      if (!(error instanceof TransactionConflict)) throw error;
+      const index = error.firstFailed();
+      const failed = items[index];
+      if (!failed) throw error;
+      throw conflictError(failed, error.reasons[index]?.item, error);
+    }
+  }
+}
+
+/**
+ * The domain error for the item whose condition failed, read from its key and the item stored
+ * there (the claim's holder is the conflicting credential).
+ */
+function conflictError(failed: TransactItem, stored: Item | undefined, cause: unknown): Error {
+  const written = failed.Put?.Item ?? failed.Update?.Key ?? failed.Delete?.Key ?? {};
+  const sk = String(written["sk"] ?? "");
+  const pk = String(written["pk"] ?? "");
+  if (sk === PROVIDER_SORT_KEY) {
+    const id = Number(pk.slice("PROVIDER#".length));
+    return stored ? new ConcurrentModificationError("DNS provider", id, { cause }) : new NotFoundError("DNS provider", id);
+  }
+  if (isCredentialSortKey(sk)) {
+    const id = Number(sk.slice(sk.indexOf("#") + 1));
+    if (!stored) return new NotFoundError("Credential", id);
+    const usageCount = Number(stored["usage_count"] ?? 0);
+    if (failed.Delete && usageCount > 0) return new CredentialInUseError(id, usageCount, []);
+    return new ConcurrentModificationError("Credential", id, { cause });
+  }
+  const claim = claimKindOf(sk);
+  const holderId = Number(stored?.["credential_id"]);
+  const taking = failed.Put?.ConditionExpression === "attribute_not_exists(pk)";
+  if (claim && taking && stored) {
+    switch (claim.kind) {
+      case "name":
+        return claimConflict({ kind: "name", name: String(written["credential_name"]) }, holderId);
+      case "pattern":
+        return claimConflict({ kind: "pattern", pattern: claim.pattern }, holderId);
+      case "catch_all":
+        return claimConflict({ kind: "catch_all" }, holderId);
+    }
+  }
+  // A claim to release or refresh is no longer this credential's: it changed meanwhile.
+  const credentialId = Number(written["credential_id"] ?? failed.Delete?.ExpressionAttributeValues?.[":me"] ?? 0);
+  return new ConcurrentModificationError("Credential", credentialId, { cause });
+}

@@ -1,0 +1,133 @@
+import { auditEntry, type Actor } from "../audit/entry.js";
+import type { DnsChallengeDirectory, ProviderSummary } from "../dns-providers/challenge-directory.js";
+import { NotFoundError, ValidationError } from "../errors.js";
+import { normaliseDomainNames } from "../names.js";
+import type { Clock } from "../ports/clock.js";
+import {
+  certificateSummary,
+  credentialsOf,
+  type Certificate,
+  type CertificateMeta,
+  type CertificateRequest,
+  type CertificateSummary,
+} from "./certificate.js";
+import type { CertificateRepository } from "./repository.js";
+
+export class CertificateService {
+  constructor(
+    private readonly certificates: CertificateRepository,
+    private readonly directory: DnsChallengeDirectory,
+    private readonly clock: Clock,
+  ) {}
+
+  list(): Promise<Certificate[]> {
+    return this.certificates.list();
+  }
+
+  async get(id: number): Promise<Certificate> {
+    const certificate = await this.certificates.get(id);
+    if (!certificate) throw new NotFoundError("Certificate", id);
+    return certificate;
+  }
+
+  /** Summaries of the certificates among `ids` that exist, by id. */
+  async summaries(ids: number[]): Promise<Map<number, CertificateSummary>> {
+    const wanted = [...new Set(ids.filter((id) => id > 0))];
+    if (wanted.length === 0) return new Map();
+    const found = await this.certificates.getMany(wanted);
+    return new Map(found.map((c) => [c.id, certificateSummary(c)]));
+  }
+
+  /**
+   * Validates and stores a request (`status: "pending"`): names normalised, the DNS provider
+   * resolved from `meta.dns_provider` (a type) or `meta.dns_provider_id`, and the credential of
+   * each name recorded, so the DNS side can show which names each credential serves.
+   */
+  async create(actor: Actor, request: CertificateRequest): Promise<Certificate> {
+    const domainNames = normaliseDomainNames("domain_names", request.domain_names);
+    const meta = challengeMeta(request.meta, domainNames);
+    const provider = meta.dns_challenge ? await this.provider(meta) : null;
+    const credentials = provider ? credentialsOf(await this.directory.resolveCredentials(provider.id, domainNames)) : [];
+    const now = this.clock.now();
+    const niceName = request.nice_name ?? domainNames.join(", ");
+    return this.certificates.create(
+      {
+        provider: request.provider,
+        nice_name: niceName,
+        domain_names: domainNames,
+        status: "pending",
+        expires_on: null,
+        created_on: now.toISOString(),
+        modified_on: now.toISOString(),
+        last_renewed_at: null,
+        renewal_requested_at: null,
+        meta: provider ? { ...meta, dns_provider: provider.type, dns_provider_id: provider.id } : meta,
+        dns_provider: provider,
+        credentials,
+      },
+      (id) =>
+        auditEntry(actor, now, {
+          action: "certificate_create",
+          resourceType: "certificate",
+          resourceId: id,
+          resourceName: niceName,
+          provider: provider?.type ?? null,
+          zoneFilter: null,
+          details: { domain_names: domainNames, credential_ids: [...new Set(credentials.map((c) => c.credential_id))] },
+        }),
+    );
+  }
+
+  async delete(actor: Actor, id: number): Promise<void> {
+    const certificate = await this.get(id);
+    await this.certificates.delete(certificate, this.audit(actor, "certificate_delete", certificate));
+  }
+
+  /** Records a renewal request; the renewal job picks it up. */
+  async requestRenewal(actor: Actor, id: number): Promise<Certificate> {
+    const certificate = await this.get(id);
+    const at = this.clock.now().toISOString();
+    return this.certificates.requestRenewal(certificate, at, this.audit(actor, "certificate_renew_request", certificate));
+  }
+
+  private provider(meta: CertificateMeta): Promise<ProviderSummary> {
+    return this.directory.resolveProvider(
+      meta.dns_provider_id !== undefined ? { id: meta.dns_provider_id } : { type: meta.dns_provider },
+    );
+  }
+
+  private audit(actor: Actor, action: string, certificate: Certificate) {
+    return auditEntry(actor, this.clock.now(), {
+      action,
+      resourceType: "certificate",
+      resourceId: certificate.id,
+      resourceName: certificate.nice_name,
+      provider: certificate.dns_provider?.type ?? null,
+      zoneFilter: null,
+      details: { domain_names: certificate.domain_names },
+    });
+  }
+}
+
+/**
+ * `meta.dns_challenge` defaults to true when a provider is named. A DNS-01 challenge needs a
+ * provider; wildcard names can only be validated through DNS-01.
+ */
+function challengeMeta(meta: Partial<CertificateMeta>, domainNames: string[]): CertificateMeta {
+  const named = meta.dns_provider !== undefined || meta.dns_provider_id !== undefined;
+  const dnsChallenge = meta.dns_challenge ?? named;
+  if (meta.dns_provider !== undefined && meta.dns_provider_id !== undefined) {
+    throw new ValidationError("meta: give either dns_provider (a provider type) or dns_provider_id, not both");
+  }
+  if (dnsChallenge && !named) {
+    throw new ValidationError("meta.dns_provider: is required for a DNS challenge (or give meta.dns_provider_id)");
+  }
+  if (!dnsChallenge && named) {
+    throw new ValidationError("meta.dns_challenge: must be true when a DNS provider is given");
+  }
+  const wildcard = domainNames.find((n) => n.startsWith("*."));
+  if (!dnsChallenge && wildcard !== undefined) {
+    throw new ValidationError(`meta.dns_challenge: wildcard name '${wildcard}' can only be validated by a DNS challenge`);
+  }
+  return { ...meta, dns_challenge: dnsChallenge };
+}

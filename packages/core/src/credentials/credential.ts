@@ -1,0 +1,91 @@
+import { parseZoneFilter } from "@charon/zones";
+
+/** How a credential has served certificate operations (shared/seeds/multi-credential-dns.md). */
+export interface CredentialStats {
+  /** Certificate names currently resolved to this credential. */
+  usageCount: number;
+  successCount: number;
+  failureCount: number;
+  lastUsedAt: string | null;
+  lastSuccessAt: string | null;
+  lastFailureAt: string | null;
+}
+
+export type CredentialTestStatus = "success" | "failed" | "warning";
+
+/**
+ * One set of API credentials of a DNS provider. The secret fields live in the SecretStore under
+ * `secretName`; only their names are kept here, so nothing read from the table is ever secret.
+ */
+export interface DnsCredential {
+  /** Global: unique across providers. */
+  id: number;
+  providerId: number;
+  name: string;
+  description: string | null;
+  /** Canonical text (formatZoneFilter): "" is the catch-all, `__deprecated__` matches nothing. */
+  zoneFilter: string;
+  /** Disabled credentials are never selected and hold no claims (zone-matching spec §6). */
+  enabled: boolean;
+  /** Non-secret credential fields (`region`, `api_url`, …) by canonical name. */
+  settings: Record<string, string>;
+  secretName: string;
+  /** Canonical names of the secret fields stored under `secretName`. */
+  secretFields: string[];
+  /** Optimistic concurrency: every metadata write requires the version it read. */
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  lastTestedAt: string | null;
+  lastTestStatus: CredentialTestStatus | null;
+  stats: CredentialStats;
+}
+
+export const MAX_CREDENTIAL_NAME_LENGTH = 100;
+export const MAX_DESCRIPTION_LENGTH = 1000;
+
+export const emptyStats: CredentialStats = {
+  usageCount: 0,
+  successCount: 0,
+  failureCount: 0,
+  lastUsedAt: null,
+  lastSuccessAt: null,
+  lastFailureAt: null,
+};
+
+/** Percentage of successful operations with one decimal; null before the first operation. */
+export function successRate(stats: CredentialStats): number | null {
+  const total = stats.successCount + stats.failureCount;
+  if (total === 0) return null;
+  return Math.round((stats.successCount / total) * 1000) / 10;
+}
+
+/** Names are unique per provider regardless of case (and of Unicode composition). */
+export function nameKey(name: string): string {
+  return name.normalize("NFC").toLowerCase();
+}
+
+/**
+ * What a credential holds exclusively among its provider's credentials (spec §6): each pattern
+ * of its filter, or the catch-all. Disabled and deprecated credentials hold nothing, which is
+ * what lets the documented rotation put two credentials on one filter.
+ */
+export interface CredentialClaims {
+  patterns: string[];
+  catchAll: boolean;
+}
+
+export function claimsOf(credential: Pick<DnsCredential, "enabled" | "zoneFilter">): CredentialClaims {
+  if (!credential.enabled) return { patterns: [], catchAll: false };
+  const filter = storedFilter(credential.zoneFilter);
+  if (filter.kind === "catch_all") return { patterns: [], catchAll: true };
+  if (filter.kind === "deprecated") return { patterns: [], catchAll: false };
+  return { patterns: filter.patterns.map((p) => p.text), catchAll: false };
+}
+
+/** A filter read back from storage, where only canonical filters are ever written. */
+export function storedFilter(text: string) {
+  const parsed = parseZoneFilter(text);
+  if (!parsed.ok) throw new Error(`Stored zone filter '${text}' is invalid: ${parsed.error.details}`);
+  return parsed.value;
+}

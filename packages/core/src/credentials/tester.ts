@@ -1,0 +1,101 @@
+import { findHostedZone } from "@charon/zones";
+import { UpstreamError } from "../errors.js";
+import type { DnsProviderClient, DnsProviderTypeName } from "../ports/dns-provider.js";
+import { storedFilter, type CredentialTestStatus } from "./credential.js";
+
+/** The documents' answer to `POST …/credentials/{id}/test`. */
+export interface CredentialTestResult {
+  status: CredentialTestStatus;
+  message: string;
+  details: {
+    provider: DnsProviderTypeName;
+    testPerformed?: string;
+    accessibleZones?: string[];
+    /** Zones the filter names that the credential cannot see (status `warning`). */
+    missingZones?: string[];
+    errorCode?: string;
+    errorMessage?: string;
+  };
+}
+
+/** What a provider failure may say beyond its message (`DnsProviderError` of `@charon/dns`). */
+interface ProviderFailureDetail {
+  reason?: string;
+  upstreamStatus?: number;
+  upstreamMessage?: string;
+}
+
+const FAILURE_MESSAGES: Record<string, string> = {
+  auth: "API authentication failed",
+  forbidden: "API authentication failed",
+  timeout: "Provider API timed out",
+  network: "Could not reach the provider API",
+  bad_response: "Provider API returned an unexpected response",
+  rate_limited: "Provider API rate limit exceeded",
+  unavailable: "Provider API is unavailable",
+};
+
+/**
+ * Calls the provider for real with the credential and judges the answer: `failed` when it
+ * cannot authenticate or the call fails in any way (a time-out or a garbled answer is a failed
+ * test, not a server error), `warning` when it authenticates but cannot see a zone its filter
+ * names, else `success`. `secretValues` are scrubbed from any message that reaches the result.
+ */
+export async function testCredential(
+  provider: DnsProviderTypeName,
+  client: () => DnsProviderClient,
+  zoneFilter: string,
+  secretValues: readonly string[],
+): Promise<CredentialTestResult> {
+  let check;
+  try {
+    check = await client().verify();
+  } catch (error) {
+    return failure(provider, error, secretValues);
+  }
+  const details = { provider, testPerformed: check.testPerformed, accessibleZones: check.accessibleZones };
+  const missingZones = zonesNotVisible(zoneFilter, check.accessibleZones);
+  if (missingZones.length > 0) {
+    return {
+      status: "warning",
+      message: `Credential works but cannot access ${missingZones.length === 1 ? "zone" : "zones"} named by its zone filter: ${missingZones.join(", ")}`,
+      details: { ...details, missingZones },
+    };
+  }
+  return { status: "success", message: "Credential validated successfully", details };
+}
+
+/** The zones of the filter's patterns that no accessible zone hosts (delegated sub-zones count). */
+function zonesNotVisible(zoneFilter: string, accessibleZones: readonly string[]): string[] {
+  const filter = storedFilter(zoneFilter);
+  if (filter.kind !== "patterns") return [];
+  const zones = [...new Set(filter.patterns.map((p) => p.zone))];
+  return zones.filter((zone) => findHostedZone(zone, accessibleZones) === null);
+}
+
+function failure(
+  provider: DnsProviderTypeName,
+  error: unknown,
+  secretValues: readonly string[],
+): CredentialTestResult {
+  const scrub = (text: string) => secretValues.reduce((t, s) => (s.length > 0 ? t.split(s).join("[redacted]") : t), text);
+  if (error instanceof UpstreamError) {
+    const detail = error as UpstreamError & ProviderFailureDetail;
+    const reason = detail.reason ?? "rejected";
+    return {
+      status: "failed",
+      message: FAILURE_MESSAGES[reason] ?? "Provider API request failed",
+      details: {
+        provider,
+        errorCode: detail.upstreamStatus !== undefined ? String(detail.upstreamStatus) : reason,
+        errorMessage: scrub(detail.upstreamMessage ?? error.message),
+      },
+    };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    status: "failed",
+    message: "Credential test failed",
+    details: { provider, errorCode: "error", errorMessage: scrub(message) },
+  };
+}

@@ -1,0 +1,41 @@
+import type { AuditEntry } from "../audit/entry.js";
+import type { DnsCredential } from "../credentials/credential.js";
+import type { Page, PageRequest } from "../ports/page.js";
+import type { DnsProviderTypeName } from "../ports/dns-provider.js";
+import type { DnsProvider } from "./provider.js";
+
+/**
+ * One change to a provider or its credentials. Changes given to `commit` together are written
+ * all-or-nothing with one audit entry; each `before` is the state the service read, and the write
+ * fails if it changed meanwhile (optimistic concurrency). No change at all records only the audit
+ * entry (an event that changes no state, such as a test of unsaved credentials).
+ */
+export type DnsChange =
+  | { kind: "create_provider"; provider: DnsProvider }
+  | { kind: "update_provider"; before: DnsProvider; after: DnsProvider }
+  | { kind: "create_credential"; credential: DnsCredential }
+  | { kind: "update_credential"; before: DnsCredential; after: DnsCredential }
+  | { kind: "delete_credential"; credential: DnsCredential };
+
+/**
+ * Storage of DNS providers and everything under them. Uniqueness rules (names per provider,
+ * one credential per pattern, one catch-all) are enforced by the writes themselves, so they
+ * hold under concurrency:
+ * - ConflictError with `conflicting_credential_id` when a name, pattern or catch-all is taken;
+ * - ConcurrentModificationError when a `before` no longer matches what is stored;
+ * - NotFoundError when a `before` no longer exists;
+ * - CredentialInUseError when a credential to delete serves certificate names.
+ */
+export interface DnsProviderRepository {
+  nextProviderId(): Promise<number>;
+  getProvider(id: number, consistent?: boolean): Promise<DnsProvider | undefined>;
+  listProviders(page: PageRequest): Promise<Page<DnsProvider>>;
+  /** Up to `limit` providers of one type, lowest id first. */
+  providersOfType(type: DnsProviderTypeName, limit: number): Promise<DnsProvider[]>;
+  commit(changes: DnsChange[], audit: AuditEntry): Promise<void>;
+  /**
+   * Deletes the provider and `credentials` (all of them, as read). Fails with
+   * ConcurrentModificationError if the provider or its credential count changed since read.
+   */
+  deleteProvider(provider: DnsProvider, credentials: DnsCredential[], audit: AuditEntry): Promise<void>;
+}

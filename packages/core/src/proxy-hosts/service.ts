@@ -1,0 +1,153 @@
+import { auditEntry, type Actor } from "../audit/entry.js";
+import type { CertificateSummary } from "../certificates/certificate.js";
+import type { CertificateService } from "../certificates/service.js";
+import { NotFoundError } from "../errors.js";
+import { normaliseDomainNames } from "../names.js";
+import type { Clock } from "../ports/clock.js";
+import {
+  proxyHostDefaults,
+  type CertificateChoice,
+  type ProxyHost,
+  type ProxyHostFields,
+  type ProxyHostPatch,
+} from "./proxy-host.js";
+import type { ProxyHostRepository } from "./repository.js";
+
+/** A host as the API shows it: with its certificate's summary (null when it has none). */
+export type ProxyHostDetails = ProxyHost & { certificate: CertificateSummary | null };
+
+export type NewProxyHost = ProxyHostPatch & Pick<ProxyHostFields, "domain_names" | "forward_host" | "forward_port">;
+
+export class ProxyHostService {
+  constructor(
+    private readonly hosts: ProxyHostRepository,
+    private readonly certificates: CertificateService,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(): Promise<ProxyHostDetails[]> {
+    return this.withCertificates(await this.hosts.list());
+  }
+
+  /** Every host without certificate summaries (for views that only count or group hosts). */
+  listPlain(): Promise<ProxyHost[]> {
+    return this.hosts.list();
+  }
+
+  async get(id: number): Promise<ProxyHostDetails> {
+    const [details] = await this.withCertificates([await this.stored(id)]);
+    return details!;
+  }
+
+  /**
+   * Creates a host. `certificate_id: "new"` first requests a certificate for the host's names
+   * (with the host's `meta.dns_challenge` / `dns_provider` / `dns_provider_id`); it is removed
+   * again if the host cannot be stored.
+   */
+  async create(actor: Actor, input: NewProxyHost): Promise<ProxyHostDetails> {
+    const domainNames = normaliseDomainNames("domain_names", input.domain_names);
+    const fields = { ...proxyHostDefaults, ...input, domain_names: domainNames };
+    const now = this.clock.now();
+    return this.withNewCertificate(actor, fields, async (certificateId) => {
+      const host = await this.hosts.create({ ...fields, certificate_id: certificateId, created_on: now.toISOString() }, (id) =>
+        auditEntry(actor, now, {
+          action: "proxy_host_create",
+          resourceType: "proxy_host",
+          resourceId: id,
+          resourceName: domainNames[0] ?? null,
+          provider: null,
+          zoneFilter: null,
+          details: { domain_names: domainNames, certificate_id: certificateId },
+        }),
+      );
+      return this.get(host.id);
+    });
+  }
+
+  /** Partial update: only the fields in `patch` change. */
+  async update(actor: Actor, id: number, patch: ProxyHostPatch): Promise<ProxyHostDetails> {
+    const previous = await this.stored(id);
+    const domainNames =
+      patch.domain_names === undefined ? previous.domain_names : normaliseDomainNames("domain_names", patch.domain_names);
+    const fields = { ...fieldsOf(previous), ...patch, domain_names: domainNames };
+    return this.withNewCertificate(actor, fields, async (certificateId) => {
+      await this.write(actor, previous, { ...fields, certificate_id: certificateId }, "proxy_host_update", Object.keys(patch));
+      return this.get(id);
+    });
+  }
+
+  async setEnabled(actor: Actor, id: number, enabled: boolean): Promise<ProxyHostDetails> {
+    const previous = await this.stored(id);
+    const action = enabled ? "proxy_host_enable" : "proxy_host_disable";
+    await this.write(actor, previous, { ...fieldsOf(previous), enabled }, action, ["enabled"]);
+    return this.get(id);
+  }
+
+  async delete(actor: Actor, id: number): Promise<void> {
+    const host = await this.stored(id);
+    await this.hosts.delete(host, this.audit(actor, "proxy_host_delete", host, {}));
+  }
+
+  private async write(
+    actor: Actor,
+    previous: ProxyHost,
+    next: ProxyHostFields,
+    action: string,
+    changed: string[],
+  ): Promise<ProxyHost> {
+    const audit = this.audit(actor, action, { ...previous, ...next }, { changed_fields: changed });
+    return this.hosts.update(previous, { ...next, modified_on: this.clock.now().toISOString() }, audit);
+  }
+
+  private async withNewCertificate<T>(
+    actor: Actor,
+    fields: Omit<ProxyHostFields, "certificate_id"> & { certificate_id: CertificateChoice },
+    store: (certificateId: number) => Promise<T>,
+  ): Promise<T> {
+    if (fields.certificate_id !== "new") return store(fields.certificate_id);
+    const meta = fields.meta;
+    const certificate = await this.certificates.create(actor, {
+      provider: "letsencrypt",
+      domain_names: fields.domain_names,
+      meta: {
+        dns_challenge: typeof meta["dns_challenge"] === "boolean" ? meta["dns_challenge"] : undefined,
+        dns_provider: typeof meta["dns_provider"] === "string" ? meta["dns_provider"] : undefined,
+        dns_provider_id: typeof meta["dns_provider_id"] === "number" ? meta["dns_provider_id"] : undefined,
+      },
+    });
+    try {
+      return await store(certificate.id);
+    } catch (error) {
+      await this.certificates.delete(actor, certificate.id).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async stored(id: number): Promise<ProxyHost> {
+    const host = await this.hosts.get(id);
+    if (!host) throw new NotFoundError("Proxy host", id);
+    return host;
+  }
+
+  private async withCertificates(hosts: ProxyHost[]): Promise<ProxyHostDetails[]> {
+    const summaries = await this.certificates.summaries(hosts.map((h) => h.certificate_id));
+    return hosts.map((host) => ({ ...host, certificate: summaries.get(host.certificate_id) ?? null }));
+  }
+
+  private audit(actor: Actor, action: string, host: ProxyHost, details: Record<string, unknown>) {
+    return auditEntry(actor, this.clock.now(), {
+      action,
+      resourceType: "proxy_host",
+      resourceId: host.id,
+      resourceName: host.domain_names[0] ?? null,
+      provider: null,
+      zoneFilter: null,
+      details: { domain_names: host.domain_names, ...details },
+    });
+  }
+}
+
+function fieldsOf(host: ProxyHost): ProxyHostFields {
+  const { id: _id, created_on: _created, modified_on: _modified, version: _version, ...fields } = host;
+  return fields;
+}

@@ -1,0 +1,38 @@
+import { auditEntry, type Actor } from "../audit/entry.js";
+import { ValidationError } from "../errors.js";
+import type { Clock } from "../ports/clock.js";
+import type { SettingsRepository } from "./repository.js";
+import { defaultSettings, type Settings, type SettingsPatch } from "./settings.js";
+
+export class SettingsService {
+  constructor(
+    private readonly settings: SettingsRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  async get(): Promise<Settings> {
+    return (await this.settings.get())?.settings ?? defaultSettings;
+  }
+
+  /** Partial update; ranges are the schema's, the rules across fields are checked here. */
+  async update(actor: Actor, patch: SettingsPatch): Promise<Settings> {
+    const stored = await this.settings.get();
+    const now = this.clock.now();
+    const next: Settings = { ...(stored?.settings ?? defaultSettings), ...patch, modified_on: now.toISOString() };
+    if (next.dns_polling_interval_seconds >= next.dns_propagation_timeout_seconds) {
+      throw new ValidationError(
+        `dns_polling_interval_seconds: must be less than dns_propagation_timeout_seconds (${next.dns_propagation_timeout_seconds})`,
+      );
+    }
+    const audit = auditEntry(actor, now, {
+      action: "settings_update",
+      resourceType: "settings",
+      resourceId: "settings",
+      resourceName: null,
+      provider: null,
+      zoneFilter: null,
+      details: { changed_fields: Object.keys(patch) },
+    });
+    return (await this.settings.put(next, stored?.version ?? 0, audit)).settings;
+  }
+}

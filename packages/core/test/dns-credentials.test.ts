@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import { UpstreamError, type DnsCredential, type DnsProvider, type DnsProviderClient } from "@charon/core";
+import { providerStatistics } from "../src/credentials/statistics.js";
+import { planMoves } from "../src/credentials/reassignment.js";
+import { credentialSecretName, parseCredentialSecretName } from "../src/credentials/secrets.js";
+import { testCredential } from "../src/credentials/tester.js";
+
+const now = new Date("2026-06-01T00:00:00.000Z");
+const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000).toISOString();
+
+function credential(id: number, fields: Partial<DnsCredential> & { lastUsedAt?: string | null; successes?: number; failures?: number } = {}): DnsCredential {
+  return {
+    id,
+    providerId: 1,
+    name: `C${id}`,
+    description: null,
+    zoneFilter: "",
+    enabled: true,
+    settings: {},
+    secretName: `dns-credentials/1/${id}/00`,
+    secretFields: ["api_token"],
+    version: 1,
+    createdAt: daysAgo(365),
+    updatedAt: daysAgo(365),
+    lastTestedAt: null,
+    lastTestStatus: null,
+    ...fields,
+    stats: {
+      usageCount: 0,
+      successCount: fields.successes ?? 0,
+      failureCount: fields.failures ?? 0,
+      lastUsedAt: fields.lastUsedAt ?? null,
+      lastSuccessAt: null,
+      lastFailureAt: null,
+    },
+  };
+}
+
+const provider: DnsProvider = {
+  id: 1,
+  name: "P",
+  type: "cloudflare",
+  multiCredential: true,
+  primaryCredentialId: 1,
+  migratedAt: daysAgo(10),
+  credentialCount: 0,
+  version: 1,
+  createdAt: daysAgo(400),
+  updatedAt: daysAgo(10),
+};
+
+describe("provider statistics", () => {
+  it("active within 30 days, inactive after 90 (never used counts once 90 days old), alerts under 90%", () => {
+    const stats = providerStatistics(
+      provider,
+      [
+        credential(1, { lastUsedAt: daysAgo(10), successes: 156, failures: 2 }),
+        credential(2, { lastUsedAt: daysAgo(100) }),
+        credential(3),
+        credential(4, { createdAt: daysAgo(5) }),
+        credential(5, { lastUsedAt: daysAgo(45), successes: 8, failures: 2 }),
+      ],
+      now,
+    );
+    expect(stats).toMatchObject({ totalCredentials: 5, activeCredentials: 1, inactiveCredentials: 2 });
+    expect(stats.alerts).toEqual([expect.objectContaining({ credentialId: 5, successRate: 80 })]);
+    expect(stats.topCredentials[0]).toMatchObject({ id: 1, successRate: 98.7 });
+  });
+});
+
+describe("re-evaluation", () => {
+  const usage = (domain: string, credentialId: number) => ({ providerId: 1, certificateId: 7, domain, credentialId });
+
+  it("moves names to the credential that now wins, and leaves unmatched names where they are", () => {
+    const credentials = [credential(1, { zoneFilter: "*.a.com" }), credential(2, { zoneFilter: "__deprecated__" })];
+    const moves = planMoves(provider, credentials, [usage("x.a.com", 2), usage("y.b.com", 2), usage("z.a.com", 1)]);
+    expect(moves).toEqual([{ usage: usage("x.a.com", 2), toCredentialId: 1 }]);
+  });
+
+  it("in single-credential mode every name goes to the primary credential", () => {
+    const single = { ...provider, multiCredential: false, primaryCredentialId: 2 };
+    const moves = planMoves(single, [credential(1, { zoneFilter: "*.a.com" }), credential(2, { zoneFilter: "b.com" })], [usage("x.a.com", 1)]);
+    expect(moves).toEqual([{ usage: usage("x.a.com", 1), toCredentialId: 2 }]);
+  });
+});
+
+describe("secret names", () => {
+  it("are fresh per write and name their credential", () => {
+    const a = credentialSecretName(3, 42);
+    expect(a).toMatch(/^dns-credentials\/3\/42\/[0-9a-f]{16}$/);
+    expect(credentialSecretName(3, 42)).not.toBe(a);
+    expect(parseCredentialSecretName(a)).toEqual({ providerId: 3, credentialId: 42 });
+    expect(parseCredentialSecretName("dns-credentials/3/x/1")).toBeNull();
+  });
+});
+
+describe("credential test outcomes", () => {
+  const client = (verify: DnsProviderClient["verify"]): (() => DnsProviderClient) => () => ({
+    verify,
+    listZones: () => Promise.resolve([]),
+    addTxtRecord: () => Promise.resolve(),
+    removeTxtRecord: () => Promise.resolve(),
+  });
+
+  it("scrubs secret values from whatever a failure says", async () => {
+    const failure = Object.assign(new UpstreamError("Cloudflare API returned 403: bad token s3cr3t-value"), {
+      reason: "forbidden",
+      upstreamStatus: 403,
+      upstreamMessage: "token s3cr3t-value is invalid",
+    });
+    const result = await testCredential("cloudflare", client(() => Promise.reject(failure)), "", ["s3cr3t-value"]);
+    expect(result).toEqual({
+      status: "failed",
+      message: "API authentication failed",
+      details: { provider: "cloudflare", errorCode: "403", errorMessage: "token [redacted] is invalid" },
+    });
+    const odd = await testCredential("cloudflare", client(() => Promise.reject(new SyntaxError("Unexpected token s3cr3t-value"))), "", ["s3cr3t-value"]);
+    expect(odd).toMatchObject({ status: "failed", details: { errorMessage: "Unexpected token [redacted]" } });
+  });
+
+  it("warns about zones of the filter the credential cannot see; delegated sub-zones count", async () => {
+    const zones = client(() => Promise.resolve({ testPerformed: "zone_list", accessibleZones: ["dev.example.com", "shop.com"] }));
+    expect((await testCredential("powerdns", zones, "*.dev.example.com,shop.com", [])).status).toBe("success");
+    const warning = await testCredential("powerdns", zones, "example.com,*.shop.com", []);
+    expect(warning.details.missingZones).toEqual(["example.com"]);
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * `npm run bench:lambda`: what the Lambda entry costs at cold start, compared with a bare Hono
+ * hello-world behind the same adapter, and its peak memory under load.
+ *
+ * 1. esbuild bundles (minified, platform node, ESM, node22) of packages/api/src/lambda.ts and of
+ *    test/bench/hello-lambda.ts; their sizes.
+ * 2. The median time to import each bundle in a fresh Node process (20 runs each).
+ * 3. The API handler's peak RSS after 10 000 mixed requests through the Lambda entry against
+ *    DynamoDB Local (a child process, so the figure is the handler's alone, with the V8 heap
+ *    flags Lambda's runtime sets for a 128 MB function).
+ * 4. Last, `api/hello import time: <ratio>x`. Targets: ratio ≤ 1.6, API bundle ≤ 1.2 MB, RSS < 128 MiB.
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { build } from "esbuild";
+import { TokenService, systemClock } from "@charon/core";
+import { DynamoApiTokenRepository, createDynamoTable, ensureTable } from "@charon/aws";
+import { startDynamoDbLocal } from "@charon/local";
+import { lambdaBundleOptions } from "@charon/api/lambda-bundle";
+
+const run = promisify(execFile);
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const IMPORT_RUNS = 20;
+const LOAD_REQUESTS = 10_000;
+/**
+ * The function size the RSS target is for. Lambda's Node.js runtime sizes V8's heap from it
+ * (semi-space 5 %, old space 90 % of the memory size), so the load runs with the same flags.
+ */
+const LAMBDA_MEMORY_MB = 128;
+const lambdaHeapFlags = [
+  `--max-semi-space-size=${Math.floor((LAMBDA_MEMORY_MB * 5) / 100)}`,
+  `--max-old-space-size=${Math.floor((LAMBDA_MEMORY_MB * 90) / 100)}`,
+];
+
+/** Bundles `entry` as the deploy does; returns the entry file and the size of all output files. */
+async function bundle(entry: string, outdir: string): Promise<{ file: string; bytes: number }> {
+  const result = await build({ ...lambdaBundleOptions(join(root, entry), outdir), metafile: true });
+  const outputs = Object.entries(result.metafile.outputs);
+  const bytes = outputs.reduce((sum, [, output]) => sum + output.bytes, 0);
+  return { file: join(outdir, basename(entry).replace(/\.ts$/, ".mjs")), bytes };
+}
+
+/** Milliseconds to import `file` in a fresh Node process. */
+async function importTime(file: string): Promise<number> {
+  const script =
+    "const t=performance.now();await import(process.env.BUNDLE_URL);process.stdout.write(String(performance.now()-t));";
+  const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], {
+    env: { ...process.env, BUNDLE_URL: pathToFileURL(file).href },
+  });
+  return Number(stdout);
+}
+
+/**
+ * Milliseconds from the start of the import to the first response (`path`, no DynamoDB call):
+ * what lazy initialisation moves out of the import, reported beside it.
+ */
+async function firstResponseTime(file: string, path: string): Promise<number> {
+  const script = [
+    "const t=performance.now();",
+    "const{handler}=await import(process.env.BUNDLE_URL);",
+    "const e={version:'2.0',routeKey:'$default',rawPath:process.env.PATH_TO_GET,rawQueryString:'',headers:{host:'x'},",
+    "requestContext:{http:{method:'GET',path:process.env.PATH_TO_GET,protocol:'HTTP/1.1',sourceIp:'127.0.0.1',userAgent:'b'},",
+    "requestId:'r',routeKey:'$default',stage:'$default',timeEpoch:0},isBase64Encoded:false};",
+    "const r=await handler(e,{});if(r.statusCode!==200)throw new Error(String(r.statusCode));",
+    "process.stdout.write(String(performance.now()-t));",
+  ].join("");
+  const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], {
+    env: { ...process.env, BUNDLE_URL: pathToFileURL(file).href, PATH_TO_GET: path, CHARON_TABLE_NAME: "bench", CHARON_SECRETS_PREFIX: "charon-bench/" },
+  });
+  return Number(stdout);
+}
+
+async function median(measure: () => Promise<number>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < IMPORT_RUNS; i++) times.push(await measure());
+  times.sort((a, b) => a - b);
+  return (times[IMPORT_RUNS / 2 - 1]! + times[IMPORT_RUNS / 2]!) / 2;
+}
+
+async function peakRssUnderLoad(file: string): Promise<{ maxRssKiB: number; statuses: Record<string, number> }> {
+  const dynamodb = await startDynamoDbLocal();
+  try {
+    const env = {
+      ...process.env,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "bench",
+      AWS_SECRET_ACCESS_KEY: "bench",
+      CHARON_TABLE_NAME: "bench",
+      CHARON_SECRETS_PREFIX: "charon-bench/",
+      POWERTOOLS_LOG_LEVEL: "ERROR",
+    };
+    Object.assign(process.env, env);
+    const table = createDynamoTable("bench");
+    await ensureTable(table.client, table.name);
+    const token = "chrn_bench_token_for_the_lambda_load";
+    await new TokenService(new DynamoApiTokenRepository(table), systemClock).ensureBootstrapToken(token);
+    const { stdout } = await run(process.execPath, [...lambdaHeapFlags, join(root, "test/bench/lambda-load.mjs")], {
+      env: { ...env, BUNDLE_URL: pathToFileURL(file).href, TOKEN: token, REQUESTS: String(LOAD_REQUESTS) },
+      maxBuffer: 1 << 20,
+    });
+    return JSON.parse(stdout) as { maxRssKiB: number; statuses: Record<string, number> };
+  } finally {
+    await dynamodb.stop();
+  }
+}
+
+const directory = await mkdtemp(join(tmpdir(), "charon-bench-"));
+try {
+  const api = await bundle("packages/api/src/lambda.ts", join(directory, "api"));
+  const hello = await bundle("test/bench/hello-lambda.ts", join(directory, "hello"));
+  const apiFile = api.file;
+  const helloFile = hello.file;
+  console.log(`api bundle: ${(api.bytes / 1024).toFixed(1)} KiB (${api.bytes} bytes, all chunks)`);
+  console.log(`hello bundle: ${(hello.bytes / 1024).toFixed(1)} KiB (${hello.bytes} bytes)`);
+  const apiImport = await median(() => importTime(apiFile));
+  const helloImport = await median(() => importTime(helloFile));
+  console.log(`api import time (median of ${IMPORT_RUNS}): ${apiImport.toFixed(2)} ms`);
+  console.log(`hello import time (median of ${IMPORT_RUNS}): ${helloImport.toFixed(2)} ms`);
+  const apiFirst = await median(() => firstResponseTime(apiFile, "/api/health"));
+  const helloFirst = await median(() => firstResponseTime(helloFile, "/"));
+  console.log(`api import + first response (median of ${IMPORT_RUNS}): ${apiFirst.toFixed(2)} ms`);
+  console.log(`hello import + first response (median of ${IMPORT_RUNS}): ${helloFirst.toFixed(2)} ms`);
+  const load = await peakRssUnderLoad(apiFile);
+  console.log(
+    `api peak RSS after ${LOAD_REQUESTS} mixed requests (${lambdaHeapFlags.join(" ")}): ${(load.maxRssKiB / 1024).toFixed(1)} MiB`,
+  );
+  console.log(`  statuses: ${JSON.stringify(load.statuses)}`);
+  console.log(`api/hello import time: ${(apiImport / helloImport).toFixed(2)}x`);
+} finally {
+  await rm(directory, { recursive: true, force: true });
+}
