@@ -122,6 +122,6 @@ describe("certificates", () => {
     expect(renewed.body.renewal_requested_at).not.toBeNull();
     expect((await api.send("POST", "/api/nginx/certificates/999/renew")).status).toBe(404);
     const actions = (await api.table.queryAll({ partition: `AUDITRES#certificate#${certificate.id}`, index: "gsi1" })).map((i) => i["action"]);
-    expect(actions).toEqual(["certificate_create", "certificate_renew_request"]);
+    expect(actions).toEqual(["certificate_requested", "certificate_renewal_requested"]);
   });
 });

@@ -161,7 +161,7 @@ describe("proxy hosts", () => {
     expect((await api.send("POST", `/api/nginx/proxy-hosts/${host.id}/enable`)).body.enabled).toBe(true);
     expect((await api.send("POST", "/api/nginx/proxy-hosts/404/enable")).status).toBe(404);
     const actions = (await api.table.queryAll({ partition: `AUDITRES#proxy_host#${host.id}`, index: "gsi1" })).map((i) => i["action"]);
-    expect(actions).toEqual(["proxy_host_create", "proxy_host_disable", "proxy_host_enable"]);
+    expect(actions).toEqual(["proxy_host_created", "proxy_host_disabled", "proxy_host_enabled"]);
   });
 
   describe("bad input is a 4xx naming the problem, never a 500", () => {

@@ -25,7 +25,7 @@ describe("settings", () => {
       renewal_window_days: 14,
     });
     const actions = (await api.table.queryAll({ partition: "AUDITRES#settings#settings", index: "gsi1" })).map((i) => i["action"]);
-    expect(actions).toEqual(["settings_update", "settings_update"]);
+    expect(actions).toEqual(["settings_updated", "settings_updated"]);
   });
 
   it.each([

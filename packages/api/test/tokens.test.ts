@@ -32,7 +32,7 @@ describe("API tokens", () => {
       ["created_at", "created_by", "expires_at", "id", "last_used_at", "name", "permission", "scopes"].sort(),
     );
     expect(JSON.stringify(listed.body)).not.toContain("chrn_");
-    expect(await auditActions(api, "api_token", created.body.id)).toEqual(["api_token_create"]);
+    expect(await auditActions(api, "api_token", created.body.id)).toEqual(["api_token_created"]);
   });
 
   it("grants what the permission says: read → every GET, scoped → its types, write implies read", async () => {
@@ -58,7 +58,7 @@ describe("API tokens", () => {
     expect(after.status).toBe(401);
     expect(after.body).toMatchObject({ error: "Unauthorized", message: "Invalid or expired API token" });
     expect((await api.send("DELETE", `/api/v1/tokens/${created.id}`)).status).toBe(404);
-    expect(await auditActions(api, "api_token", created.id)).toEqual(["api_token_create", "api_token_revoke"]);
+    expect(await auditActions(api, "api_token", created.id)).toEqual(["api_token_created", "api_token_revoked"]);
   });
 
   it("never mints or revokes more rights than the caller has", async () => {

@@ -67,7 +67,7 @@ export class CertificateService {
       },
       (id) =>
         auditEntry(actor, now, {
-          action: "certificate_create",
+          action: "certificate_requested",
           resourceType: "certificate",
           resourceId: id,
           resourceName: niceName,
@@ -80,14 +80,14 @@ export class CertificateService {
 
   async delete(actor: Actor, id: number): Promise<void> {
     const certificate = await this.get(id);
-    await this.certificates.delete(certificate, this.audit(actor, "certificate_delete", certificate));
+    await this.certificates.delete(certificate, this.audit(actor, "certificate_deleted", certificate));
   }
 
   /** Records a renewal request; the renewal job picks it up. */
   async requestRenewal(actor: Actor, id: number): Promise<Certificate> {
     const certificate = await this.get(id);
     const at = this.clock.now().toISOString();
-    return this.certificates.requestRenewal(certificate, at, this.audit(actor, "certificate_renew_request", certificate));
+    return this.certificates.requestRenewal(certificate, at, this.audit(actor, "certificate_renewal_requested", certificate));
   }
 
   private provider(meta: CertificateMeta): Promise<ProviderSummary> {

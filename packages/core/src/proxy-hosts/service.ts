@@ -51,7 +51,7 @@ export class ProxyHostService {
     return this.withNewCertificate(actor, fields, async (certificateId) => {
       const host = await this.hosts.create({ ...fields, certificate_id: certificateId, created_on: now.toISOString() }, (id) =>
         auditEntry(actor, now, {
-          action: "proxy_host_create",
+          action: "proxy_host_created",
           resourceType: "proxy_host",
           resourceId: id,
           resourceName: domainNames[0] ?? null,
@@ -71,21 +71,21 @@ export class ProxyHostService {
       patch.domain_names === undefined ? previous.domain_names : normaliseDomainNames("domain_names", patch.domain_names);
     const fields = { ...fieldsOf(previous), ...patch, domain_names: domainNames };
     return this.withNewCertificate(actor, fields, async (certificateId) => {
-      await this.write(actor, previous, { ...fields, certificate_id: certificateId }, "proxy_host_update", Object.keys(patch));
+      await this.write(actor, previous, { ...fields, certificate_id: certificateId }, "proxy_host_updated", Object.keys(patch));
       return this.get(id);
     });
   }
 
   async setEnabled(actor: Actor, id: number, enabled: boolean): Promise<ProxyHostDetails> {
     const previous = await this.stored(id);
-    const action = enabled ? "proxy_host_enable" : "proxy_host_disable";
+    const action = enabled ? "proxy_host_enabled" : "proxy_host_disabled";
     await this.write(actor, previous, { ...fieldsOf(previous), enabled }, action, ["enabled"]);
     return this.get(id);
   }
 
   async delete(actor: Actor, id: number): Promise<void> {
     const host = await this.stored(id);
-    await this.hosts.delete(host, this.audit(actor, "proxy_host_delete", host, {}));
+    await this.hosts.delete(host, this.audit(actor, "proxy_host_deleted", host, {}));
   }
 
   private async write(

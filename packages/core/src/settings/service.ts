@@ -25,7 +25,7 @@ export class SettingsService {
       );
     }
     const audit = auditEntry(actor, now, {
-      action: "settings_update",
+      action: "settings_updated",
       resourceType: "settings",
       resourceId: "settings",
       resourceName: null,

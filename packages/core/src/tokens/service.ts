@@ -61,7 +61,7 @@ export class TokenService {
       },
       (id) =>
         auditEntry(actor, now, {
-          action: "api_token_create",
+          action: "api_token_created",
           resourceType: "api_token",
           resourceId: id,
           resourceName: request.name,
@@ -87,7 +87,7 @@ export class TokenService {
     await this.tokens.revoke(
       token,
       auditEntry(actor, this.clock.now(), {
-        action: "api_token_revoke",
+        action: "api_token_revoked",
         resourceType: "api_token",
         resourceId: id,
         resourceName: token.name,
