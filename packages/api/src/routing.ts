@@ -9,6 +9,8 @@ import { validationErrorFrom } from "./validation.js";
 export interface RouteAccess {
   resource: ResourceType;
   access: Access;
+  /** What a 403 calls the thing, when the resource type's name is not the user's word for it. */
+  subject?: string;
 }
 
 /**
@@ -25,7 +27,7 @@ export function protectedRoute<const R extends Omit<RouteConfig, "security" | "m
     ...config,
     security: [{ bearerAuth: [] }],
     "x-charon-access": access,
-    middleware: [authorize(tokens, access.resource, access.access)] as const,
+    middleware: [authorize(tokens, access)] as const,
     responses: { ...standardErrorResponses, ...config.responses },
   });
 }

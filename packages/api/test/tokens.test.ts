@@ -47,6 +47,13 @@ describe("API tokens", () => {
     const denied = await api.send("PUT", "/api/v1/settings", { token: readOnly, body: { renewal_window_days: 20 } });
     expect(denied.status).toBe(403);
     expect(denied.body).toMatchObject({ error: "Forbidden", message: "Insufficient permissions to manage settings" });
+    // multi-credential-dns.md's own wording on its credential routes
+    const credentials = await api.send("POST", "/api/v1/dns-providers/1/credentials", {
+      token: readOnly,
+      body: { name: "x", zone_filter: "", credentials: { api_token: "y" } },
+    });
+    expect(credentials.status).toBe(403);
+    expect(credentials.body).toMatchObject({ error: "Forbidden", message: "Insufficient permissions to manage credentials" });
   });
 
   it("revokes at once", async () => {

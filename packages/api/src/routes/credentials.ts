@@ -22,8 +22,8 @@ import { ProviderParamsSchema } from "../schemas/dns-providers.js";
 /** multi-credential-dns.md's "Credential Management API Endpoints", under a provider. */
 export function credentialRoutes(tokens: TokenService, credentials: CredentialService) {
   const tags = ["DNS credentials"];
-  const read = { resource: "dns_providers", access: "read" } as const;
-  const write = { resource: "dns_providers", access: "write" } as const;
+  const read = { resource: "dns_providers", access: "read", subject: "credentials" } as const;
+  const write = { resource: "dns_providers", access: "write", subject: "credentials" } as const;
   const params = CredentialParamsSchema;
 
   const list = protectedRoute(tokens, read, {

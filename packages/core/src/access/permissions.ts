@@ -48,10 +48,7 @@ export function isWithin(holder: Principal, candidate: Pick<Principal, "permissi
   );
 }
 
-/** The 403 message: names the resource in the documents' words. */
-export function forbiddenMessage(resource: ResourceType, access: Access): string {
-  const noun = resource.replace("_", " ");
-  return access === "read"
-    ? `Insufficient permissions to read ${noun}`
-    : `Insufficient permissions to manage ${noun}`;
+/** The 403 message, in the documents' words ("Insufficient permissions to manage credentials"). */
+export function forbiddenMessage(subject: string, access: Access): string {
+  return `Insufficient permissions to ${access === "read" ? "read" : "manage"} ${subject}`;
 }
