@@ -1,14 +1,13 @@
-import { spawn, execFile, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "@charon/local";
 import { startFakeCloudflare } from "../fakes/cloudflare/index.js";
 import type { JsonBody } from "../support/dns-app.js";
+import { documentCurl } from "../support/document-curl.js";
+import { npmStart, type StartedServer } from "../support/npm-start.js";
 
 /**
  * The API Reference of multi-credential-dns.md, run as written: each curl command below is the
@@ -71,24 +70,24 @@ https://your-charon-instance/api/v1/dns-providers/1/disable-multi-credential \\
 
 const bootstrapToken = `chrn_e2e_${randomUUID().replaceAll("-", "")}`;
 let base: string;
-let server: ChildProcess;
-let home: string;
+let server: StartedServer | undefined;
 let cloudflare: Awaited<ReturnType<typeof startFakeCloudflare>>;
 /** The document's ids → the ids this server allocated. */
 const ids = { provider: 0, customerA: 0, customerB: 0 };
 
+let runCurl: Awaited<ReturnType<typeof documentCurl>>;
+
 async function curl(command: string, token = bootstrapToken): Promise<{ status: number; body: JsonBody }> {
-  const concrete = command
-    .replaceAll("https://your-charon-instance", base)
-    .replaceAll("http://charon:81", base)
-    .replaceAll("YOUR_API_TOKEN", token)
-    .replaceAll("/dns-providers/1/", `/dns-providers/${ids.provider}/`)
-    .replaceAll("/credentials/42", `/credentials/${ids.customerA}`)
-    .replaceAll("/credentials/44", `/credentials/${ids.customerB}`);
-  const { stdout } = await promisify(execFile)("bash", ["-c", concrete], { env: { ...process.env, HOME: home, TOKEN: token } });
-  const cut = stdout.lastIndexOf("\n");
-  const text = stdout.slice(0, cut);
-  return { status: Number(stdout.slice(cut + 1)), body: text.startsWith("{") || text.startsWith("[") ? JSON.parse(text) : text };
+  const { status, body } = await runCurl(command, {
+    base,
+    token,
+    replace: [
+      ["/dns-providers/1/", `/dns-providers/${ids.provider}/`],
+      ["/credentials/42", `/credentials/${ids.customerA}`],
+      ["/credentials/44", `/credentials/${ids.customerB}`],
+    ],
+  });
+  return { status, body: body as JsonBody };
 }
 
 /** Everything else the walk-through needs (tokens, certificates) goes through fetch. */
@@ -107,41 +106,20 @@ beforeAll(async () => {
   cloudflare.state.addToken("your-cloudflare-api-token", { zones: ["customer-a.com"] });
   for (const zone of ["customer-a.com", "customer-b.com", "example.com"]) cloudflare.state.addZone(zone);
 
-  home = await mkdtemp(join(tmpdir(), "charon-curl-"));
-  await writeFile(join(home, ".curlrc"), '--silent\n--show-error\n--write-out "\\n%{http_code}"\n');
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn("npm", ["start", "--silent"], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      CHARON_DATA_DIR: await mkdtemp(join(tmpdir(), "charon-e2e-")),
-      CHARON_TABLE_NAME: `e2e-${randomUUID()}`,
-      CHARON_BOOTSTRAP_TOKEN: bootstrapToken,
-      CHARON_CLOUDFLARE_API_URL: cloudflare.url,
-      // The harness's DynamoDB Local (AWS_ENDPOINT_URL_DYNAMODB is inherited): no second emulator.
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
+  runCurl = await documentCurl();
+  server = await npmStart({
+    PORT: String(await freePort()),
+    CHARON_DATA_DIR: await mkdtemp(join(tmpdir(), "charon-e2e-")),
+    CHARON_TABLE_NAME: `e2e-${randomUUID()}`,
+    CHARON_BOOTSTRAP_TOKEN: bootstrapToken,
+    CHARON_CLOUDFLARE_API_URL: cloudflare.url,
+    // The harness's DynamoDB Local (AWS_ENDPOINT_URL_DYNAMODB is inherited): no second emulator.
   });
-  let output = "";
-  await new Promise<void>((resolve, reject) => {
-    const collect = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes("listening on")) resolve();
-    };
-    server.stdout?.on("data", collect);
-    server.stderr?.on("data", collect);
-    server.once("exit", (code) => reject(new Error(`npm start exited (${code}):\n${output}`)));
-  });
+  base = server.origin;
 });
 
 afterAll(async () => {
-  if (server?.exitCode === null) {
-    const exited = once(server, "exit");
-    process.kill(-server.pid!, "SIGINT");
-    await exited;
-  }
+  await server?.interrupt();
   await cloudflare?.stop();
 });
 

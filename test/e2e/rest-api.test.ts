@@ -4,22 +4,20 @@
  * on a free port). Only the host and the token change, as the conventions allow. Every answer
  * is checked against the schema the OpenAPI document declares for it.
  */
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { serve } from "@hono/node-server";
 import { createApp, createServices } from "@charon/api";
 import { LocalSecretStore } from "@charon/local";
 import { freshTable } from "../harness/dynamodb.js";
 import { silentLogger, testActor } from "../support/api.js";
+import { documentCurl } from "../support/document-curl.js";
 import { responseProblems, type OpenApiDocument } from "../support/openapi.js";
 
-const run = promisify(execFile);
 const TOKEN = "chrn_rest-api-doc-token-0123456789abcdef";
 
 const table = await freshTable();
@@ -32,24 +30,18 @@ await new Promise<void>((resolve) => server.once("listening", () => resolve()));
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 const document = (await (await fetch(`${base}/api/openapi.json`)).json()) as OpenApiDocument;
 
-// curl's own configuration file adds what the test needs to read answers (quiet, the status on
-// the last line), so the commands themselves stay exactly as the document prints them.
-await writeFile(join(dataDirectory, ".curlrc"), 'silent\nshow-error\nwrite-out = "\\n%{http_code}"\n');
 
 afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await rm(dataDirectory, { recursive: true, force: true });
 });
 
-/** Runs one command as a shell would, with TOKEN set, the document's host replaced by ours. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- documented bodies, already schema-checked
+const runCurl = await documentCurl();
+
+/** Runs one example against our server; every answer must match the schema the API declares. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- documented bodies, schema-checked here
 async function curl(command: string, token = TOKEN): Promise<{ status: number; body: any }> {
-  const script = command.replaceAll("http://charon:81", base);
-  const { stdout } = await run("sh", ["-c", script], { env: { ...process.env, HOME: dataDirectory, TOKEN: token } });
-  const newline = stdout.lastIndexOf("\n");
-  const status = Number(stdout.slice(newline + 1));
-  const text = stdout.slice(0, newline);
-  const body: unknown = text === "" ? undefined : JSON.parse(text);
+  const { status, body, script } = await runCurl(command, { base, token });
   const [, method] = /-X (\w+)/.exec(script) ?? [];
   const [, url] = /"(http[^"]+)"/.exec(script) ?? [];
   const path = new URL(url!).pathname;

@@ -5,7 +5,7 @@
  */
 import { createServer, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Faults, type InjectedResponse } from "./faults.js";
+import { Delays, Faults, type InjectedResponse } from "./faults.js";
 import { readBody } from "./server.js";
 
 export interface FaultProxyOptions {
@@ -21,7 +21,7 @@ export async function startFaultProxy(
 ): Promise<{ url: string; faults: Faults; stop: () => Promise<void> }> {
   const upstream = new URL(target);
   const faults = new Faults(options.errorBody);
-  const timers = new Set<NodeJS.Timeout>();
+  const delays = new Delays();
 
   const server = createServer((req, res) => {
     void (async () => {
@@ -36,13 +36,7 @@ export async function startFaultProxy(
       const plan = faults.take(method, url);
       if (plan?.kind === "respond") return answer(plan.response);
       if (plan?.kind === "slow") {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => {
-            timers.delete(timer);
-            resolve();
-          }, plan.delayMs);
-          timers.add(timer);
-        });
+        await delays.wait(plan.delayMs);
         if (res.destroyed) return;
       }
       const refusal = options.refuse?.({ method, path: url.pathname, headers: req.headers });
@@ -72,7 +66,7 @@ export async function startFaultProxy(
     faults,
     stop: () =>
       new Promise<void>((resolve) => {
-        for (const timer of timers) clearTimeout(timer);
+        delays.cancelAll();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

@@ -120,3 +120,26 @@ export class Faults {
     return queued.plan;
   }
 }
+
+/**
+ * The pauses of `slow` plans, cancellable all at once so that stopping a fake never waits for a
+ * response it was told to delay.
+ */
+export class Delays {
+  readonly #timers = new Set<NodeJS.Timeout>();
+
+  wait(delayMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        resolve();
+      }, delayMs);
+      this.#timers.add(timer);
+    });
+  }
+
+  cancelAll(): void {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+  }
+}

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Faults } from "./faults.js";
+import { Delays, type Faults } from "./faults.js";
 
 export interface StartedServer {
   /** `http://127.0.0.1:<port>` */
@@ -27,7 +27,7 @@ export interface FakeResponse {
  * `stop()` drops open connections and pending slow answers.
  */
 export async function serveFake(faults: Faults, handle: (request: FakeRequest) => FakeResponse | Promise<FakeResponse>): Promise<StartedServer> {
-  const timers = new Set<NodeJS.Timeout>();
+  const delays = new Delays();
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? "/", "http://127.0.0.1");
@@ -36,13 +36,7 @@ export async function serveFake(faults: Faults, handle: (request: FakeRequest) =
       const plan = faults.take(method, url);
       if (plan?.kind === "respond") return send(res, plan.response);
       if (plan?.kind === "slow") {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => {
-            timers.delete(timer);
-            resolve();
-          }, plan.delayMs);
-          timers.add(timer);
-        });
+        await delays.wait(plan.delayMs);
         if (res.destroyed) return;
       }
       const host = req.headers.host ?? "127.0.0.1";
@@ -57,8 +51,7 @@ export async function serveFake(faults: Faults, handle: (request: FakeRequest) =
     origin: `http://127.0.0.1:${port}`,
     stop: () =>
       new Promise<void>((resolve) => {
-        for (const timer of timers) clearTimeout(timer);
-        timers.clear();
+        delays.cancelAll();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

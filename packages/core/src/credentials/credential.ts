@@ -53,6 +53,27 @@ export const emptyStats: CredentialStats = {
   lastFailureAt: null,
 };
 
+/**
+ * A credential as first stored: version 1, never tested, no statistics. `secret` holds the secret
+ * values only to record which fields are set; the values themselves go to the SecretStore.
+ */
+export function newCredential(
+  fields: Pick<DnsCredential, "id" | "providerId" | "name" | "description" | "zoneFilter" | "enabled" | "settings" | "secretName">,
+  secret: Record<string, string>,
+  now: string,
+): DnsCredential {
+  return {
+    ...fields,
+    secretFields: Object.keys(secret).sort(),
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    lastTestedAt: null,
+    lastTestStatus: null,
+    stats: emptyStats,
+  };
+}
+
 /** Percentage of successful operations with one decimal; null before the first operation. */
 export function successRate(stats: CredentialStats): number | null {
   const total = stats.successCount + stats.failureCount;

@@ -12,7 +12,7 @@ import {
   MAX_CREDENTIAL_NAME_LENGTH,
   MAX_DESCRIPTION_LENGTH,
   claimsOf,
-  emptyStats,
+  newCredential,
   nameKey,
   storedFilter,
   type DnsCredential,
@@ -92,23 +92,20 @@ export class CredentialService {
     const values = this.deps.catalog.normaliseCredentials(provider.type, input.credentials);
     const { secret, settings } = splitCredentials(providerType(this.deps.catalog, provider.type), values);
     const now = this.deps.clock.now().toISOString();
-    const draft: DnsCredential = {
-      id: 0,
-      providerId,
-      name: trimmedName(input.name, MAX_CREDENTIAL_NAME_LENGTH),
-      description: validDescription(input.description ?? null),
-      zoneFilter: canonicalFilter(input.zoneFilter ?? ""),
-      enabled: input.enabled ?? true,
-      settings,
-      secretName: "",
-      secretFields: Object.keys(secret).sort(),
-      version: 1,
-      createdAt: now,
-      updatedAt: now,
-      lastTestedAt: null,
-      lastTestStatus: null,
-      stats: emptyStats,
-    };
+    const draft = newCredential(
+      {
+        id: 0,
+        providerId,
+        name: trimmedName(input.name, MAX_CREDENTIAL_NAME_LENGTH),
+        description: validDescription(input.description ?? null),
+        zoneFilter: canonicalFilter(input.zoneFilter ?? ""),
+        enabled: input.enabled ?? true,
+        settings,
+        secretName: "",
+      },
+      secret,
+      now,
+    );
     const [others, usages] = await Promise.all([
       this.deps.credentials.allCredentials(providerId),
       this.deps.credentials.usages(providerId),

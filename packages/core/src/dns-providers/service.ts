@@ -1,5 +1,5 @@
 import { auditEntry, type Actor } from "../audit/entry.js";
-import { emptyStats, type DnsCredential } from "../credentials/credential.js";
+import { newCredential, type DnsCredential } from "../credentials/credential.js";
 import { planMoves } from "../credentials/reassignment.js";
 import type { CredentialRepository } from "../credentials/repository.js";
 import { credentialSecretName, discardSecret, storeSecretThenCommit } from "../credentials/secrets.js";
@@ -101,23 +101,20 @@ export class DnsProviderService {
     };
     // Named as the documents' migration names it, so enabling multi-credential mode later
     // only has to describe it.
-    const primary: DnsCredential = {
-      id: credentialId,
-      providerId: id,
-      name: primaryCredentialName(descriptor.label),
-      description: null,
-      zoneFilter: "",
-      enabled: true,
-      settings,
-      secretName: credentialSecretName(id, credentialId),
-      secretFields: Object.keys(secret).sort(),
-      version: 1,
-      createdAt: now,
-      updatedAt: now,
-      lastTestedAt: null,
-      lastTestStatus: null,
-      stats: emptyStats,
-    };
+    const primary = newCredential(
+      {
+        id: credentialId,
+        providerId: id,
+        name: primaryCredentialName(descriptor.label),
+        description: null,
+        zoneFilter: "",
+        enabled: true,
+        settings,
+        secretName: credentialSecretName(id, credentialId),
+      },
+      secret,
+      now,
+    );
     const audit = auditEntry(actor, this.deps.clock.now(), {
       action: "dns_provider_created",
       resourceType: "dns_provider",
