@@ -118,6 +118,16 @@ describe("credential test outcomes", () => {
     expect(odd).toMatchObject({ status: "failed", details: { errorMessage: "Unexpected token [redacted]" } });
   });
 
+  it("answers failed when the provider is still busy at the deadline, so the API never outlives its gateway", async () => {
+    const neverAnswers = client(() => new Promise(() => undefined));
+    const result = await testCredential("digitalocean", neverAnswers, "", [], 50);
+    expect(result).toEqual({
+      status: "failed",
+      message: "Provider API timed out",
+      details: { provider: "digitalocean", errorCode: "timeout", errorMessage: "The provider did not answer within 0.05 s" },
+    });
+  });
+
   it("warns about zones of the filter the credential cannot see; delegated sub-zones count", async () => {
     const zones = client(() => Promise.resolve({ testPerformed: "zone_list", accessibleZones: ["dev.example.com", "shop.com"] }));
     expect((await testCredential("powerdns", zones, "*.dev.example.com,shop.com", [])).status).toBe("success");

@@ -36,6 +36,12 @@ const FAILURE_MESSAGES: Record<string, string> = {
 };
 
 /**
+ * How long a test may take in all, retries included. API Gateway ends a request at 30 s; a
+ * provider that has not answered by this point gets a "failed" test, not a gateway time-out.
+ */
+export const CREDENTIAL_TEST_DEADLINE_MS = 20_000;
+
+/**
  * Calls the provider for real with the credential and judges the answer: `failed` when it
  * cannot authenticate or the call fails in any way (a time-out or a garbled answer is a failed
  * test, not a server error), `warning` when it authenticates but cannot see a zone its filter
@@ -46,10 +52,11 @@ export async function testCredential(
   client: () => DnsProviderClient,
   zoneFilter: string,
   secretValues: readonly string[],
+  deadlineMs = CREDENTIAL_TEST_DEADLINE_MS,
 ): Promise<CredentialTestResult> {
   let check;
   try {
-    check = await client().verify();
+    check = await withDeadline(client().verify(), deadlineMs);
   } catch (error) {
     return failure(provider, error, secretValues);
   }
@@ -71,6 +78,17 @@ function zonesNotVisible(zoneFilter: string, accessibleZones: readonly string[])
   if (filter.kind !== "patterns") return [];
   const zones = [...new Set(filter.patterns.map((p) => p.zone))];
   return zones.filter((zone) => findHostedZone(zone, accessibleZones) === null);
+}
+
+function withDeadline<T>(work: Promise<T>, deadlineMs: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const message = `The provider did not answer within ${deadlineMs / 1000} s`;
+      reject(Object.assign(new UpstreamError(message), { reason: "timeout" }));
+    }, deadlineMs);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 function failure(
