@@ -7,10 +7,15 @@ const response = await api.call("GET", "/api/openapi.json", { token: null });
 const document = (await response.json()) as OpenApiDocument;
 
 describe("/api/openapi.json", () => {
-  it("is served without a token and is a structurally valid OpenAPI 3.1 document", () => {
+  it("is served without a token and validates against the official OpenAPI 3.1 schema", async () => {
     expect(response.status).toBe(200);
     expect(document.openapi).toBe("3.1.0");
-    expect(openApi31Problems(document)).toEqual([]);
+    expect(await openApi31Problems(document)).toEqual([]);
+    // …and the check can fail: a response without its required description, an untyped version.
+    const broken = structuredClone(document);
+    delete (broken.paths["/api/health"]!["get"]!.responses["200"] as { description?: string }).description;
+    expect(await openApi31Problems(broken)).not.toEqual([]);
+    expect(await openApi31Problems({ ...document, info: { title: "Charon" } as OpenApiDocument["info"] })).not.toEqual([]);
   });
 
   it("declares the bearer scheme, and every protected operation uses it with its permission", () => {
