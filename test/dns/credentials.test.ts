@@ -213,9 +213,10 @@ describe("credential lifecycle", () => {
     await certificateFor(t, providerId, ["one.busy.example.com"]);
     const refused = await t.call("DELETE", `${credentialsOf(providerId)}/${ids.Busy}`);
     expect(refused.status).toBe(409);
+    // No proxy host uses the certificate yet: its renewals would still fail, so it counts.
     expect(refused.body).toMatchObject({
-      error: "Cannot delete credential: 1 domain is using this credential",
-      message: "Cannot delete credential: 1 domain is using this credential",
+      error: "Cannot delete credential: 1 certificate is using this credential",
+      message: "Cannot delete credential: 1 certificate is using this credential",
       affected_domains: ["one.busy.example.com"],
     });
   });

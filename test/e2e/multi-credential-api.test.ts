@@ -232,8 +232,9 @@ describe("multi-credential-dns.md API Reference, verbatim against npm start", ()
     expect(updated.body.updated_at > updated.body.created_at).toBe(true);
   });
 
-  it("refuses to delete a credential in use, naming the domains, then deletes it", async () => {
+  it("refuses to delete a credential that proxy hosts use, naming the domains, then deletes it", async () => {
     const certificates: number[] = [];
+    const hosts: number[] = [];
     for (const name of ["shop.customer-b.com", "api.customer-b.com", "portal.customer-b.com"]) {
       const certificate = await api("POST", "/api/nginx/certificates", {
         provider: "letsencrypt",
@@ -241,18 +242,28 @@ describe("multi-credential-dns.md API Reference, verbatim against npm start", ()
         meta: { dns_challenge: true, dns_provider: "cloudflare" },
       });
       certificates.push(certificate.body.id);
+      const host = await api("POST", "/api/nginx/proxy-hosts", {
+        domain_names: [name],
+        forward_host: "10.0.0.5",
+        forward_port: 3000,
+        certificate_id: certificate.body.id,
+      });
+      hosts.push(host.body.id);
     }
     const refused = await curl(DOC.delete);
     expect(refused.status).toBe(409);
+    // The document's answer, word for word.
     expect(refused.body).toMatchObject({
-      error: "Cannot delete credential: 3 domains are using this credential",
+      error: "Cannot delete credential: 3 proxy hosts are using this credential",
       affected_domains: ["api.customer-b.com", "portal.customer-b.com", "shop.customer-b.com"],
     });
+    for (const id of hosts) expect((await api("DELETE", `/api/nginx/proxy-hosts/${id}`)).status).toBe(200);
     for (const id of certificates) expect((await api("DELETE", `/api/nginx/certificates/${id}`)).status).toBe(200);
     const deleted = await curl(DOC.delete);
     expect(deleted.status).toBe(200);
     expect(deleted.body).toEqual({ message: "Credential deleted successfully", id: ids.customerB });
   });
+
 
   it("tests a credential against the provider: success, then failure once the token is revoked", async () => {
     const success = await curl(DOC.test);

@@ -53,10 +53,11 @@ export function createServices({
   secrets = noSecretStore,
   dnsClientOptions = {},
 }: Adapters): AppServices {
-  const dns = dnsServices(table, secrets, clock, dnsClientOptions);
+  const hosts = new DynamoProxyHostRepository(table);
+  const dns = dnsServices(table, secrets, clock, dnsClientOptions, hosts);
   const throttle = new AuthFailureThrottle(new DynamoAuthFailureCounter(table), clock, authFailureLimits);
   const certificates = new CertificateService(new DynamoCertificateRepository(table), dnsChallenges ?? dns.dnsDirectory, clock);
-  const proxyHosts = new ProxyHostService(new DynamoProxyHostRepository(table), certificates, clock);
+  const proxyHosts = new ProxyHostService(hosts, certificates, clock);
   const settings = new SettingsService(new DynamoSettingsRepository(table), clock);
   return {
     tokens: new TokenService(new DynamoApiTokenRepository(table), clock, throttle),
@@ -69,7 +70,13 @@ export function createServices({
 }
 
 /** DNS providers, their credentials, selection and the audit log (issue 3). */
-function dnsServices(table: DynamoTable, secrets: SecretStore, clock: Clock, dnsClientOptions: DnsClientOptions) {
+function dnsServices(
+  table: DynamoTable,
+  secrets: SecretStore,
+  clock: Clock,
+  dnsClientOptions: DnsClientOptions,
+  proxyHosts: DynamoProxyHostRepository,
+) {
   const catalog: DnsProviderCatalog = {
     types: dnsProviderTypes,
     normaliseCredentials,
@@ -78,6 +85,7 @@ function dnsServices(table: DynamoTable, secrets: SecretStore, clock: Clock, dns
   const deps = {
     providers: new DynamoDnsProviderRepository(table),
     credentials: new DynamoCredentialRepository(table),
+    proxyHosts,
     secrets,
     catalog,
     clock,

@@ -65,13 +65,13 @@ export class DynamoCredentialRepository implements CredentialRepository {
     return items.map(fromCredentialItem);
   }
 
-  async credentialDomains(providerId: number, id: number, limit: number): Promise<string[]> {
-    const page = await this.table.query<{ domain: string }>({
+  async credentialUsages(providerId: number, id: number, limit: number) {
+    const page = await this.table.query<{ domain: string; certificate_id: number }>({
       partition: `CREDUSAGE#${providerId}#${id}`,
       index: "gsi1",
       limit,
     });
-    return [...new Set(page.items.map((i) => i.domain))];
+    return page.items.map((i) => ({ domain: i.domain, certificateId: i.certificate_id }));
   }
 
   async selectionClaims(providerId: number, patterns: string[]): Promise<SelectionClaims | undefined> {

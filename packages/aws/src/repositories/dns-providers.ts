@@ -214,7 +214,7 @@ function conflictError(failed: TransactItem, stored: Item | undefined, cause: un
     const id = Number(sk.slice(sk.indexOf("#") + 1));
     if (!stored) return new NotFoundError("Credential", id);
     const usageCount = Number(stored["usage_count"] ?? 0);
-    if (failed.Delete && usageCount > 0) return new CredentialInUseError(id, usageCount, []);
+    if (failed.Delete && usageCount > 0) return new CredentialInUseError(id, { hosts: 0, certificates: usageCount }, []);
     return new ConcurrentModificationError("Credential", id, { cause });
   }
   const claim = claimKindOf(sk);

@@ -34,6 +34,13 @@ export class DynamoProxyHostRepository implements ProxyHostRepository {
     return items.map(fromItem);
   }
 
+  async idsUsingCertificates(certificateIds: number[]): Promise<number[]> {
+    const pages = await Promise.all(
+      certificateIds.map((id) => this.table.queryAll<HostItem>({ partition: `CERTHOSTS#${id}`, index: "gsi2" })),
+    );
+    return [...new Set(pages.flat().map((item) => item.id))];
+  }
+
   async create(host: ProxyHostFields & { created_on: string }, audit: (id: number) => AuditEntry): Promise<ProxyHost> {
     const id = await this.table.nextId("proxy-host");
     const stored: ProxyHost = { ...host, id, modified_on: host.created_on, version: 1 };

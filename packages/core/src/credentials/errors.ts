@@ -18,16 +18,18 @@ export function claimConflict(claim: TakenClaim, holderId: number): ConflictErro
 
 /**
  * A credential still serves certificate names. The body is the documents' own:
- * `{"error":"Cannot delete credential: 3 … are using this credential","affected_domains":[…]}`.
- * Usage is tracked per certificate name, so that is what is counted.
+ * `{"error":"Cannot delete credential: 3 proxy hosts are using this credential","affected_domains":[…]}`;
+ * certificates that no proxy host uses yet are counted as certificates, since their renewals
+ * would fail just the same.
  */
 export class CredentialInUseError extends ConflictError {
   constructor(
     readonly credentialId: number,
-    usageCount: number,
+    users: { hosts: number; certificates: number },
     affectedDomains: string[],
   ) {
-    const message = `Cannot delete credential: ${usageCount} ${usageCount === 1 ? "domain is" : "domains are"} using this credential`;
+    const [count, noun] = users.hosts > 0 ? [users.hosts, "proxy host"] : [Math.max(users.certificates, 1), "certificate"];
+    const message = `Cannot delete credential: ${count} ${noun}${count === 1 ? " is" : "s are"} using this credential`;
     super(message, { affected_domains: affectedDomains }, message);
   }
 }

@@ -27,8 +27,8 @@ export interface CredentialRepository {
   listCredentials(providerId: number, page: PageRequest): Promise<Page<DnsCredential>>;
   /** Every credential of a provider (bounded by what one provider holds). */
   allCredentials(providerId: number): Promise<DnsCredential[]>;
-  /** Up to `limit` distinct names that currently resolve to the credential, sorted. */
-  credentialDomains(providerId: number, id: number, limit: number): Promise<string[]>;
+  /** Up to `limit` certificate names that currently resolve to the credential, sorted by name. */
+  credentialUsages(providerId: number, id: number, limit: number): Promise<Array<{ domain: string; certificateId: number }>>;
   /** The provider and its claims on `patterns` plus its catch-all; undefined if no such provider. */
   selectionClaims(providerId: number, patterns: string[]): Promise<SelectionClaims | undefined>;
   /** Every certificate name of the provider with the credential it resolves to. */

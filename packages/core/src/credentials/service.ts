@@ -19,6 +19,7 @@ import {
 } from "./credential.js";
 import { CredentialInUseError, claimConflict } from "./errors.js";
 import { describeMoves, planMoves, type Reassignment } from "./reassignment.js";
+import type { ProxyHostRepository } from "../proxy-hosts/repository.js";
 import type { CredentialRepository } from "./repository.js";
 import type { UsageMove } from "./usage.js";
 import { credentialSecretName, discardSecret, storeSecretThenCommit } from "./secrets.js";
@@ -51,6 +52,8 @@ export const MAX_LISTED_DOMAINS = 1000;
 export interface CredentialServiceDeps {
   providers: DnsProviderRepository;
   credentials: CredentialRepository;
+  /** Who uses the certificates a credential serves, for the delete-in-use answer. */
+  proxyHosts: Pick<ProxyHostRepository, "idsUsingCertificates">;
   secrets: SecretStore;
   catalog: DnsProviderCatalog;
   clock: Clock;
@@ -76,7 +79,7 @@ export class CredentialService {
   async get(providerId: number, id: number): Promise<{ credential: DnsCredential; domains: string[] }> {
     const [credential, domains] = await Promise.all([
       this.deps.credentials.getCredential(providerId, id),
-      this.deps.credentials.credentialDomains(providerId, id, MAX_LISTED_DOMAINS),
+      this.deps.credentials.credentialUsages(providerId, id, MAX_LISTED_DOMAINS).then(domainsOf),
     ]);
     if (!credential) throw new NotFoundError("Credential", id);
     return { credential, domains };
@@ -319,16 +322,17 @@ export class CredentialService {
   }
 
   private async inUse(credential: DnsCredential): Promise<CredentialInUseError> {
-    const domains = await this.deps.credentials.credentialDomains(
-      credential.providerId,
-      credential.id,
-      MAX_LISTED_DOMAINS,
-    );
-    const count = domains.length < MAX_LISTED_DOMAINS ? domains.length : credential.stats.usageCount;
-    return new CredentialInUseError(credential.id, Math.max(count, 1), domains);
+    const usages = await this.deps.credentials.credentialUsages(credential.providerId, credential.id, MAX_LISTED_DOMAINS);
+    const certificates = [...new Set(usages.map((u) => u.certificateId))];
+    const hosts = await this.deps.proxyHosts.idsUsingCertificates(certificates);
+    return new CredentialInUseError(credential.id, { hosts: hosts.length, certificates: certificates.length }, domainsOf(usages));
   }
 }
 
+
+function domainsOf(usages: Array<{ domain: string }>): string[] {
+  return [...new Set(usages.map((u) => u.domain))];
+}
 
 function validDescription(description: string | null): string | null {
   if (description === null) return null;

@@ -16,4 +16,6 @@ export interface ProxyHostRepository {
   /** Writes `next` if the stored host is still `previous` (ConcurrentModificationError if not). */
   update(previous: ProxyHost, next: ProxyHostFields & { modified_on: string }, audit: AuditEntry): Promise<ProxyHost>;
   delete(host: ProxyHost, audit: AuditEntry): Promise<void>;
+  /** Ids of the hosts that use any of these certificates. */
+  idsUsingCertificates(certificateIds: number[]): Promise<number[]>;
 }
