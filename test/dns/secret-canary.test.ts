@@ -90,7 +90,8 @@ describe("secret canary", () => {
       credentials: { CF_API_KEY: SECRETS.globalKey, CF_API_EMAIL: "ops@example.com" },
     });
     await certificateFor(t, id, ["shop.customer-a.com"]);
-    responses.push(JSON.stringify(await t.services.certificates.list()));
+    await call("GET", "/api/nginx/certificates");
+    await call("GET", "/api/nginx/proxy-hosts");
     await call("GET", `${base}/credentials`);
     await call("GET", `${base}/credentials/${customer.body.id}`);
     await call("POST", `${base}/credentials/${customer.body.id}/test`);

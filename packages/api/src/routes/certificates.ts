@@ -2,7 +2,16 @@ import type { CertificateService, TokenService } from "@charon/core";
 import { actorOf } from "../actor.js";
 import { protectedRoute, routeGroup } from "../routing.js";
 import { CertificateCreateSchema, CertificateListSchema, CertificateSchema } from "../schemas/certificates.js";
-import { DeletedSchema, IdParamsSchema, jsonBody, jsonResponse } from "../schemas/common.js";
+import {
+  DeletedSchema,
+  IdParamsSchema,
+  PAGE_DESCRIPTION,
+  PageQuerySchema,
+  jsonBody,
+  jsonResponse,
+  nextPageHeaders,
+  pageResponse,
+} from "../schemas/common.js";
 
 export function certificateRoutes(tokens: TokenService, certificates: CertificateService) {
   const tags = ["Certificates"];
@@ -13,8 +22,10 @@ export function certificateRoutes(tokens: TokenService, certificates: Certificat
     method: "get",
     path: "/nginx/certificates",
     summary: "List certificates",
+    description: PAGE_DESCRIPTION,
     tags,
-    responses: { 200: jsonResponse(CertificateListSchema, "Every certificate") },
+    request: { query: PageQuerySchema },
+    responses: { 200: pageResponse(CertificateListSchema, "A page of certificates") },
   });
   const create = protectedRoute(tokens, write, {
     method: "post",
@@ -52,7 +63,10 @@ export function certificateRoutes(tokens: TokenService, certificates: Certificat
   });
 
   return routeGroup()
-    .openapi(list, async (c) => c.json(await certificates.list(), 200))
+    .openapi(list, async (c) => {
+      const page = await certificates.list(c.req.valid("query"));
+      return c.json(page.items, 200, nextPageHeaders(page.cursor));
+    })
     .openapi(create, async (c) => c.json(await certificates.create(actorOf(c), c.req.valid("json")), 201))
     .openapi(get, async (c) => c.json(await certificates.get(c.req.valid("param").id), 200))
     .openapi(remove, async (c) => {

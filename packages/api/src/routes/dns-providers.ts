@@ -1,7 +1,7 @@
 import type { CredentialService, DnsDirectory, DnsProviderService, TokenService } from "@charon/core";
 import { actorOf } from "../actor.js";
 import { protectedRoute, routeGroup } from "../routing.js";
-import { jsonBody, jsonResponse } from "../schemas/common.js";
+import { PAGE_DESCRIPTION, PageQuerySchema, jsonBody, jsonResponse, nextPageHeaders, pageResponse } from "../schemas/common.js";
 import { MatchQuerySchema, MatchSchema, StatisticsSchema, matchBody, statisticsBody } from "../schemas/credentials.js";
 import {
   DnsProviderCreateSchema,
@@ -16,7 +16,6 @@ import {
   providerBody,
   providerTypeBody,
 } from "../schemas/dns-providers.js";
-import { z } from "@hono/zod-openapi";
 import { credentialRoutes } from "./credentials.js";
 
 export interface DnsRouteServices {
@@ -24,11 +23,6 @@ export interface DnsRouteServices {
   credentials: CredentialService;
   dnsDirectory: DnsDirectory;
 }
-
-const ListQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().max(2048).optional().openapi({ description: "`X-Next-Cursor` of the previous page" }),
-});
 
 const DISABLED_NOTE = "Other credentials are retained but not used. Re-enable multi-credential mode to use them again.";
 
@@ -56,10 +50,10 @@ export function dnsProviderRoutes(tokens: TokenService, services: DnsRouteServic
     method: "get",
     path: "/",
     summary: "List DNS providers",
-    description: "Lowest id first. When more remain, the `X-Next-Cursor` header carries the cursor of the next page.",
+    description: PAGE_DESCRIPTION,
     tags,
-    request: { query: ListQuerySchema },
-    responses: { 200: jsonResponse(DnsProviderListSchema, "DNS providers; secret fields show as \"set\"") },
+    request: { query: PageQuerySchema },
+    responses: { 200: pageResponse(DnsProviderListSchema, "DNS providers; secret fields show as \"set\"") },
   });
   const create = protectedRoute(tokens, write, {
     method: "post",
@@ -135,8 +129,7 @@ export function dnsProviderRoutes(tokens: TokenService, services: DnsRouteServic
     .openapi(types, (c) => c.json({ types: dnsProviders.types().map(providerTypeBody) }, 200))
     .openapi(list, async (c) => {
       const page = await dnsProviders.list(c.req.valid("query"));
-      if (page.cursor) c.header("X-Next-Cursor", page.cursor);
-      return c.json(page.providers.map(body), 200);
+      return c.json(page.providers.map(body), 200, nextPageHeaders(page.cursor));
     })
     .openapi(create, async (c) => {
       const input = c.req.valid("json");

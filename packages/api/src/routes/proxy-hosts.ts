@@ -1,7 +1,16 @@
 import type { NewProxyHost, ProxyHostDetails, ProxyHostPatch, ProxyHostService, TokenService } from "@charon/core";
 import { actorOf } from "../actor.js";
 import { protectedRoute, routeGroup } from "../routing.js";
-import { DeletedSchema, IdParamsSchema, jsonBody, jsonResponse } from "../schemas/common.js";
+import {
+  DeletedSchema,
+  IdParamsSchema,
+  PAGE_DESCRIPTION,
+  PageQuerySchema,
+  jsonBody,
+  jsonResponse,
+  nextPageHeaders,
+  pageResponse,
+} from "../schemas/common.js";
 import {
   ProxyHostCreateSchema,
   ProxyHostListSchema,
@@ -19,8 +28,10 @@ export function proxyHostRoutes(tokens: TokenService, hosts: ProxyHostService) {
     method: "get",
     path: "/nginx/proxy-hosts",
     summary: "List proxy hosts",
+    description: PAGE_DESCRIPTION,
     tags,
-    responses: { 200: jsonResponse(ProxyHostListSchema, "Every proxy host") },
+    request: { query: PageQuerySchema },
+    responses: { 200: pageResponse(ProxyHostListSchema, "A page of proxy hosts") },
   });
   const create = protectedRoute(tokens, write, {
     method: "post",
@@ -74,7 +85,10 @@ export function proxyHostRoutes(tokens: TokenService, hosts: ProxyHostService) {
   });
 
   return routeGroup()
-    .openapi(list, async (c) => c.json((await hosts.list()).map(hostView), 200))
+    .openapi(list, async (c) => {
+      const page = await hosts.list(c.req.valid("query"));
+      return c.json(page.items.map(hostView), 200, nextPageHeaders(page.cursor));
+    })
     .openapi(create, async (c) => c.json(hostView(await hosts.create(actorOf(c), c.req.valid("json") as NewProxyHost)), 201))
     .openapi(get, async (c) => c.json(hostView(await hosts.get(c.req.valid("param").id)), 200))
     .openapi(update, async (c) =>

@@ -27,3 +27,29 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description: string
   description,
   content: { "application/json": { schema } },
 });
+
+const NEXT_CURSOR = "X-Next-Cursor";
+
+/**
+ * `?limit&cursor` of a listing whose body is the documents' plain array: the cursor of the next
+ * page travels in the `X-Next-Cursor` header, absent on the last page.
+ */
+export const PageQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100).openapi({ description: "Items per page" }),
+  cursor: z.string().max(2048).optional().openapi({ description: `\`${NEXT_CURSOR}\` of the previous page` }),
+});
+
+export const PAGE_DESCRIPTION = `Lowest id first, \`limit\` at a time (100 unless given). When more remain, the \`${NEXT_CURSOR}\` header carries the cursor of the next page.`;
+
+/** A plain-array page: `jsonResponse` with the `X-Next-Cursor` header documented. */
+export const pageResponse = <T extends z.ZodType>(schema: T, description: string) => ({
+  ...jsonResponse(schema, description),
+  headers: {
+    [NEXT_CURSOR]: { description: "The cursor of the next page; absent on the last page", schema: { type: "string" as const } },
+  },
+});
+
+/** The headers that carry a page's cursor. */
+export function nextPageHeaders(cursor: string | undefined): Record<string, string> {
+  return cursor === undefined ? {} : { [NEXT_CURSOR]: cursor };
+}

@@ -131,7 +131,7 @@ export class DynamoTable {
     descending?: boolean;
     consistent?: boolean;
   }): Promise<Page<T>> {
-    const index = tableSchema.globalIndexes.find((i) => i.name === options.index);
+    const index = indexNamed(options.index);
     const pkName = index?.partitionKey ?? tableSchema.partitionKey;
     const skName = index?.sortKey ?? tableSchema.sortKey;
     const sortKeyCondition =
@@ -148,7 +148,8 @@ export class DynamoTable {
         ExpressionAttributeNames: sortKeyCondition ? { "#pk": pkName, "#sk": skName } : { "#pk": pkName },
         ExpressionAttributeValues: { ":pk": options.partition, ...sortKeyCondition?.values },
         Limit: options.limit,
-        ExclusiveStartKey: options.cursor === undefined ? undefined : decodeCursor(options.cursor),
+        ExclusiveStartKey:
+          options.cursor === undefined ? undefined : decodeCursor(options.cursor, keyNames(index), pkName, options.partition),
         ScanIndexForward: !options.descending,
         ConsistentRead: index === undefined ? options.consistent : undefined,
       }),
@@ -169,9 +170,7 @@ export class DynamoTable {
     const items = result.items.slice(0, options.limit);
     const last = items[items.length - 1];
     if (result.items.length <= options.limit || last === undefined) return { items };
-    const names: string[] = [tableSchema.partitionKey, tableSchema.sortKey];
-    const index = tableSchema.globalIndexes.find((i) => i.name === options.index);
-    if (index) names.push(index.partitionKey, index.sortKey);
+    const names = keyNames(indexNamed(options.index));
     return { items, cursor: encodeCursor(Object.fromEntries(names.map((name) => [name, last[name]]))) };
   }
 
@@ -276,16 +275,35 @@ function encodeCursor(key: Record<string, unknown>): string {
   return Buffer.from(JSON.stringify(key)).toString("base64url");
 }
 
-function decodeCursor(cursor: string): Record<string, unknown> {
+/**
+ * The key a cursor holds, checked before DynamoDB sees it: a cursor that was altered, or that
+ * belongs to another listing, is the client's mistake (400), not a failed query.
+ */
+function decodeCursor(cursor: string, names: string[], partitionName: string, partition: string): Record<string, unknown> {
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) {
-      return parsed as Record<string, unknown>;
-    }
+    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
   } catch {
-    // fall through: a cursor we did not issue
+    parsed = undefined;
   }
-  throw new ValidationError("The cursor is not one this API returned", "Invalid cursor");
+  const key = parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  const valid =
+    Object.keys(key).length === names.length &&
+    names.every((name) => typeof key[name] === "string") &&
+    key[partitionName] === partition;
+  if (!valid) throw new ValidationError("cursor: not one this listing returned; start again without it", "Invalid cursor");
+  return key;
+}
+
+function indexNamed(name: GlobalIndexName | undefined) {
+  return tableSchema.globalIndexes.find((index) => index.name === name);
+}
+
+/** The attributes of a query's LastEvaluatedKey: the table's key, and the index's when it reads one. */
+function keyNames(index: ReturnType<typeof indexNamed>): string[] {
+  const names: string[] = [tableSchema.partitionKey, tableSchema.sortKey];
+  if (index) names.push(index.partitionKey, index.sortKey);
+  return names;
 }
 
 function backoff(attempt: number): Promise<void> {

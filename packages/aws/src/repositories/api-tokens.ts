@@ -10,6 +10,7 @@ import { ConditionFailed, TransactionConflict, type DynamoTable } from "../dynam
 import { tableSchema } from "../dynamodb/schema.js";
 import { auditEntryPut } from "./audit-entries.js";
 import { updateItem } from "./item-update.js";
+import { sortableId } from "../dynamodb/sortable-id.js";
 
 /**
  * Items:
@@ -135,7 +136,7 @@ function toItem(token: ApiToken): TokenItem & { pk: string; sk: string; gsi1pk: 
   return {
     ...tokenKey(token.hash),
     gsi1pk: "TOKENS",
-    gsi1sk: `TOKEN#${String(token.id).padStart(12, "0")}`,
+    gsi1sk: `TOKEN#${sortableId(token.id)}`,
     id: token.id,
     name: token.name,
     permission: token.permission,

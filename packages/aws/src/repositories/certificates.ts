@@ -5,11 +5,14 @@ import {
   type AuditEntry,
   type Certificate,
   type CertificateRepository,
+  type Page,
+  type PageRequest,
 } from "@charon/core";
 import { TransactionConflict, type DynamoTable, type Item, type TransactItem } from "../dynamodb/table.js";
 import { auditEntryPut } from "./audit-entries.js";
 import { usageCountChange, usageDelete, usagePut, type CredentialUsage } from "./credential-usage.js";
 import { WriteConflict, writeInSteps } from "./transaction-steps.js";
+import { sortableId } from "../dynamodb/sortable-id.js";
 
 /**
  * Items (packages/aws/README.md, "Certificates"):
@@ -31,9 +34,9 @@ export class DynamoCertificateRepository implements CertificateRepository {
     return items.map(fromItem);
   }
 
-  async list(): Promise<Certificate[]> {
-    const items = await this.table.queryAll<Item>({ partition: "CERTIFICATES", index: "gsi1" });
-    return items.map(fromItem);
+  async list(page: PageRequest): Promise<Page<Certificate>> {
+    const result = await this.table.queryPage<Item>({ partition: CERTIFICATE_LIST, index: "gsi1", ...page });
+    return { items: result.items.map(fromItem), cursor: result.cursor };
   }
 
   async create(certificate: Omit<Certificate, "id">, audit: (id: number) => AuditEntry): Promise<Certificate> {
@@ -151,6 +154,9 @@ export class DynamoCertificateRepository implements CertificateRepository {
   }
 }
 
+/** The gsi1 partition that lists certificates. */
+const CERTIFICATE_LIST = "CERTIFICATES";
+
 export function certificateKey(id: number) {
   return { pk: `CERTIFICATE#${id}`, sk: "CERTIFICATE" };
 }
@@ -158,8 +164,8 @@ export function certificateKey(id: number) {
 function toItem(certificate: Certificate): Item {
   return {
     ...certificateKey(certificate.id),
-    gsi1pk: "CERTIFICATES",
-    gsi1sk: `CERTIFICATE#${String(certificate.id).padStart(12, "0")}`,
+    gsi1pk: CERTIFICATE_LIST,
+    gsi1sk: `CERTIFICATE#${sortableId(certificate.id)}`,
     ...certificate,
   };
 }

@@ -1,4 +1,5 @@
 import type { TransactItem } from "../dynamodb/table.js";
+import { sortableId } from "../dynamodb/sortable-id.js";
 
 /**
  * Which credential each certificate name resolves to ("usage"). Written by the certificate
@@ -18,7 +19,7 @@ export interface CredentialUsage {
 }
 
 export function credentialKey(providerId: number, credentialId: number) {
-  return { pk: `PROVIDER#${providerId}`, sk: `CREDENTIAL#${String(credentialId).padStart(12, "0")}` };
+  return { pk: `PROVIDER#${providerId}`, sk: `CREDENTIAL#${sortableId(credentialId)}` };
 }
 
 export function usageKey(usage: Pick<CredentialUsage, "providerId" | "domain" | "certificateId">) {

@@ -1,6 +1,7 @@
 import type { CrowdSecDecision, CrowdSecDecisionRepository, NewCrowdSecDecision } from "@charon/core";
 import type { DynamoTable, Item } from "../dynamodb/table.js";
 import { tableSchema } from "../dynamodb/schema.js";
+import { sortableId } from "../dynamodb/sortable-id.js";
 
 /**
  * Items (packages/aws/README.md, "CrowdSec decisions"): one per decision, partitioned by what an
@@ -15,7 +16,7 @@ export class DynamoCrowdSecDecisionRepository implements CrowdSecDecisionReposit
   async record(decision: NewCrowdSecDecision): Promise<CrowdSecDecision> {
     const id = await this.table.nextId("crowdsec-decision");
     const stored: CrowdSecDecision = { ...decision, id };
-    const sortKey = `DECISION#${String(id).padStart(12, "0")}`;
+    const sortKey = `DECISION#${sortableId(id)}`;
     await this.table.put({
       pk: partitionOf(stored),
       sk: sortKey,

@@ -1,5 +1,6 @@
 import type { DnsProvider, DnsProviderTypeName } from "@charon/core";
 import type { Item, Key } from "../dynamodb/table.js";
+import { sortableId } from "../dynamodb/sortable-id.js";
 
 /**
  * The provider item, head of its partition `PROVIDER#<id>` (credentials, claims and usages
@@ -28,7 +29,7 @@ export interface ProviderItem extends Item {
 }
 
 export function toProviderItem(p: DnsProvider): ProviderItem & Record<"gsi1pk" | "gsi1sk" | "gsi2pk" | "gsi2sk", string> {
-  const sortable = String(p.id).padStart(12, "0");
+  const sortable = sortableId(p.id);
   return {
     ...(providerKey(p.id) as { pk: string; sk: string }),
     gsi1pk: PROVIDER_LIST,

@@ -3,6 +3,8 @@ import {
   ConflictError,
   ValidationError,
   type AuditEntry,
+  type Page,
+  type PageRequest,
   type ProxyHost,
   type ProxyHostFields,
   type ProxyHostRepository,
@@ -11,6 +13,7 @@ import { TransactionConflict, type DynamoTable, type Item, type TransactItem } f
 import { auditEntryPut } from "./audit-entries.js";
 import { certificateKey } from "./certificates.js";
 import { WriteConflict, writeInSteps } from "./transaction-steps.js";
+import { sortableId } from "../dynamodb/sortable-id.js";
 
 /**
  * Items (packages/aws/README.md, "Proxy hosts"):
@@ -29,8 +32,13 @@ export class DynamoProxyHostRepository implements ProxyHostRepository {
     return item ? fromItem(item) : undefined;
   }
 
-  async list(): Promise<ProxyHost[]> {
-    const items = await this.table.queryAll<HostItem>({ partition: "PROXYHOSTS", index: "gsi1" });
+  async list(page: PageRequest): Promise<Page<ProxyHost>> {
+    const result = await this.table.queryPage<HostItem>({ partition: HOST_LIST, index: "gsi1", ...page });
+    return { items: result.items.map(fromItem), cursor: result.cursor };
+  }
+
+  async listAll(): Promise<ProxyHost[]> {
+    const items = await this.table.queryAll<HostItem>({ partition: HOST_LIST, index: "gsi1" });
     return items.map(fromItem);
   }
 
@@ -209,15 +217,16 @@ function claimKey(domain: string) {
   return { pk: `DOMAIN#${domain}`, sk: "CLAIM" };
 }
 
-const padded = (id: number) => String(id).padStart(12, "0");
+/** The gsi1 partition that lists proxy hosts. */
+const HOST_LIST = "PROXYHOSTS";
 
 function toItem(host: ProxyHost): Item {
   return {
     ...hostKey(host.id),
-    gsi1pk: "PROXYHOSTS",
-    gsi1sk: `PROXYHOST#${padded(host.id)}`,
+    gsi1pk: HOST_LIST,
+    gsi1sk: `PROXYHOST#${sortableId(host.id)}`,
     ...(host.certificate_id > 0
-      ? { gsi2pk: `CERTHOSTS#${host.certificate_id}`, gsi2sk: `PROXYHOST#${padded(host.id)}` }
+      ? { gsi2pk: `CERTHOSTS#${host.certificate_id}`, gsi2sk: `PROXYHOST#${sortableId(host.id)}` }
       : {}),
     ...host,
   };

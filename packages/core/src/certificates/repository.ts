@@ -1,4 +1,5 @@
 import type { AuditEntry } from "../audit/entry.js";
+import type { Page, PageRequest } from "../ports/page.js";
 import type { Certificate } from "./certificate.js";
 
 /**
@@ -10,7 +11,8 @@ export interface CertificateRepository {
   get(id: number): Promise<Certificate | undefined>;
   /** The certificates among `ids` that exist, in no particular order. */
   getMany(ids: number[]): Promise<Certificate[]>;
-  list(): Promise<Certificate[]>;
+  /** Lowest id first. */
+  list(page: PageRequest): Promise<Page<Certificate>>;
   create(certificate: Omit<Certificate, "id">, audit: (id: number) => AuditEntry): Promise<Certificate>;
   delete(certificate: Certificate, audit: AuditEntry): Promise<void>;
   /** Records a renewal request (`renewal_requested_at`), conditional on the certificate existing. */

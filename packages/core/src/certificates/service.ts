@@ -3,6 +3,7 @@ import type { DnsChallengeDirectory, ProviderSummary } from "../dns-providers/ch
 import { NotFoundError, ValidationError } from "../errors.js";
 import { normaliseDomainNames } from "../names.js";
 import type { Clock } from "../ports/clock.js";
+import type { Page, PageRequest } from "../ports/page.js";
 import {
   certificateSummary,
   credentialsOf,
@@ -20,8 +21,8 @@ export class CertificateService {
     private readonly clock: Clock,
   ) {}
 
-  list(): Promise<Certificate[]> {
-    return this.certificates.list();
+  list(page: PageRequest): Promise<Page<Certificate>> {
+    return this.certificates.list(page);
   }
 
   async get(id: number): Promise<Certificate> {

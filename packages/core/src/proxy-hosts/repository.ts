@@ -1,4 +1,5 @@
 import type { AuditEntry } from "../audit/entry.js";
+import type { Page, PageRequest } from "../ports/page.js";
 import type { ProxyHost, ProxyHostFields } from "./proxy-host.js";
 
 /**
@@ -8,7 +9,10 @@ import type { ProxyHost, ProxyHostFields } from "./proxy-host.js";
  */
 export interface ProxyHostRepository {
   get(id: number): Promise<ProxyHost | undefined>;
-  list(): Promise<ProxyHost[]>;
+  /** Lowest id first. */
+  list(page: PageRequest): Promise<Page<ProxyHost>>;
+  /** Every host, for summaries over all of them (WAF status). */
+  listAll(): Promise<ProxyHost[]>;
   create(
     host: ProxyHostFields & { created_on: string },
     audit: (id: number) => AuditEntry,

@@ -4,6 +4,7 @@ import type { CertificateService } from "../certificates/service.js";
 import { NotFoundError } from "../errors.js";
 import { normaliseDomainNames } from "../names.js";
 import type { Clock } from "../ports/clock.js";
+import type { Page, PageRequest } from "../ports/page.js";
 import {
   proxyHostDefaults,
   type CertificateChoice,
@@ -25,13 +26,14 @@ export class ProxyHostService {
     private readonly clock: Clock,
   ) {}
 
-  async list(): Promise<ProxyHostDetails[]> {
-    return this.withCertificates(await this.hosts.list());
+  async list(page: PageRequest): Promise<Page<ProxyHostDetails>> {
+    const { items, cursor } = await this.hosts.list(page);
+    return { items: await this.withCertificates(items), cursor };
   }
 
   /** Every host without certificate summaries (for views that only count or group hosts). */
-  listPlain(): Promise<ProxyHost[]> {
-    return this.hosts.list();
+  listAll(): Promise<ProxyHost[]> {
+    return this.hosts.listAll();
   }
 
   async get(id: number): Promise<ProxyHostDetails> {

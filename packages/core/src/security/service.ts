@@ -43,7 +43,7 @@ export class SecurityService {
   ) {}
 
   async waf(): Promise<WafStatus> {
-    const [settings, hosts] = await Promise.all([this.settings.get(), this.hosts.listPlain()]);
+    const [settings, hosts] = await Promise.all([this.settings.get(), this.hosts.listAll()]);
     return wafStatus(settings.waf_enabled, hosts);
   }
 
