@@ -94,4 +94,42 @@ describe("security", () => {
     expect(bad.body.message).toContain("ip: 'not-an-ip' is not an IPv4 or IPv6 address");
     expect((await api.send("GET", "/api/security/crowdsec/decisions?agent=x")).status).toBe(400);
   });
+
+  it("finds an IPv6 decision whatever the spelling of the address, stored or asked", async () => {
+    const api = await testApi();
+    const decisions = new DynamoCrowdSecDecisionRepository(api.table);
+    const until = new Date(Date.now() + 3600_000).toISOString();
+    const base = { origin: "cscli", scenario: "manual", duration: "1h", until, agent: "edge-1", type: "ban", scope: "Ip" };
+    const stored = await decisions.record({ ...base, value: "2001:DB8:0:0::1" });
+    for (const asked of ["2001:db8::1", "2001:0db8:0000::0001", "2001:DB8::1"]) {
+      const found = await api.send("GET", `/api/security/crowdsec/decisions?ip=${encodeURIComponent(asked)}`);
+      expect(found.body.map((d: { id: number }) => d.id)).toEqual([stored.id]);
+    }
+  });
+
+  it("pages through decisions, leaving out the expired ones, until X-Next-Cursor is absent", async () => {
+    const api = await testApi();
+    const decisions = new DynamoCrowdSecDecisionRepository(api.table);
+    const base = { origin: "crowdsec", scenario: "crowdsecurity/ssh-bf", duration: "1h", agent: "edge-1", type: "ban", scope: "Ip" };
+    const active: number[] = [];
+    for (let n = 1; n <= 7; n++) {
+      const expired = n % 3 === 0;
+      const until = new Date(Date.now() + (expired ? -1000 : 3600_000)).toISOString();
+      const decision = await decisions.record({ ...base, value: `198.51.100.${n}`, until });
+      if (!expired) active.push(decision.id);
+    }
+    const seen: number[] = [];
+    let pages = 0;
+    let query: string | null = "?limit=3";
+    while (query !== null) {
+      const page = await api.send("GET", `/api/security/crowdsec/decisions${query}`);
+      expect(page.body.length).toBeLessThanOrEqual(3);
+      seen.push(...page.body.map((d: { id: number }) => d.id));
+      pages++;
+      const cursor = page.headers.get("X-Next-Cursor");
+      query = cursor === null ? null : `?limit=3&cursor=${encodeURIComponent(cursor)}`;
+    }
+    expect(seen).toEqual(active);
+    expect(pages).toBe(3);
+  });
 });

@@ -1,6 +1,6 @@
 import type { SecurityService, TokenService } from "@charon/core";
 import { protectedRoute, routeGroup } from "../routing.js";
-import { jsonResponse } from "../schemas/common.js";
+import { PAGE_DESCRIPTION, jsonResponse, nextPageHeaders, pageResponse } from "../schemas/common.js";
 import { DecisionListSchema, DecisionQuerySchema, WafStatusSchema } from "../schemas/security.js";
 
 export function securityRoutes(tokens: TokenService, security: SecurityService) {
@@ -17,12 +17,18 @@ export function securityRoutes(tokens: TokenService, security: SecurityService) 
     method: "get",
     path: "/security/crowdsec/decisions",
     summary: "Active CrowdSec decisions reported by the proxy agents",
-    description: "`ip` returns that address's Ip decisions and the Range decisions containing it.",
+    description:
+      "`ip` returns that address's Ip decisions and the Range decisions containing it, all at once. " +
+      `Without it: ${PAGE_DESCRIPTION} Expired and filtered-out decisions are left out of a page, so a page can hold fewer than \`limit\`, even none, with more to follow.`,
     tags,
     request: { query: DecisionQuerySchema },
-    responses: { 200: jsonResponse(DecisionListSchema, "The decisions, by id") },
+    responses: { 200: pageResponse(DecisionListSchema, "Active decisions, lowest id first") },
   });
   return routeGroup()
     .openapi(waf, async (c) => c.json(await security.waf(), 200))
-    .openapi(decisions, async (c) => c.json(await security.crowdSecDecisions(c.req.valid("query")), 200));
+    .openapi(decisions, async (c) => {
+      const { limit, cursor, ...filter } = c.req.valid("query");
+      const page = await security.crowdSecDecisions(filter, { limit, cursor });
+      return c.json(page.items, 200, nextPageHeaders(page.cursor));
+    });
 }

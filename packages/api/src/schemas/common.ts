@@ -34,7 +34,7 @@ const NEXT_CURSOR = "X-Next-Cursor";
  * `?limit&cursor` of a listing whose body is the documents' plain array: the cursor of the next
  * page travels in the `X-Next-Cursor` header, absent on the last page.
  */
-export const PageQuerySchema = z.object({
+export const PageQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100).openapi({ description: "Items per page" }),
   cursor: z.string().max(2048).optional().openapi({ description: `\`${NEXT_CURSOR}\` of the previous page` }),
 });

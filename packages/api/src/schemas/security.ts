@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { PageQuerySchema } from "./common.js";
 
 const WafHostSchema = z.object({ id: z.number().int(), domain_names: z.array(z.string()) }).openapi("WafHost");
 
@@ -10,7 +11,7 @@ export const WafStatusSchema = z
   })
   .openapi("WafStatus");
 
-export const DecisionQuerySchema = z.strictObject({
+export const DecisionQuerySchema = PageQuerySchema.extend({
   ip: z.string().min(1).max(64).optional().openapi({ param: { name: "ip", in: "query" }, example: "192.0.2.10" }),
   scope: z.string().min(1).max(32).optional().openapi({ param: { name: "scope", in: "query" }, example: "Ip" }),
   type: z.string().min(1).max(32).optional().openapi({ param: { name: "type", in: "query" }, example: "ban" }),

@@ -1,4 +1,11 @@
-import type { CrowdSecDecision, CrowdSecDecisionRepository, NewCrowdSecDecision } from "@charon/core";
+import {
+  canonicalAddress,
+  type CrowdSecDecision,
+  type CrowdSecDecisionRepository,
+  type NewCrowdSecDecision,
+  type Page,
+  type PageRequest,
+} from "@charon/core";
 import type { DynamoTable, Item } from "../dynamodb/table.js";
 import { tableSchema } from "../dynamodb/schema.js";
 import { sortableId } from "../dynamodb/sortable-id.js";
@@ -28,8 +35,9 @@ export class DynamoCrowdSecDecisionRepository implements CrowdSecDecisionReposit
     return stored;
   }
 
-  async list(): Promise<CrowdSecDecision[]> {
-    return (await this.table.queryAll<Item>({ partition: ALL_DECISIONS, index: "gsi1" })).map(fromItem);
+  async list(page: PageRequest): Promise<Page<CrowdSecDecision>> {
+    const result = await this.table.queryPage<Item>({ partition: ALL_DECISIONS, index: "gsi1", ...page });
+    return { items: result.items.map(fromItem), cursor: result.cursor };
   }
 
   async listForAddress(ip: string): Promise<CrowdSecDecision[]> {
@@ -45,7 +53,7 @@ const ALL_DECISIONS = "CROWDSEC#DECISIONS";
 
 function partitionOf(decision: CrowdSecDecision): string {
   const scope = decision.scope.toLowerCase();
-  if (scope === "ip") return `CROWDSEC#IP#${decision.value}`;
+  if (scope === "ip") return `CROWDSEC#IP#${canonicalAddress(decision.value)}`;
   return scope === "range" ? "CROWDSEC#RANGES" : "CROWDSEC#OTHER";
 }
 

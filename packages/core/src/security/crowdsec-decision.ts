@@ -34,8 +34,17 @@ export function matchesDecision(decision: CrowdSecDecision, filter: DecisionFilt
   if (filter.type !== undefined && decision.type.toLowerCase() !== filter.type.toLowerCase()) return false;
   if (filter.ip === undefined) return true;
   const scope = decision.scope.toLowerCase();
-  if (scope === "ip") return decision.value === filter.ip;
+  if (scope === "ip") return canonicalAddress(decision.value) === canonicalAddress(filter.ip);
   return scope === "range" && rangeContains(decision.value, filter.ip);
+}
+
+/**
+ * One spelling per address, so that `2001:DB8:0::1` finds a decision on `2001:db8::1`: IPv6 as
+ * RFC 5952 writes it (the WHATWG URL serialiser does exactly that). Anything else is returned as is.
+ */
+export function canonicalAddress(address: string): string {
+  if (isIP(address) !== 6) return address;
+  return new URL(`http://[${address}]/`).hostname.slice(1, -1);
 }
 
 function rangeContains(cidr: string, ip: string): boolean {

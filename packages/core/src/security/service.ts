@@ -1,10 +1,11 @@
 import { isIP } from "node:net";
 import { ValidationError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
+import type { Page, PageRequest } from "../ports/page.js";
 import type { ProxyHost, WafMode } from "../proxy-hosts/proxy-host.js";
 import type { ProxyHostService } from "../proxy-hosts/service.js";
 import type { SettingsService } from "../settings/service.js";
-import { matchesDecision, type CrowdSecDecision, type DecisionFilter } from "./crowdsec-decision.js";
+import { canonicalAddress, matchesDecision, type CrowdSecDecision, type DecisionFilter } from "./crowdsec-decision.js";
 import type { CrowdSecDecisionRepository } from "./repository.js";
 
 export type HostWafMode = WafMode | "off";
@@ -47,13 +48,23 @@ export class SecurityService {
     return wafStatus(settings.waf_enabled, hosts);
   }
 
-  /** Active decisions, filtered; `ip` must be an IPv4 or IPv6 address. */
-  async crowdSecDecisions(filter: DecisionFilter): Promise<CrowdSecDecision[]> {
-    if (filter.ip !== undefined && isIP(filter.ip) === 0) {
+  /**
+   * Active decisions, filtered, lowest id first. Without `ip` they are read a page of stored
+   * decisions at a time, and those expired or filtered out are left out of it: a page can hold
+   * fewer than `limit`, even none, with more to follow. With `ip` (an IPv4 or IPv6 address) the
+   * few that concern the address come in one page.
+   */
+  async crowdSecDecisions(filter: DecisionFilter, page: PageRequest): Promise<Page<CrowdSecDecision>> {
+    const now = this.clock.now();
+    const active = (decisions: CrowdSecDecision[]) => decisions.filter((d) => matchesDecision(d, filter, now));
+    if (filter.ip === undefined) {
+      const { items, cursor } = await this.decisions.list(page);
+      return { items: active(items), cursor };
+    }
+    if (isIP(filter.ip) === 0) {
       throw new ValidationError(`ip: '${filter.ip}' is not an IPv4 or IPv6 address`, "Invalid query parameter");
     }
-    const candidates = filter.ip === undefined ? await this.decisions.list() : await this.decisions.listForAddress(filter.ip);
-    const now = this.clock.now();
-    return candidates.filter((d) => matchesDecision(d, filter, now)).sort((a, b) => a.id - b.id);
+    const candidates = await this.decisions.listForAddress(canonicalAddress(filter.ip));
+    return { items: active(candidates).sort((a, b) => a.id - b.id) };
   }
 }
