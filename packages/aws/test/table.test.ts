@@ -1,6 +1,7 @@
 import { describe, expect, it, beforeAll } from "vitest";
 import { TransactionConflict, ConditionFailed, type DynamoTable } from "@charon/aws";
 import { freshTable } from "../../../test/harness/dynamodb.js";
+import { ValidationError } from "@charon/core";
 
 let table: DynamoTable;
 beforeAll(async () => {
@@ -54,5 +55,23 @@ describe("DynamoTable", () => {
     const second = await table.query({ partition: "LIST", prefix: "ITEM#", limit: 5, cursor: first.cursor });
     expect(second.items.map((i) => i["sk"])).toEqual(["ITEM#005", "ITEM#006"]);
     await expect(table.query({ partition: "LIST", cursor: "not-a-cursor" })).rejects.toThrow(/cursor/);
+  });
+
+  it("refuses, as the client's mistake, a cursor outside the query's partition or sort-key range", async () => {
+    await table.put({ pk: "RANGE", sk: "ITEM#001" });
+    await table.put({ pk: "RANGE", sk: "OTHER#001" });
+    const cursor = (key: Record<string, string>) => Buffer.from(JSON.stringify(key)).toString("base64url");
+    const forged = [
+      cursor({ pk: "ELSEWHERE", sk: "ITEM#001" }),
+      cursor({ pk: "RANGE", sk: "OTHER#001" }),
+      cursor({ pk: "RANGE", sk: "ITEM#001", extra: "x" }),
+    ];
+    for (const bad of forged) {
+      const error = await table.query({ partition: "RANGE", prefix: "ITEM#", cursor: bad }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ValidationError);
+    }
+    const between = { partition: "RANGE", between: ["ITEM#000", "ITEM#500"] as [string, string] };
+    expect(await table.query({ ...between, cursor: cursor({ pk: "RANGE", sk: "ITEM#100" }) })).toMatchObject({ items: [] });
+    await expect(table.query({ ...between, cursor: cursor({ pk: "RANGE", sk: "OTHER#001" }) })).rejects.toBeInstanceOf(ValidationError);
   });
 });

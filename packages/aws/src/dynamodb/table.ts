@@ -149,7 +149,14 @@ export class DynamoTable {
         ExpressionAttributeValues: { ":pk": options.partition, ...sortKeyCondition?.values },
         Limit: options.limit,
         ExclusiveStartKey:
-          options.cursor === undefined ? undefined : decodeCursor(options.cursor, keyNames(index), pkName, options.partition),
+          options.cursor === undefined
+            ? undefined
+            : decodeCursor(options.cursor, keyNames(index), {
+                [pkName]: (value) => value === options.partition,
+                [skName]: (value) =>
+                  (options.prefix === undefined || value.startsWith(options.prefix)) &&
+                  (options.between === undefined || (options.between[0] <= value && value <= options.between[1])),
+              }),
         ScanIndexForward: !options.descending,
         ConsistentRead: index === undefined ? options.consistent : undefined,
       }),
@@ -277,9 +284,10 @@ function encodeCursor(key: Record<string, unknown>): string {
 
 /**
  * The key a cursor holds, checked before DynamoDB sees it: a cursor that was altered, or that
- * belongs to another listing, is the client's mistake (400), not a failed query.
+ * belongs to another listing, is the client's mistake (400), not a failed query. `within` says
+ * which values the query's own keys may take (its partition, its sort-key range).
  */
-function decodeCursor(cursor: string, names: string[], partitionName: string, partition: string): Record<string, unknown> {
+function decodeCursor(cursor: string, names: string[], within: Record<string, (value: string) => boolean>): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
@@ -289,8 +297,10 @@ function decodeCursor(cursor: string, names: string[], partitionName: string, pa
   const key = parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
   const valid =
     Object.keys(key).length === names.length &&
-    names.every((name) => typeof key[name] === "string") &&
-    key[partitionName] === partition;
+    names.every((name) => {
+      const value = key[name];
+      return typeof value === "string" && (within[name]?.(value) ?? true);
+    });
   if (!valid) throw new ValidationError("cursor: not one this listing returned; start again without it", "Invalid cursor");
   return key;
 }
