@@ -25,7 +25,6 @@ import { proxyHostRoutes } from "./routes/proxy-hosts.js";
 import { securityRoutes } from "./routes/security.js";
 import { settingsRoutes } from "./routes/settings.js";
 import { tokenRoutes } from "./routes/tokens.js";
-import { validationErrorFrom } from "./validation.js";
 
 /** Everything the routes call; built by the entry point (server.ts, lambda.ts) from adapters. */
 export interface AppServices {
@@ -49,12 +48,8 @@ export interface AppOptions {
 export const MAX_BODY_BYTES = 256 * 1024;
 
 export function createApp({ services, logger }: AppOptions) {
-  const app = new OpenAPIHono<AppEnv>({
-    defaultHook: (result) => {
-      if (!result.success) throw validationErrorFrom(result.error, result.target);
-      return undefined;
-    },
-  });
+  // Routes are declared on their groups (routing.ts), whose hook turns validation failures into 400s.
+  const app = new OpenAPIHono<AppEnv>();
   app.use("*", requestId());
   app.use(
     "*",

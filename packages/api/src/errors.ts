@@ -21,7 +21,8 @@ export function errorResponder(logger: Logger) {
       );
     }
     if (error instanceof HTTPException && error.status < 500) {
-      const message = error.message || "The request could not be read";
+      const message =
+        error.status === 415 ? "The body must be JSON, sent with Content-Type: application/json" : error.message || "The request could not be read";
       return c.json(
         { error: "Invalid request", message, details: message, request_id: requestId },
         error.status,

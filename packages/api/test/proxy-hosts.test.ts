@@ -196,6 +196,16 @@ describe("proxy hosts", () => {
       }
     });
 
+    it("a body sent as something other than JSON (415 saying what to send)", async () => {
+      const api = await testApi();
+      const response = await api.send("POST", "/api/nginx/proxy-hosts", {
+        body: JSON.stringify(testHost()),
+        headers: { "Content-Type": "text/plain" },
+      });
+      expect(response.status).toBe(415);
+      expect(response.body.message).toContain("Content-Type: application/json");
+    });
+
     it("a body larger than the limit (413)", async () => {
       const api = await testApi();
       const response = await api.send("POST", "/api/nginx/proxy-hosts", { body: testHost({ advanced_config: "x".repeat(MAX_MAX_BODY) }) });
@@ -205,10 +215,12 @@ describe("proxy hosts", () => {
 
     it("ids that are not positive integers", async () => {
       const api = await testApi();
-      for (const id of ["abc", "0", "-1", "1.5"]) {
-        const response = await api.send("GET", `/api/nginx/proxy-hosts/${id}`);
+      const host = (await api.send("POST", "/api/nginx/proxy-hosts", { body: testHost() })).body;
+      // Other spellings of a number must not reach an existing host either (0x1 is 1 to Number()).
+      for (const id of ["abc", "0", "-1", "1.5", `0x${host.id.toString(16)}`, `${host.id}e0`, ` ${host.id}`]) {
+        const response = await api.send("GET", `/api/nginx/proxy-hosts/${encodeURIComponent(id)}`);
         expect(response.status, id).toBe(400);
-        expect(response.body.message).toMatch(/^id: /);
+        expect(response.body).toMatchObject({ error: "Invalid path parameter", message: `id: '${id}' is not a valid ID: IDs are positive integers` });
       }
       expect((await api.send("PUT", "/api/nginx/proxy-hosts/77", { body: { forward_port: 1 } })).status).toBe(404);
     });

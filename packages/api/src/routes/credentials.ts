@@ -1,7 +1,7 @@
 import type { CredentialService, TokenService } from "@charon/core";
 import { actorOf } from "../actor.js";
 import { protectedRoute, routeGroup } from "../routing.js";
-import { jsonBody, jsonResponse } from "../schemas/common.js";
+import { IdParamsSchema, jsonBody, jsonResponse } from "../schemas/common.js";
 import {
   CredentialCreateSchema,
   CredentialDeletedSchema,
@@ -17,7 +17,6 @@ import {
   savedCredentialBody,
   testResultBody,
 } from "../schemas/credentials.js";
-import { ProviderParamsSchema } from "../schemas/dns-providers.js";
 
 /** multi-credential-dns.md's "Credential Management API Endpoints", under a provider. */
 export function credentialRoutes(tokens: TokenService, credentials: CredentialService) {
@@ -32,7 +31,7 @@ export function credentialRoutes(tokens: TokenService, credentials: CredentialSe
     summary: "List a provider's credentials",
     description: "Lowest id first; `next_cursor` is null on the last page.",
     tags,
-    request: { params: ProviderParamsSchema, query: CredentialListQuerySchema },
+    request: { params: IdParamsSchema, query: CredentialListQuerySchema },
     responses: { 200: jsonResponse(CredentialListSchema, "One page of credentials") },
   });
   const create = protectedRoute(tokens, write, {
@@ -42,7 +41,7 @@ export function credentialRoutes(tokens: TokenService, credentials: CredentialSe
     description:
       "409 with `conflicting_credential_id` when the name, a pattern or the catch-all is taken; `warnings` report overlaps.",
     tags,
-    request: { params: ProviderParamsSchema, body: jsonBody(CredentialCreateSchema) },
+    request: { params: IdParamsSchema, body: jsonBody(CredentialCreateSchema) },
     responses: { 201: jsonResponse(SavedCredentialSchema, "The new credential") },
   });
   const testUnsaved = protectedRoute(tokens, write, {
@@ -50,7 +49,7 @@ export function credentialRoutes(tokens: TokenService, credentials: CredentialSe
     path: "/{id}/credentials/test",
     summary: "Test credentials before saving them",
     tags,
-    request: { params: ProviderParamsSchema, body: jsonBody(UnsavedCredentialTestSchema) },
+    request: { params: IdParamsSchema, body: jsonBody(UnsavedCredentialTestSchema) },
     responses: { 200: jsonResponse(CredentialTestResultSchema, "What the provider answered") },
   });
   const get = protectedRoute(tokens, read, {

@@ -1,7 +1,7 @@
 import type { CredentialService, DnsDirectory, DnsProviderService, TokenService } from "@charon/core";
 import { actorOf } from "../actor.js";
 import { protectedRoute, routeGroup } from "../routing.js";
-import { PAGE_DESCRIPTION, PageQuerySchema, jsonBody, jsonResponse, nextPageHeaders, pageResponse } from "../schemas/common.js";
+import { IdParamsSchema, PAGE_DESCRIPTION, PageQuerySchema, jsonBody, jsonResponse, nextPageHeaders, pageResponse } from "../schemas/common.js";
 import { MatchQuerySchema, MatchSchema, StatisticsSchema, matchBody, statisticsBody } from "../schemas/credentials.js";
 import {
   DnsProviderCreateSchema,
@@ -12,7 +12,6 @@ import {
   ModeDisabledSchema,
   ModeEnabledSchema,
   ProviderDeletedSchema,
-  ProviderParamsSchema,
   providerBody,
   providerTypeBody,
 } from "../schemas/dns-providers.js";
@@ -36,7 +35,7 @@ export function dnsProviderRoutes(tokens: TokenService, services: DnsRouteServic
   const tags = ["DNS providers"];
   const read = { resource: "dns_providers", access: "read" } as const;
   const write = { resource: "dns_providers", access: "write" } as const;
-  const params = ProviderParamsSchema;
+  const params = IdParamsSchema;
   const body = (view: Parameters<typeof providerBody>[0]) => providerBody(view, dnsProviders.descriptor(view.provider.type));
 
   const types = protectedRoute(tokens, read, {

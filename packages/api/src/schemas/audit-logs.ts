@@ -1,18 +1,19 @@
 import { z } from "@hono/zod-openapi";
 import type { AuditEntry } from "@charon/core";
+import { idParameter } from "./common.js";
 
+// RFC 3339, as the entries' own timestamps: Date.parse would also take "2026" or "Jan 4 2026".
 const isoTime = (name: string) =>
-  z
-    .string()
-    .refine((value) => !Number.isNaN(Date.parse(value)), { error: `must be an ISO 8601 time such as 2026-01-04T15:30:00Z` })
+  z.iso
+    .datetime({ offset: true, error: "must be an ISO 8601 time such as 2026-01-04T15:30:00Z" })
     .transform((value) => new Date(value).toISOString())
     .optional()
     .openapi({ param: { name, in: "query" }, type: "string", format: "date-time" });
 
-export const AuditLogQuerySchema = z.object({
+export const AuditLogQuerySchema = z.strictObject({
   action: z.string().max(64).optional().openapi({ example: "credential_created" }),
   provider: z.string().max(64).optional().openapi({ description: "Provider type", example: "cloudflare" }),
-  provider_id: z.coerce.number().int().positive().optional(),
+  provider_id: idParameter("provider_id", "query", 1).optional(),
   user: z.string().max(256).optional(),
   resource_type: z.string().max(64).optional().openapi({ example: "dns_credential" }),
   resource_id: z.string().max(64).optional(),

@@ -1,13 +1,18 @@
 import { z } from "@hono/zod-openapi";
 
-/** A resource id in a path: a positive integer (api-conventions.md). */
-export const IdParamsSchema = z.object({
-  id: z.coerce
-    .number()
-    .int()
-    .positive()
-    .openapi({ param: { name: "id", in: "path" }, example: 1 }),
-});
+/**
+ * A resource id in a path or query: a positive integer in plain decimal (api-conventions.md).
+ * A malformed one is a 400 that names the parameter and what was given ("credentialId: 'abc' is
+ * not a valid ID …"), never a 404 or a 500; `0x10` or `1e1` are not quietly read as 16 or 10.
+ */
+export const idParameter = (name: string, where: "path" | "query", example: number) =>
+  z
+    .string()
+    .regex(/^[1-9][0-9]{0,14}$/, { error: (issue) => `'${String(issue.input)}' is not a valid ID: IDs are positive integers` })
+    .transform(Number)
+    .openapi({ param: { name, in: where }, type: "integer", example });
+
+export const IdParamsSchema = z.object({ id: idParameter("id", "path", 1) });
 
 /** A name as the zones library checks it; the service normalises and reports problems. */
 export const DomainNameSchema = z.string().min(1).max(253).openapi({ example: "app.example.com" });

@@ -8,11 +8,12 @@ import {
   type Reassignment,
   type SavedCredential,
 } from "@charon/core";
-import { CredentialFieldsSchema, credentialFields, pathId } from "./dns-providers.js";
+import { idParameter } from "./common.js";
+import { CredentialFieldsSchema, credentialFields } from "./dns-providers.js";
 
-export const CredentialParamsSchema = z.object({ id: pathId("id", 1), credentialId: pathId("credentialId", 42) });
+export const CredentialParamsSchema = z.object({ id: idParameter("id", "path", 1), credentialId: idParameter("credentialId", "path", 42) });
 
-export const CredentialListQuerySchema = z.object({
+export const CredentialListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100).openapi({ description: "Credentials per page" }),
   cursor: z.string().max(2048).optional().openapi({ description: "`next_cursor` of the previous page" }),
 });
@@ -134,7 +135,7 @@ export const CredentialTestResultSchema = z
   })
   .openapi("CredentialTestResult");
 
-export const MatchQuerySchema = z.object({
+export const MatchQuerySchema = z.strictObject({
   domain: z.string().min(1).max(300).openapi({ example: "shop.customer-a.com" }),
 });
 

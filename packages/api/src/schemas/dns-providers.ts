@@ -1,18 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { DnsCredential, DnsProviderType, ProviderView } from "@charon/core";
 
-/**
- * A positive integer id in a path. A malformed one is a 400 that names the parameter and what
- * was given ("credentialId: 'abc' is not a valid ID …"), never a 404 or a 500.
- */
-export const pathId = (name: string, example: number) =>
-  z
-    .string()
-    .regex(/^[1-9][0-9]{0,14}$/, { error: (issue) => `'${String(issue.input)}' is not a valid ID: IDs are positive integers` })
-    .transform(Number)
-    .openapi({ param: { name, in: "path" }, type: "integer", example });
-
-export const ProviderParamsSchema = z.object({ id: pathId("id", 1) });
 
 /** A secret field as responses show it: that it is set, never its value. */
 const SET = "set";

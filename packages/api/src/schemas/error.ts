@@ -21,6 +21,7 @@ export const standardErrorResponses = {
   404: { description: "Resource not found", content: errorContent },
   409: { description: "Conflict with stored state", content: errorContent },
   413: { description: "Request body larger than the API accepts", content: errorContent },
+  415: { description: "A body that is not sent as application/json", content: errorContent },
   429: { description: "Too many requests", content: errorContent },
   500: { description: "Server error", content: errorContent },
 } as const;
