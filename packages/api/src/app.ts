@@ -16,6 +16,7 @@ import {
 import type { AppEnv } from "./env.js";
 import { errorResponder, notFoundResponder } from "./errors.js";
 import type { Logger } from "./logger.js";
+import { clientAddress } from "./middleware/client-address.js";
 import { requestId } from "./middleware/request-id.js";
 import { auditLogRoutes } from "./routes/audit-logs.js";
 import { certificateRoutes } from "./routes/certificates.js";
@@ -42,15 +43,18 @@ export interface AppServices {
 export interface AppOptions {
   services: AppServices;
   logger: Logger;
+  /** Reverse proxies in front of the Node server whose X-Forwarded-For is believed (CHARON_TRUSTED_PROXIES). */
+  trustedProxies?: readonly string[];
 }
 
 /** Request bodies larger than this are refused before parsing (413). */
 export const MAX_BODY_BYTES = 256 * 1024;
 
-export function createApp({ services, logger }: AppOptions) {
+export function createApp({ services, logger, trustedProxies }: AppOptions) {
   // Routes are declared on their groups (routing.ts), whose hook turns validation failures into 400s.
   const app = new OpenAPIHono<AppEnv>();
   app.use("*", requestId());
+  app.use("*", clientAddress(trustedProxies));
   app.use(
     "*",
     bodyLimit({

@@ -1,9 +1,14 @@
+import { isIP } from "node:net";
+
 /**
  * The local runtime's configuration, read once from the environment by the entry point.
  * Each variable is documented in the README's Configuration table.
  */
 export interface LocalConfig {
+  /** The address to listen on: loopback unless a container or a proxy elsewhere must reach it. */
+  host: string;
   port: number;
+  trustedProxies: string[];
   dataDirectory: string;
   tableName: string;
   bootstrapToken: string | undefined;
@@ -20,8 +25,15 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
   if (bootstrapToken !== undefined && bootstrapToken.length < 16) {
     throw new Error("CHARON_BOOTSTRAP_TOKEN must be at least 16 characters long");
   }
+  const trustedProxies = (env.CHARON_TRUSTED_PROXIES ?? "").split(",").map((entry) => entry.trim()).filter(Boolean);
+  const notAnAddress = trustedProxies.find((entry) => isIP(entry) === 0);
+  if (notAnAddress !== undefined) {
+    throw new Error(`CHARON_TRUSTED_PROXIES must list IP addresses separated by commas; '${notAnAddress}' is not one`);
+  }
   return {
+    host: env.CHARON_HOST?.trim() || "127.0.0.1",
     port,
+    trustedProxies,
     dataDirectory: env.CHARON_DATA_DIR ?? ".charon",
     tableName: env.CHARON_TABLE_NAME ?? "charon",
     bootstrapToken,

@@ -4,6 +4,8 @@ import type { Principal } from "@charon/core";
 export interface AppEnv {
   Variables: {
     requestId: string;
+    /** See middleware/client-address.ts; null when the platform gives none. */
+    clientAddress: string | null;
     principal: Principal;
   };
 }

@@ -48,9 +48,10 @@ async function main(): Promise<void> {
     void sweep();
     setInterval(() => void sweep(), 60 * 60 * 1000).unref();
 
-    const app = createApp({ services, logger });
-    const server = serve({ fetch: app.fetch, port: config.port, hostname: "127.0.0.1" }, (info) => {
-      logger.info(`Charon API listening on http://127.0.0.1:${info.port}/api`, { dataDirectory });
+    const app = createApp({ services, logger, trustedProxies: config.trustedProxies });
+    const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+      const shown = config.host.includes(":") ? `[${config.host}]` : config.host;
+      logger.info(`Charon API listening on http://${shown}:${info.port}/api`, { dataDirectory });
     });
 
     // Ctrl-C reaches this process twice (from the terminal's process group and relayed by

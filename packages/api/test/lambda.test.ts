@@ -52,18 +52,17 @@ interface Call {
   base64?: boolean;
 }
 
-/** A v2 event as API Gateway sends it for the `ANY /api/{proxy+}` route. */
+/** A v2 event as API Gateway sends it for the stack's `$default` route (stacks/api.ts). */
 function v2Event(call: Call): LambdaEvent {
   const query = call.query ?? "";
   return {
     version: "2.0",
-    routeKey: "ANY /api/{proxy+}",
+    routeKey: "$default",
     rawPath: call.path,
     rawQueryString: query,
     cookies: [],
     headers: { host: "api.example.com", "x-forwarded-proto": "https", ...call.headers },
     queryStringParameters: query ? Object.fromEntries(new URLSearchParams(query)) : undefined,
-    pathParameters: { proxy: call.path.replace(/^\/api\//, "") },
     requestContext: {
       accountId: "123456789012",
       apiId: "abc123",
@@ -71,7 +70,7 @@ function v2Event(call: Call): LambdaEvent {
       domainPrefix: "api",
       http: { method: call.method, path: call.path, protocol: "HTTP/1.1", sourceIp: "203.0.113.9", userAgent: "curl/8.5.0" },
       requestId: "JKJaXmPLvHcESHA=",
-      routeKey: "ANY /api/{proxy+}",
+      routeKey: "$default",
       stage: "$default",
       time: "04/Jan/2026:15:30:00 +0000",
       timeEpoch: 1767540600000,

@@ -1,6 +1,5 @@
 import { ForbiddenError, allows, forbiddenMessage, type TokenService } from "@charon/core";
 import type { MiddlewareHandler } from "hono";
-import { clientAddress } from "../actor.js";
 import type { AppEnv } from "../env.js";
 import type { RouteAccess } from "../routing.js";
 
@@ -16,7 +15,7 @@ export function authorize(
   return async (c, next) => {
     const header = c.req.header("Authorization") ?? "";
     const value = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
-    const principal = await tokens.authenticate(value, clientAddress(c));
+    const principal = await tokens.authenticate(value, c.get("clientAddress"));
     if (!allows(principal, resource, access)) {
       throw new ForbiddenError(forbiddenMessage(subject ?? resource.replace("_", " "), access));
     }
