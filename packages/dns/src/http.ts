@@ -126,13 +126,14 @@ export class HttpClient {
       text = await response.text();
     } catch (error) {
       if (isTimeout(error)) {
-        throw new RetryableFailure(
+        throw retryUnlessApplied(
+          method,
           this.failure("timeout", `${this.label} API did not answer within ${seconds(settings.timeoutMs)} (${where})`),
         );
       }
-      throw new RetryableFailure(
-        this.failure("network", `${this.label} API could not be reached at ${url.host}: ${networkReason(error)}`),
-      );
+      const reason = networkReason(error);
+      const failure = this.failure("network", `${this.label} API could not be reached at ${url.host}: ${reason}`);
+      throw NOT_SENT.has(reason) ? new RetryableFailure(failure) : retryUnlessApplied(method, failure);
     }
 
     const { status } = response;
@@ -162,11 +163,12 @@ export class HttpClient {
       this.config.errorText(parsed)?.trim() || plainText(text) || STATUS_CODES[status] || "error";
     const reason = this.config.reasonFor?.(status, parsed) ?? reasonForStatus(status);
     const error = this.failure(reason, `${this.label} API returned ${status}: ${upstream}`, { status, upstream });
-    if (status === 429 || status >= 500) {
+    if (status === 429 || status === 503) {
       const wait =
         parseRetryAfter(response.headers.get("retry-after")) ?? this.config.retryAfterMs?.(response);
-      throw new RetryableFailure(error, status === 429 || status === 503 ? wait : undefined);
+      throw new RetryableFailure(error, wait);
     }
+    if (status >= 500) throw retryUnlessApplied(method, error);
     throw error;
   }
 
@@ -203,6 +205,19 @@ function isTimeout(error: unknown): boolean {
 }
 
 /** `ECONNREFUSED`, `ENOTFOUND`, … or the error's message. */
+// Failures after which the provider never saw the request: a retry cannot repeat anything.
+const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+
+/**
+ * A time-out, a dropped connection or a 500/502/504 may come after the provider applied the
+ * request. Sending a POST (a record creation) again could then create the record twice —
+ * DigitalOcean keeps identical TXT records side by side — so it is not retried; every other
+ * method these clients use replaces or deletes, and is safe to repeat.
+ */
+function retryUnlessApplied(method: string, failure: DnsProviderError): Error {
+  return method === "POST" ? failure : new RetryableFailure(failure);
+}
+
 function networkReason(error: unknown): string {
   const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
   if (cause && typeof cause.code === "string") return cause.code;

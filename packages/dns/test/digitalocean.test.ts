@@ -62,6 +62,20 @@ describe("DigitalOcean specifics", () => {
     ]);
   });
 
+  it("does not send a record creation again after an answer that timed out: it may have landed", async () => {
+    const [name] = zoneNames(1);
+    fake.state.addDomain(name!);
+    const creations = (r: { method: string }) => r.method === "POST";
+    fake.state.slowNext(2_000, 1, creations);
+    const client = fixture().client({ timeoutMs: 300, retries: 3 });
+    const error = await client.addTxtRecord({ id: name!, name: name! }, `_acme-challenge.${name}`, "once", 30).catch((e: unknown) => e);
+    expect((error as DnsProviderError).reason).toBe("timeout");
+    expect(fake.state.count(creations)).toBe(1);
+    // Reads and deletes are repeated as usual.
+    fake.state.failNext(502, 1);
+    await client.listZones();
+  });
+
   it("honours DigitalOcean's ratelimit-reset when there is no Retry-After", async () => {
     const client = fixture().client();
     await client.listZones();

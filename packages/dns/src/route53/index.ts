@@ -16,7 +16,7 @@ export const route53Provider: DnsProviderType = {
       required: true,
       description:
         "Access key id of an IAM user allowed route53:ListHostedZones, route53:ListResourceRecordSets, " +
-        "route53:ChangeResourceRecordSets and route53:GetChange",
+        "route53:ChangeResourceRecordSets and route53:GetChange (and route53:GetHostedZone when hosted_zone_id is set)",
     },
     {
       name: "secret_access_key",
