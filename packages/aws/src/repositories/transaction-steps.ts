@@ -1,4 +1,5 @@
 import { TransactionConflict, type DynamoTable, type Item, type TransactItem } from "../dynamodb/table.js";
+import { transactWithRetry } from "./dns-transactions.js";
 
 /** DynamoDB's limit on the items of one TransactWriteItems call. */
 export const MAX_TRANSACTION_ITEMS = 100;
@@ -31,7 +32,8 @@ export class WriteConflict extends Error {
  * written first, in their own transactions (undone if a later step fails), and the `after`
  * items that do not fit are written last (docs/decisions/0008-large-transactions.md).
  * A failed condition anywhere surfaces as WriteConflict; DynamoDB's own TransactionConflict
- * (two transactions on one item at once) surfaces as TransactionConflict.
+ * (two transactions on one item at once) is retried, and surfaces as TransactionConflict only
+ * when it outlasts the retries.
  */
 export async function writeInSteps(
   table: DynamoTable,
@@ -65,9 +67,13 @@ export async function writeInSteps(
   for (const chunk of chunks(after.slice(inlineAfter.length))) await transactNamed(table, chunk).catch(() => undefined);
 }
 
-async function transactNamed(table: DynamoTable, items: TransactItem[]): Promise<void> {
+/**
+ * One transaction, retried while DynamoDB cancels it for contention (`transactWithRetry`, the
+ * DNS repositories' policy); a failed condition surfaces as WriteConflict naming the item.
+ */
+export async function transactNamed(table: DynamoTable, items: TransactItem[]): Promise<void> {
   try {
-    await table.transact(items);
+    await transactWithRetry(table, items);
   } catch (error) {
     if (error instanceof TransactionConflict) {
       const index = error.firstFailed();
