@@ -113,10 +113,12 @@ describe("secret canary", () => {
       { name: "Twice", credentials: { api_token: SECRETS.rejectedToken, CF_API_TOKEN: SECRETS.rejectedToken } },
       { name: "Mixed", credentials: { api_token: SECRETS.rejectedToken, api_key: SECRETS.rejectedToken } },
       { name: "Bad filter", zone_filter: "bad..example.com", credentials: { api_token: SECRETS.rejectedToken } },
-      { name: "Number", credentials: { api_token: 12345678 }, secret: SECRETS.rejectedToken },
+      { name: "Unknown field", credentials: { api_token: SECRETS.rejectedToken }, secret: SECRETS.rejectedToken },
     ]) {
       expect((await call("POST", `${base}/credentials`, body)).status).toBeGreaterThanOrEqual(400);
     }
+    const numeric = await call("POST", `${base}/credentials`, { name: "Number", credentials: { api_token: 12345678 } });
+    expect(numeric.body.message).toMatch(/api_token.*string/);
     expect((await call("POST", "/api/v1/dns-providers", { name: "X", acme_dns_provider: "nope", meta: { token: SECRETS.rejectedToken } })).status).toBe(400);
 
     // A failing secret store: a 500, logged.

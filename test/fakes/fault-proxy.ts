@@ -24,15 +24,15 @@ export async function startFaultProxy(
   const delays = new Delays();
 
   const server = createServer((req, res) => {
+    const answer = (response: InjectedResponse) => {
+      if (res.destroyed || res.writableEnded || res.headersSent) return;
+      res.writeHead(response.status, response.headers);
+      res.end(response.body);
+    };
     void (async () => {
       const method = req.method ?? "GET";
       const url = new URL(req.url ?? "/", "http://127.0.0.1");
       const body = await readBody(req);
-      const answer = (response: InjectedResponse) => {
-        if (res.destroyed || res.writableEnded) return;
-        res.writeHead(response.status, response.headers);
-        res.end(response.body);
-      };
       const plan = faults.take(method, url);
       if (plan?.kind === "respond") return answer(plan.response);
       if (plan?.kind === "slow") {
@@ -57,7 +57,10 @@ export async function startFaultProxy(
       );
       forward.on("error", (error) => answer({ status: 502, body: `proxy: ${error.message}`, headers: { "content-type": "text/plain" } }));
       forward.end(body);
-    })();
+    })().catch((error: unknown) => {
+      // A client that hangs up mid-body, say: answered (if anyone still listens), never unhandled.
+      answer({ status: 502, body: `proxy: ${String(error)}`, headers: { "content-type": "text/plain" } });
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;

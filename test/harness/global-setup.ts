@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { startDynamoDbLocal, type RunningService } from "@charon/local";
 import { startMoto } from "./moto.js";
@@ -19,8 +22,16 @@ declare module "vitest" {
  * end. A missing prerequisite fails here with one message saying what to install.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Every temporary directory of the run (secret stores, data directories, curl homes, the
+  // emulators' own) is made below one, which goes when the run ends: os.tmpdir() reads TMPDIR,
+  // and the test workers and the processes they start inherit it.
+  const scratch = await mkdtemp(join(tmpdir(), "charon-test-run-"));
+  process.env.TMPDIR = scratch;
   const services: RunningService[] = [];
-  const stopAll = () => Promise.all(services.map((s) => s.stop())).then(() => undefined);
+  const stopAll = async () => {
+    await Promise.all(services.map((s) => s.stop()));
+    await rm(scratch, { recursive: true, force: true });
+  };
   // Started side by side; allSettled (not all) so a service still starting when another fails
   // is stopped too, and every missing prerequisite is reported in one go.
   const started = await Promise.allSettled([

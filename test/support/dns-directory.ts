@@ -6,10 +6,11 @@ import {
   type ProviderSummary,
 } from "@charon/core";
 import { credentialKey, type DynamoTable } from "@charon/aws";
+import { ZoneIndex, noMatchMessage, parseZoneFilter } from "@charon/zones";
 
 export interface FakeProvider extends ProviderSummary {
-  /** Each credential serves the names ending in one of its suffixes; "" serves everything. */
-  credentials: Array<{ id: number; name: string; suffixes: string[] }>;
+  /** Each credential with its zone filter as the API takes it ("" is the catch-all). */
+  credentials: Array<{ id: number; name: string; zoneFilter: string }>;
 }
 
 /**
@@ -44,12 +45,17 @@ export async function fakeDnsDirectory(table: DynamoTable, providers: FakeProvid
     },
     async resolveCredentials(providerId, domainNames): Promise<NameCredential[]> {
       const provider = providers.find((p) => p.id === providerId)!;
+      // The zones library's own selection (spec §4), so that these tests see the same choices.
+      const index = new ZoneIndex(
+        provider.credentials.map((credential) => {
+          const filter = parseZoneFilter(credential.zoneFilter);
+          if (!filter.ok) throw new Error(`fake provider ${provider.id}: ${filter.error.details}`);
+          return { credential, filter: filter.value };
+        }),
+      );
       return domainNames.map((domain) => {
-        const bare = domain.replace(/^\*\./, "");
-        const credential = provider.credentials.find((c) => c.suffixes.some((s) => s === "" || bare === s || bare.endsWith(`.${s}`)));
-        if (!credential) {
-          throw new ValidationError(`No credential found for provider '${provider.type}' and zone '${bare}'`);
-        }
+        const { credential, zone } = index.select(domain);
+        if (!credential) throw new ValidationError(noMatchMessage(provider.type, zone ?? domain));
         return { domain, credentialId: credential.id, credentialName: credential.name };
       });
     },
@@ -67,10 +73,10 @@ export const standardProviders: FakeProvider[] = [
     type: "cloudflare",
     name: "Cloudflare Production",
     credentials: [
-      { id: 11, name: "Customer A", suffixes: ["customer-a.com"] },
-      { id: 12, name: "Production", suffixes: [""] },
+      { id: 11, name: "Customer A", zoneFilter: "customer-a.com" },
+      { id: 12, name: "Production", zoneFilter: "" },
     ],
   },
-  { id: 2, type: "route53", name: "AWS main", credentials: [{ id: 21, name: "Main", suffixes: [""] }] },
-  { id: 3, type: "route53", name: "AWS legacy", credentials: [{ id: 31, name: "Legacy", suffixes: [""] }] },
+  { id: 2, type: "route53", name: "AWS main", credentials: [{ id: 21, name: "Main", zoneFilter: "" }] },
+  { id: 3, type: "route53", name: "AWS legacy", credentials: [{ id: 31, name: "Legacy", zoneFilter: "" }] },
 ];

@@ -1,6 +1,9 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 
+/** Generous: a cold DynamoDB Local on a busy CI machine takes a few seconds. */
+const START_DEADLINE_MS = 60_000;
+
 export interface StartedServer {
   /** `http://127.0.0.1:<port>` */
   origin: string;
@@ -21,6 +24,9 @@ export async function npmStart(env: NodeJS.ProcessEnv & { PORT: string }): Promi
     detached: true,
   });
   let output = "";
+  // A server that never says it listens must not outlive the test, with DynamoDB Local's java
+  // under it: past the deadline the whole group is killed and the output shown.
+  let deadline: NodeJS.Timeout | undefined;
   await new Promise<void>((resolve, reject) => {
     const collect = (chunk: Buffer) => {
       output += chunk.toString();
@@ -29,7 +35,15 @@ export async function npmStart(env: NodeJS.ProcessEnv & { PORT: string }): Promi
     child.stdout?.on("data", collect);
     child.stderr?.on("data", collect);
     child.once("exit", (code) => reject(new Error(`npm start exited (${code}):\n${output}`)));
-  });
+    deadline = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+      reject(new Error(`npm start did not listen within ${START_DEADLINE_MS / 1000} s:\n${output}`));
+    }, START_DEADLINE_MS);
+  }).finally(() => clearTimeout(deadline));
   let stopped: Promise<void> | undefined;
   return {
     origin: `http://127.0.0.1:${env.PORT}`,
