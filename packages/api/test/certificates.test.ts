@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { credentialKey, usageKey } from "@charon/aws";
-import { testApi } from "../../../test/support/api.js";
+import { NotFoundError } from "@charon/core";
+import { DynamoCertificateRepository, credentialKey, usageKey } from "@charon/aws";
+import { testActor, testApi } from "../../../test/support/api.js";
 
 const request = (overrides: Record<string, unknown> = {}) => ({
   provider: "letsencrypt",
@@ -65,6 +66,28 @@ describe("certificates", () => {
     expect((await api.send("DELETE", `/api/nginx/certificates/${created.body.id}`)).status).toBe(200);
     expect(await usage()).toHaveLength(0);
     expect((await api.table.get(credentialKey(1, 11)))?.["usage_count"]).toBe(0);
+  });
+
+  it("a delete that lost the race to another delete is a 404, not 'in use'", async () => {
+    const api = await testApi();
+    const created = (await api.send("POST", "/api/nginx/certificates", { body: request() })).body;
+    // Both requests read the certificate; the other one deletes it first.
+    const seenByBoth = await api.services.certificates.get(created.id);
+    expect((await api.send("DELETE", `/api/nginx/certificates/${created.id}`)).status).toBe(200);
+    const late = new DynamoCertificateRepository(api.table).delete(seenByBoth, {
+      timestamp: new Date().toISOString(),
+      action: "certificate_deleted",
+      resourceType: "certificate",
+      resourceId: created.id,
+      resourceName: created.nice_name,
+      provider: "cloudflare",
+      zoneFilter: null,
+      user: testActor.user,
+      ipAddress: null,
+      details: {},
+    });
+    await expect(late).rejects.toThrow(NotFoundError);
+    expect((await api.table.get(credentialKey(1, 12)))?.["usage_count"]).toBe(0);
   });
 
   it("takes meta.dns_provider_id, and asks for it when a type is ambiguous", async () => {

@@ -10,16 +10,19 @@ import {
 } from "@charon/core";
 import { TransactionConflict, type DynamoTable, type Item, type TransactItem } from "../dynamodb/table.js";
 import { auditEntryPut } from "./audit-entries.js";
-import { usageCountChange, usageDelete, usagePut, type CredentialUsage } from "./credential-usage.js";
-import { WriteConflict, writeInSteps } from "./transaction-steps.js";
+import { usageKey, usageSteps, usageWrites, type CredentialUsage } from "./credential-usage.js";
+import { MAX_TRANSACTION_ITEMS, WriteConflict, transactNamed } from "./transaction-steps.js";
 import { sortableId } from "../dynamodb/sortable-id.js";
 
 /**
  * Items (packages/aws/README.md, "Certificates"):
  * - `CERTIFICATE#<id>` / `CERTIFICATE`: the certificate with `host_count` (moved by the proxy
- *   host repository); gsi1 `CERTIFICATES` / `CERTIFICATE#<id>` lists certificates.
+ *   host repository) and `usage_version` (moved by each step of a create after the first);
+ *   gsi1 `CERTIFICATES` / `CERTIFICATE#<id>` lists certificates.
  * - per name, the DNS side's usage item and the credential's `usage_count`
- *   (credential-usage.ts), written and removed with the certificate.
+ *   (credential-usage.ts), written and removed with the certificate, in steps of at most one
+ *   transaction each carrying the count changes of its own usage items
+ *   (docs/decisions/0008-large-transactions.md).
  */
 export class DynamoCertificateRepository implements CertificateRepository {
   constructor(private readonly table: DynamoTable) {}
@@ -39,51 +42,39 @@ export class DynamoCertificateRepository implements CertificateRepository {
     return { items: result.items.map(fromItem), cursor: result.cursor };
   }
 
+  /**
+   * The certificate, its audit entry and the first usages in one transaction; the usages that do
+   * not fit follow, step by step. Stored first, the certificate is never missing while usage
+   * items (which keep credentials and the provider from being deleted) point at it.
+   */
   async create(certificate: Omit<Certificate, "id">, audit: (id: number) => AuditEntry): Promise<Certificate> {
     const id = await this.table.nextId("certificate");
     const stored: Certificate = { ...certificate, id };
-    const { usageItems, countItems } = this.usageWrites(stored, 1);
+    const [first = [], ...later] = usageSteps(usagesOf(stored), MAX_TRANSACTION_ITEMS, RESERVED_PER_STEP);
     try {
-      // Each credential's count moves with the certificate; usage items beyond one transaction
-      // follow it (docs/decisions/0008-large-transactions.md).
-      await writeInSteps(this.table, {
-        core: [
-          { Put: { TableName: this.table.name, Item: toItem(stored), ConditionExpression: "attribute_not_exists(pk)" } },
-          auditEntryPut(this.table.name, audit(id)),
-          ...countItems,
-        ],
-        after: usageItems,
-      });
+      await transactNamed(this.table, [
+        { Put: { TableName: this.table.name, Item: toItem(stored), ConditionExpression: "attribute_not_exists(pk)" } },
+        auditEntryPut(this.table.name, audit(id)),
+        ...usageWrites(this.table.name, first, 1),
+      ]);
     } catch (error) {
-      throw this.translated(error, stored);
+      throw this.translated(error, id);
+    }
+    for (const step of later) {
+      try {
+        await transactNamed(this.table, [usageVersionBump(this.table.name, id), ...usageWrites(this.table.name, step, 1)]);
+      } catch (error) {
+        // Deleted meanwhile (its id is listed from the first step on): that delete required
+        // the `usage_version` it had read, so it removed every usage stored before it.
+        if (error instanceof WriteConflict && error.partition === certificateKey(id).pk) return stored;
+        throw await this.undoCreate(stored, audit(id), error);
+      }
     }
     return stored;
   }
 
   async delete(certificate: Certificate, audit: AuditEntry): Promise<void> {
-    const { usageItems, countItems } = this.usageWrites(certificate, -1);
-    try {
-      await writeInSteps(this.table, {
-        core: [
-          {
-            Delete: {
-              TableName: this.table.name,
-              Key: certificateKey(certificate.id),
-              ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(host_count) OR host_count = :zero)",
-              ExpressionAttributeValues: { ":zero": 0 },
-            },
-          },
-          auditEntryPut(this.table.name, audit),
-          ...countItems,
-        ],
-        after: usageItems,
-      });
-    } catch (error) {
-      if (error instanceof WriteConflict && error.partition === certificateKey(certificate.id).pk) {
-        throw await this.inUse(certificate);
-      }
-      throw this.translated(error, certificate);
-    }
+    await this.remove(certificate.id, audit);
   }
 
   async requestRenewal(certificate: Certificate, at: string, audit: AuditEntry): Promise<Certificate> {
@@ -109,30 +100,68 @@ export class DynamoCertificateRepository implements CertificateRepository {
     return { ...certificate, renewal_requested_at: at, modified_on: at };
   }
 
-  /** The usage items of the certificate's names, and one count change per credential. */
-  private usageWrites(certificate: Certificate, direction: 1 | -1) {
-    const providerId = certificate.dns_provider?.id;
-    if (providerId === undefined) return { usageItems: [], countItems: [] };
-    const usages: CredentialUsage[] = certificate.credentials.map((c) => ({
-      providerId,
-      certificateId: certificate.id,
-      domain: c.domain,
-      credentialId: c.credential_id,
-    }));
-    const perCredential = new Map<number, number>();
-    for (const u of usages) perCredential.set(u.credentialId, (perCredential.get(u.credentialId) ?? 0) + 1);
-    const usageItems: TransactItem[] = usages.map((u) =>
-      direction > 0 ? usagePut(this.table.name, u) : usageDelete(this.table.name, u),
-    );
-    const countItems = [...perCredential].map(([credentialId, count]) =>
-      usageCountChange(this.table.name, providerId, credentialId, direction * count),
-    );
-    return { usageItems, countItems };
+  /**
+   * Removes the usage items the certificate's names hold now (a re-evaluation may have moved
+   * them to other credentials since the certificate was stored), each step lowering the counts
+   * of the credentials they point at, and the certificate with its audit entry last. A crash
+   * between steps leaves a certificate with fewer usage items, whose counts match them, and a
+   * repeated DELETE finishes the job. Every step requires the certificate as read (no proxy
+   * host, no create step landed since) and each usage as read, so a concurrent change cancels
+   * it and the delete reads again.
+   */
+  private async remove(id: number, audit: AuditEntry): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const item = await this.table.get<Item>(certificateKey(id), true);
+      if (!item) throw new NotFoundError("Certificate", id);
+      if (Number(item["host_count"] ?? 0) > 0) throw await this.inUse(id);
+      const steps = usageSteps(await this.storedUsages(fromItem(item)), MAX_TRANSACTION_ITEMS, RESERVED_PER_STEP);
+      const last = steps.pop() ?? [];
+      const asRead = { TableName: this.table.name, Key: certificateKey(id), ...unchangedSince(item) };
+      try {
+        for (const step of steps) {
+          await transactNamed(this.table, [{ ConditionCheck: asRead }, ...usageWrites(this.table.name, step, -1)]);
+        }
+        await transactNamed(this.table, [
+          { Delete: asRead },
+          auditEntryPut(this.table.name, audit),
+          ...usageWrites(this.table.name, last, -1),
+        ]);
+        return;
+      } catch (error) {
+        if (!(error instanceof WriteConflict)) throw this.translated(error, id);
+        if (attempt === MAX_DELETE_ATTEMPTS) throw new ConcurrentModificationError("Certificate", id, { cause: error });
+      }
+    }
   }
 
-  private translated(error: unknown, certificate: Certificate): unknown {
+  /**
+   * A step after the first failed, so the certificate is stored with part of its usages. An
+   * error answered while it stays would invite a retry that stores it twice, so it is removed
+   * again (with an audit entry, since its creation has one) and then the error is answered.
+   */
+  private async undoCreate(certificate: Certificate, requested: AuditEntry, error: unknown): Promise<unknown> {
+    const undone: AuditEntry = { ...requested, action: "certificate_deleted", details: { ...requested.details, undone_request: true } };
+    try {
+      await this.remove(certificate.id, undone);
+    } catch (undoError) {
+      // Still stored, with counts that match its usage items (0008): report both failures.
+      if (!(undoError instanceof NotFoundError)) {
+        return new AggregateError([error, undoError], `Certificate ${certificate.id} was stored with part of its DNS usages`);
+      }
+    }
+    return this.translated(error, certificate.id);
+  }
+
+  /** The usage items of the certificate's names as stored now, read by key. */
+  private async storedUsages(certificate: Certificate): Promise<CredentialUsage[]> {
+    const names = usagesOf(certificate);
+    const items = await this.table.batchGet<UsageItem>(names.map(usageKey), true);
+    return items.map((i) => ({ providerId: i.provider_id, certificateId: i.certificate_id, domain: i.domain, credentialId: i.credential_id }));
+  }
+
+  private translated(error: unknown, id: number): unknown {
     if (error instanceof TransactionConflict) {
-      return new ConcurrentModificationError("Certificate", certificate.id, { cause: error });
+      return new ConcurrentModificationError("Certificate", id, { cause: error });
     }
     if (error instanceof WriteConflict && error.partition.startsWith("PROVIDER#")) {
       // A credential was removed between resolving it and storing the certificate.
@@ -141,8 +170,8 @@ export class DynamoCertificateRepository implements CertificateRepository {
     return error;
   }
 
-  private async inUse(certificate: Certificate): Promise<ConflictError> {
-    const hosts = await this.table.queryAll<Item>({ partition: `CERTHOSTS#${certificate.id}`, index: "gsi2" });
+  private async inUse(id: number): Promise<ConflictError> {
+    const hosts = await this.table.queryAll<Item>({ partition: `CERTHOSTS#${id}`, index: "gsi2" });
     const ids = hosts.map((h) => Number(h["id"]));
     const domains = hosts.flatMap((h) => h["domain_names"] as string[]);
     const noun = ids.length === 1 ? "proxy host is" : "proxy hosts are";
@@ -152,6 +181,56 @@ export class DynamoCertificateRepository implements CertificateRepository {
       `Cannot delete certificate: ${ids.length} ${noun} using this certificate`,
     );
   }
+}
+
+/** Items in every step beside the usages: the certificate (put, check or delete), the audit entry. */
+const RESERVED_PER_STEP = 2;
+
+/** Reads a delete makes before giving up when concurrent changes keep cancelling its steps. */
+const MAX_DELETE_ATTEMPTS = 5;
+
+/** The usage of each name as recorded when the certificate was created. */
+function usagesOf(certificate: Certificate): CredentialUsage[] {
+  const providerId = certificate.dns_provider?.id;
+  if (providerId === undefined) return [];
+  return certificate.credentials.map((c) => ({
+    providerId,
+    certificateId: certificate.id,
+    domain: c.domain,
+    credentialId: c.credential_id,
+  }));
+}
+
+/**
+ * Marks a create step on the certificate: a delete that read the certificate before it fails
+ * its condition and reads the usages again, so it cannot leave this step's usages behind.
+ */
+function usageVersionBump(tableName: string, id: number): TransactItem {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: certificateKey(id),
+      UpdateExpression: "ADD usage_version :one",
+      ConditionExpression: "attribute_exists(pk)",
+      ExpressionAttributeValues: { ":one": 1 },
+    },
+  };
+}
+
+/** The certificate still exists, unused, and no create step has landed since `item` was read. */
+function unchangedSince(item: Item) {
+  const version = item["usage_version"];
+  const unused = "attribute_exists(pk) AND (attribute_not_exists(host_count) OR host_count = :zero)";
+  return version === undefined
+    ? { ConditionExpression: `${unused} AND attribute_not_exists(usage_version)`, ExpressionAttributeValues: { ":zero": 0 } }
+    : { ConditionExpression: `${unused} AND usage_version = :version`, ExpressionAttributeValues: { ":zero": 0, ":version": version } };
+}
+
+interface UsageItem extends Item {
+  provider_id: number;
+  certificate_id: number;
+  domain: string;
+  credential_id: number;
 }
 
 /** The gsi1 partition that lists certificates. */
@@ -171,6 +250,6 @@ function toItem(certificate: Certificate): Item {
 }
 
 function fromItem(item: Item): Certificate {
-  const { pk: _pk, sk: _sk, gsi1pk: _g, gsi1sk: _gs, host_count: _count, ...certificate } = item;
+  const { pk: _pk, sk: _sk, gsi1pk: _g, gsi1sk: _gs, host_count: _count, usage_version: _version, ...certificate } = item;
   return certificate as unknown as Certificate;
 }

@@ -45,8 +45,61 @@ export function usageMove(tableName: string, usage: CredentialUsage, toCredentia
   };
 }
 
+/**
+ * Removes a usage only if it still points at the credential it was read with, so the count
+ * change beside it lowers the right credential: a usage moved (or removed) since it was read
+ * cancels the transaction instead.
+ */
 export function usageDelete(tableName: string, usage: CredentialUsage): TransactItem {
-  return { Delete: { TableName: tableName, Key: usageKey(usage) } };
+  return {
+    Delete: {
+      TableName: tableName,
+      Key: usageKey(usage),
+      ConditionExpression: "credential_id = :seen",
+      ExpressionAttributeValues: { ":seen": usage.credentialId },
+    },
+  };
+}
+
+/**
+ * Writes (`direction` 1) or removes (-1) `usages` together with one count change per credential
+ * they point at: put in one transaction, counts and usage items can never disagree.
+ */
+export function usageWrites(tableName: string, usages: CredentialUsage[], direction: 1 | -1): TransactItem[] {
+  const perCredential = new Map<string, { providerId: number; credentialId: number; count: number }>();
+  for (const u of usages) {
+    const key = `${u.providerId}/${u.credentialId}`;
+    const entry = perCredential.get(key) ?? { providerId: u.providerId, credentialId: u.credentialId, count: 0 };
+    entry.count += 1;
+    perCredential.set(key, entry);
+  }
+  return [
+    ...usages.map((u) => (direction > 0 ? usagePut(tableName, u) : usageDelete(tableName, u))),
+    ...[...perCredential.values()].map((c) => usageCountChange(tableName, c.providerId, c.credentialId, direction * c.count)),
+  ];
+}
+
+/**
+ * Splits `usages` into steps whose `usageWrites` fit one transaction beside `reserved` other
+ * items (each step holds its usages plus one count change per distinct credential).
+ */
+export function usageSteps(usages: CredentialUsage[], maxItems: number, reserved: number): CredentialUsage[][] {
+  const steps: CredentialUsage[][] = [];
+  let step: CredentialUsage[] = [];
+  let credentials = new Set<string>();
+  for (const u of usages) {
+    const key = `${u.providerId}/${u.credentialId}`;
+    const size = reserved + step.length + 1 + credentials.size + (credentials.has(key) ? 0 : 1);
+    if (step.length > 0 && size > maxItems) {
+      steps.push(step);
+      step = [];
+      credentials = new Set();
+    }
+    step.push(u);
+    credentials.add(key);
+  }
+  if (step.length > 0) steps.push(step);
+  return steps;
 }
 
 /** Moves a credential's `usage_count` by `delta`; fails the transaction if the credential is gone. */

@@ -26,6 +26,8 @@ export class WriteConflict extends Error {
 }
 
 /**
+ * Proxy hosts' writes (certificates have their own steps, `certificates.ts`, because each of
+ * their steps carries counters of its own).
  * A write whose `core` items (the entity, its audit entry, counters) must commit together, with
  * `before` items that should join them and `after` items that may follow. When everything fits
  * in one transaction it is one transaction. Otherwise the `before` items that do not fit are
@@ -62,14 +64,16 @@ export async function writeInSteps(
     }
     throw error;
   }
-  // The change is committed; what is left only tidies up, and its leftovers are recognised as
-  // stale by their readers, so a failure here must not turn the committed change into an error.
+  // The change is committed; what is left only releases domain claims, and leftover claims are
+  // recognised as stale by their readers, so a failure here must not turn the committed change
+  // into an error.
   for (const chunk of chunks(after.slice(inlineAfter.length))) await transactNamed(table, chunk).catch(() => undefined);
 }
 
 /**
  * One transaction, retried while DynamoDB cancels it for contention (`transactWithRetry`, the
- * DNS repositories' policy); a failed condition surfaces as WriteConflict naming the item.
+ * DNS repositories' policy); a failed condition surfaces as WriteConflict naming the item, contention that outlasts the
+ * retries as TransactionConflict.
  */
 export async function transactNamed(table: DynamoTable, items: TransactItem[]): Promise<void> {
   try {
