@@ -32,9 +32,7 @@ export function normaliseName(input: string): Result<string, NameError> {
 /** normaliseName without the trimming and the wording, shared with zone filter patterns. */
 export function canonicalName(text: string): Result<string, NameProblem> {
   if (text === "") return err({ code: "empty_name", reason: "is empty" });
-  const unrooted = text.endsWith(".") ? text.slice(0, -1) : text;
-  const wildcard = unrooted.startsWith(WILDCARD_PREFIX);
-  const base = wildcard ? unrooted.slice(WILDCARD_PREFIX.length) : unrooted;
+  const { wildcard, base } = nameParts(text);
   if (base.includes("*")) {
     return err({ code: "misplaced_wildcard", reason: "has a misplaced '*': use '*.' at the start" });
   }
@@ -70,13 +68,20 @@ export function canonicalName(text: string): Result<string, NameProblem> {
  * Null when it cannot be converted to ASCII at all.
  */
 export function foldHostName(text: string): string | null {
-  const trimmed = text.trim();
-  const unrooted = trimmed.endsWith(".") ? trimmed.slice(0, -1) : trimmed;
-  const wildcard = unrooted.startsWith(WILDCARD_PREFIX);
-  const base = wildcard ? unrooted.slice(WILDCARD_PREFIX.length) : unrooted;
+  const { wildcard, base } = nameParts(text.trim());
   const ascii = NEEDS_IDNA.test(base) ? idnaToAscii(base) : base.toLowerCase();
   if (ascii === null) return null;
   return wildcard ? WILDCARD_PREFIX + ascii : ascii;
+}
+
+// The full stops UTS-46 maps to '.': a name typed with an East Asian keyboard may end in one.
+const FULL_STOPS = new Set([".", "\u3002", "\uff0e", "\uff61"]);
+
+/** A name less one trailing full stop (the root), split into its leading `*.` and the rest. */
+function nameParts(text: string): { wildcard: boolean; base: string } {
+  const unrooted = FULL_STOPS.has(text.slice(-1)) ? text.slice(0, -1) : text;
+  const wildcard = unrooted.startsWith(WILDCARD_PREFIX);
+  return { wildcard, base: wildcard ? unrooted.slice(WILDCARD_PREFIX.length) : unrooted };
 }
 
 function idnaToAscii(text: string): string | null {

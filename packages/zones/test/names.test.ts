@@ -39,6 +39,10 @@ describe("normaliseName (spec §1)", () => {
     ["xn--bcher-kva.example", "xn--bcher-kva.example"],
     // Browsers map the ideographic full stop to a dot and do not turn ß into ss (non-transitional).
     ["bücher。example", "xn--bcher-kva.example"],
+    // …also as the trailing (root) dot, in each of the forms UTS-46 maps to '.'.
+    ["bücher.example。", "xn--bcher-kva.example"],
+    ["Example.com．", "example.com"],
+    ["example.com｡", "example.com"],
     ["faß.de", "xn--fa-hia.de"],
     ["ab--cd.com", "ab--cd.com"],
     ["localhost", "localhost"],
@@ -58,6 +62,7 @@ describe("normaliseName (spec §1)", () => {
     ["a..b", "empty_label", "Domain name 'a..b' has an empty label"],
     [".example.com", "empty_label", "Domain name '.example.com' has an empty label"],
     ["example.com..", "empty_label", "Domain name 'example.com..' has an empty label"],
+    ["example.com.。", "empty_label", "Domain name 'example.com.。' has an empty label"],
     [".", "empty_label", "Domain name '.' has an empty label"],
     ["a_b.com", "invalid_character", "Domain name 'a_b.com' contains '_': only letters, digits and hyphens are allowed"],
     ["a b.com", "invalid_character", "Domain name 'a b.com' contains ' ': only letters, digits and hyphens are allowed"],
