@@ -13,9 +13,10 @@ export default $config({
   async run() {
     const { storage } = await import("./stacks/storage");
     const { api } = await import("./stacks/api");
+    const { buildLambdaBundle } = await import("@charon/api/lambda-bundle");
     const platform = { app: $app, aws: sst.aws };
     const data = storage(platform);
-    const { http } = api(platform, data);
+    const { http } = api(platform, data, await buildLambdaBundle("packages/api/src/lambda.ts", ".sst/charon/api"));
     return { url: http.url, table: data.table.name };
   },
 });

@@ -1,18 +1,20 @@
-import { lambdaEsbuildOverrides } from "@charon/api/lambda-bundle";
 import type { Platform } from "./platform.js";
 import type { Storage } from "./storage.js";
 
-/** HTTP API → one Lambda running the Hono app; IAM limited to the table and the secrets prefix. */
-export function api(platform: Platform, { table, secretsPrefix }: Storage) {
+/**
+ * HTTP API → one Lambda running the Hono app; IAM limited to the table and the secrets prefix.
+ * `bundle` is the build of `buildLambdaBundle` (packages/api/src/lambda-bundle.ts), uploaded as
+ * it is.
+ */
+export function api(platform: Platform, { table, secretsPrefix }: Storage, bundle: { directory: string; handler: string }) {
   const http = new platform.aws.ApiGatewayV2("Api");
   http.route("$default", {
-    handler: "packages/api/src/lambda.handler",
+    bundle: bundle.directory,
+    handler: bundle.handler,
     runtime: "nodejs22.x",
     architecture: "arm64",
     memory: "256 MB",
     timeout: "29 seconds",
-    // Bundled as `npm run bench:lambda` measures it: ESM, split so the cold import is small.
-    nodejs: { format: "esm", splitting: true, minify: true, esbuild: lambdaEsbuildOverrides() },
     // Linking grants read/write on this table and its indexes only.
     link: [table],
     environment: {

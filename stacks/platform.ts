@@ -4,6 +4,8 @@
  * type-checked and tested without `sst install`, which needs the network.
  */
 export interface FunctionArgs {
+  /** A directory built beforehand: SST uploads it instead of bundling `handler` itself. */
+  bundle?: string;
   handler: string;
   runtime: "nodejs22.x" | "nodejs24.x";
   architecture?: "arm64" | "x86_64";
@@ -12,7 +14,6 @@ export interface FunctionArgs {
   link?: unknown[];
   environment?: Record<string, unknown>;
   permissions?: Array<{ actions: string[]; resources: string[] }>;
-  nodejs?: { format?: "esm" | "cjs"; splitting?: boolean; minify?: boolean; esbuild?: Record<string, unknown> };
 }
 
 export interface DynamoArgs {

@@ -1,6 +1,10 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { tableSchema } from "@charon/aws/schema";
-import { lambdaEsbuildOverrides } from "@charon/api/lambda-bundle";
+import { buildLambdaBundle } from "@charon/api/lambda-bundle";
 import { api } from "./api.js";
 import type { DynamoArgs, FunctionArgs, Platform } from "./platform.js";
 import { storage } from "./storage.js";
@@ -53,24 +57,27 @@ describe("stacks", () => {
     expect(table?.transformed["pointInTimeRecovery"]).toEqual({ enabled: true });
   });
 
-  it("routes every API request to one Lambda on Node 22 that runs the Hono app", () => {
+  it("routes every API request to one Lambda on Node 22, uploading the benchmark's own build", async () => {
     const { platform, routes } = recordingPlatform("prod");
-    api(platform, storage(platform));
+    const directory = await mkdtemp(join(tmpdir(), "charon-bundle-"));
+    const bundle = await buildLambdaBundle("packages/api/src/lambda.ts", directory);
+    api(platform, storage(platform), bundle);
     expect(routes).toHaveLength(1);
     const [route] = routes;
     expect(route?.route).toBe("$default");
-    expect(route?.handler.handler).toBe("packages/api/src/lambda.handler");
     expect(route?.handler.runtime).toBe("nodejs22.x");
     expect(route?.handler.environment?.["CHARON_TABLE_NAME"]).toBe("Table-table-name");
-    // Deployed as the Lambda benchmark builds it.
-    expect(route?.handler.nodejs).toMatchObject({ format: "esm", splitting: true, minify: true });
-    expect(route?.handler.nodejs?.esbuild).toEqual(lambdaEsbuildOverrides());
+    // What Lambda will load: <bundle>/lambda.mjs, exporting handler.
+    expect(route?.handler.bundle).toBe(directory);
+    expect(route?.handler.handler).toBe("lambda.handler");
+    const entry = (await import(pathToFileURL(join(directory, "lambda.mjs")).href)) as { handler?: unknown };
+    expect(typeof entry.handler).toBe("function");
   });
 
   it("scopes the Lambda's permissions to its own table and its stage's secrets", () => {
     const { platform, routes } = recordingPlatform("prod");
     const data = storage(platform);
-    api(platform, data);
+    api(platform, data, { directory: "bundle", handler: "lambda.handler" });
     const handler = routes[0]?.handler;
     expect(handler?.link).toEqual([data.table]);
     const resources = handler?.permissions?.flatMap((p) => p.resources) ?? [];

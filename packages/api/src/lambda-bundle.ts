@@ -1,6 +1,6 @@
 /**
  * How the Lambda entry is bundled (esbuild), shared by `npm run bench:lambda` and the deploy
- * stack so that what is measured is what is deployed.
+ * (sst.config.ts) so that what is measured is what is deployed.
  *
  * - ESM with code splitting: `lambda.js` is a few hundred bytes; the app and the SDK clients
  *   live in chunks loaded on the first invocation (lambda.ts), so the cold import stays small.
@@ -12,8 +12,9 @@
  * - `bowser` (a browser user-agent parser) stays out: the AWS SDK imports it only on its browser
  *   code path, which never runs on Node.
  */
-import { dirname, join } from "node:path";
+import { rm } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { basename, dirname, extname, join } from "node:path";
 import type { BuildOptions, Plugin } from "esbuild";
 
 const englishOnlyZodLocales: Plugin = {
@@ -33,25 +34,9 @@ const englishOnlyZodLocales: Plugin = {
   },
 };
 
-/**
- * What SST's own bundler needs on top of its `format: "esm"`, `splitting`, `minify` switches
- * (stacks/api.ts), so the deployed function is built as the benchmark builds it.
- */
-export function lambdaEsbuildOverrides() {
-  return {
-    target: "node22",
-    mainFields: ["module", "main"],
-    charset: "utf8",
-    external: ["bowser"],
-    plugins: [englishOnlyZodLocales],
-    // CommonJS dependencies inside an ESM bundle still call require() for Node built-ins.
-    banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
-  } satisfies BuildOptions;
-}
-
+/** esbuild's options for the Lambda entry `entry`, written to `outdir` (lambda.mjs and its chunks). */
 export function lambdaBundleOptions(entry: string, outdir: string): BuildOptions {
   return {
-    ...lambdaEsbuildOverrides(),
     entryPoints: [entry],
     outdir,
     bundle: true,
@@ -59,7 +44,27 @@ export function lambdaBundleOptions(entry: string, outdir: string): BuildOptions
     minify: true,
     platform: "node",
     format: "esm",
+    target: "node22",
+    mainFields: ["module", "main"],
+    charset: "utf8",
+    external: ["bowser"],
+    plugins: [englishOnlyZodLocales],
+    // CommonJS dependencies inside an ESM bundle still call require() for Node built-ins.
+    banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
     outExtension: { ".js": ".mjs" },
     logLevel: "error",
   };
+}
+
+/**
+ * Builds the Lambda entry `entry` (exporting `handler`) into `outdir` and says what to deploy: the directory, and the
+ * handler within it. `sst deploy` uploads this build as it is — SST's own bundler runs esbuild
+ * from Go and cannot take plugins (sst#4514, #6410), so handing it these options would deploy
+ * something other than what `npm run bench:lambda` measures.
+ */
+export async function buildLambdaBundle(entry: string, outdir: string): Promise<{ directory: string; handler: string }> {
+  const { build } = await import("esbuild");
+  await rm(outdir, { recursive: true, force: true });
+  await build(lambdaBundleOptions(entry, outdir));
+  return { directory: outdir, handler: `${basename(entry, extname(entry))}.handler` };
 }
