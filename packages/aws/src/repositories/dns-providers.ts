@@ -2,6 +2,7 @@ import {
   ConcurrentModificationError,
   CredentialInUseError,
   NotFoundError,
+  ValidationError,
   claimConflict,
   type AuditEntry,
   type DnsChange,
@@ -119,7 +120,8 @@ export class DynamoDnsProviderRepository implements DnsProviderRepository {
     }
     items.push(auditEntryPut(this.table.name, audit));
     if (items.length > MAX_TRANSACTION_ITEMS) {
-      throw new Error(`A DNS change needs ${items.length} writes; one transaction holds ${MAX_TRANSACTION_ITEMS}`);
+      // Refused before anything is sent: a definite answer, which lets the caller clean up.
+      throw new ValidationError(`A DNS change needs ${items.length} writes; one transaction holds ${MAX_TRANSACTION_ITEMS}`);
     }
     await this.transact(items);
   }

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { CharonError } from "../errors.js";
 import type { SecretStore, SecretValue } from "../ports/secret-store.js";
+import type { CredentialRepository } from "./repository.js";
 
 /** Every DNS credential secret lives under this prefix; the orphan sweeper lists it. */
 export const CREDENTIAL_SECRET_PREFIX = "dns-credentials/";
@@ -21,24 +23,49 @@ export function parseCredentialSecretName(name: string): { providerId: number; c
 }
 
 /**
- * Writes a secret, then runs `commit` (the metadata write that points at it). If the commit
- * fails, the secret is deleted again before the error propagates: no orphan is left behind, and
- * metadata never points at a secret that was not written. A compensation that fails too leaves
- * an orphan nobody references, which the sweeper removes.
+ * Writes a secret, then runs `commit` (the metadata write that points at it); docs/decisions/
+ * 0007-secret-write-order.md. What happens to the new secret when the commit throws depends on
+ * what the error says about the write:
+ * - a domain error (a taken claim, a stale version, a missing item, a change too large to send)
+ *   means the write was rejected: the secret is deleted again before the error propagates;
+ * - anything else (a time-out or a dropped connection after the SDK's retries) leaves the write's
+ *   fate unknown: DynamoDB may well have applied it. Deleting the secret then could leave
+ *   committed metadata pointing at nothing, which fails every later test and issuance with the
+ *   credential. So the credential is read back consistently: if it names the new secret the write
+ *   did land, and the request carries on as committed. Otherwise the secret stays for the orphan
+ *   sweeper, which deletes it only once it is an hour old and still unreferenced: a write whose
+ *   answer was lost may yet be applied after this read.
  */
-export async function storeSecretThenCommit<T>(
-  store: SecretStore,
+export async function storeSecretThenCommit(
+  deps: { secrets: SecretStore; credentials: Pick<CredentialRepository, "getCredential"> },
   name: string,
   value: SecretValue,
-  commit: () => Promise<T>,
-): Promise<T> {
-  await store.create(name, value);
+  commit: () => Promise<void>,
+): Promise<void> {
+  await deps.secrets.create(name, value);
   try {
-    return await commit();
+    await commit();
   } catch (error) {
-    await store.delete(name).catch(() => undefined);
+    if (isRejection(error)) {
+      await deps.secrets.delete(name).catch(() => undefined);
+      throw error;
+    }
+    if (await isReferenced(deps.credentials, name)) return;
     throw error;
   }
+}
+
+/** Repositories answer a write they know did not apply with a domain error (4xx). */
+function isRejection(error: unknown): boolean {
+  return error instanceof CharonError && error.status < 500;
+}
+
+/** Whether the credential the secret was written for names it now; false if that cannot be told. */
+async function isReferenced(credentials: Pick<CredentialRepository, "getCredential">, name: string): Promise<boolean> {
+  const owner = parseCredentialSecretName(name);
+  if (!owner) return false;
+  const stored = await credentials.getCredential(owner.providerId, owner.credentialId, true).catch(() => undefined);
+  return stored?.secretName === name;
 }
 
 /**

@@ -133,7 +133,7 @@ export class CredentialService {
         ...reassignedDetail(reassigned),
       },
     });
-    await storeSecretThenCommit(this.deps.secrets, credential.secretName, secret, () =>
+    await storeSecretThenCommit(this.deps, credential.secretName, secret, () =>
       this.deps.providers.commit([{ kind: "create_credential", credential }], audit),
     );
     return { credential: await this.afterMoves(credential, moves), warnings, reassigned };
@@ -189,7 +189,7 @@ export class CredentialService {
     });
     const commit = () => this.deps.providers.commit([{ kind: "update_credential", before, after: updated }], audit);
     if (rotated) {
-      await storeSecretThenCommit(this.deps.secrets, updated.secretName, rotated.secret, commit);
+      await storeSecretThenCommit(this.deps, updated.secretName, rotated.secret, commit);
       await discardSecret(this.deps.secrets, before.secretName);
     } else {
       await commit();

@@ -124,7 +124,7 @@ export class DnsProviderService {
       zoneFilter: null,
       details: { primary_credential_id: credentialId, secret_fields_set: primary.secretFields },
     });
-    await storeSecretThenCommit(this.deps.secrets, primary.secretName, secret, () =>
+    await storeSecretThenCommit(this.deps, primary.secretName, secret, () =>
       this.deps.providers.commit(
         [
           { kind: "create_provider", provider },
@@ -186,7 +186,7 @@ export class DnsProviderService {
     });
     const commit = () => this.deps.providers.commit(changes, audit);
     if (rotation && primaryBefore) {
-      await storeSecretThenCommit(this.deps.secrets, rotation.primary.secretName, rotation.secret, commit);
+      await storeSecretThenCommit(this.deps, rotation.primary.secretName, rotation.secret, commit);
       await discardSecret(this.deps.secrets, primaryBefore.secretName);
       return { provider: after, primary: rotation.primary };
     }

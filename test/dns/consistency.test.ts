@@ -1,0 +1,176 @@
+import { randomBytes } from "node:crypto";
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { DynamoTable } from "@charon/aws";
+import type { SecretStore, SecretValue } from "@charon/core";
+import { startFakeCloudflare } from "../fakes/cloudflare/index.js";
+import { dnsTestApp, manualClock, storedSecretNames, temporarySecretStore, type DnsTestApp } from "../support/dns-app.js";
+import { providerWith } from "./helpers.js";
+
+/**
+ * What stays consistent between DynamoDB, the secret store and the provider's mode when writes
+ * fail without a clear answer, fail part-way, race each other, or meet data written under older
+ * rules. Everything runs against DynamoDB Local and the local secret store; failures are injected
+ * at the SDK (an answer lost after DynamoDB applied a transaction, a request that never left,
+ * contention that outlasts the retries) because those servers cannot be told to produce them.
+ */
+
+type Fault = "answer-lost" | "never-sent" | "contention";
+
+/**
+ * Faults for the table's TransactWriteItems requests: each planned fault applies to the next
+ * transaction whose request text contains `match`.
+ */
+function transactionFaults(table: DynamoTable) {
+  const plans: Array<{ fault: Fault; match: string; times: number; skip: number }> = [];
+  table.client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== "TransactWriteItemsCommand") return next(args);
+      const text = JSON.stringify(args.input);
+      const index = plans.findIndex((p) => text.includes(p.match));
+      const plan = plans[index];
+      if (!plan) return next(args);
+      if (plan.skip > 0) {
+        plan.skip--;
+        return next(args);
+      }
+      if (--plan.times === 0) plans.splice(index, 1);
+      if (plan.fault === "never-sent") throw timeout();
+      if (plan.fault === "contention") {
+        const count = (args.input as { TransactItems: unknown[] }).TransactItems.length;
+        throw new TransactionCanceledException({
+          message: "Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict]",
+          $metadata: {},
+          CancellationReasons: Array.from({ length: count }, (_, i) => ({ Code: i === 0 ? "TransactionConflict" : "None" })),
+        });
+      }
+      const result = await next(args);
+      throw timeout();
+      return result;
+    },
+    { step: "initialize", name: `transactionFaults-${randomBytes(4).toString("hex")}` },
+  );
+  return {
+    /** The next `times` matching transactions fail, after `skip` more that go through. */
+    next(fault: Fault, match = "", times = 1, skip = 0) {
+      plans.push({ fault, match, times, skip });
+    },
+    clear() {
+      plans.length = 0;
+    },
+  };
+}
+
+/** What the SDK throws when a socket times out after its own retries. */
+function timeout(): Error {
+  return Object.assign(new Error("Connection timed out after 5000 ms"), { name: "TimeoutError" });
+}
+
+/** A real store with hooks around reads. */
+class HookedSecretStore implements SecretStore {
+  beforeGet: (() => Promise<void>) | undefined;
+  afterGet: (() => Promise<void>) | undefined;
+
+  constructor(private readonly inner: SecretStore) {}
+
+  create(name: string, value: SecretValue) {
+    return this.inner.create(name, value);
+  }
+  async get(name: string) {
+    const before = this.beforeGet;
+    this.beforeGet = undefined;
+    await before?.();
+    const value = await this.inner.get(name);
+    const after = this.afterGet;
+    this.afterGet = undefined;
+    await after?.();
+    return value;
+  }
+  delete(name: string) {
+    return this.inner.delete(name);
+  }
+  list(prefix: string) {
+    return this.inner.list(prefix);
+  }
+}
+
+let t: DnsTestApp;
+let faults: ReturnType<typeof transactionFaults>;
+let secrets: HookedSecretStore;
+let cloudflare: Awaited<ReturnType<typeof startFakeCloudflare>>;
+const clock = manualClock(new Date());
+
+beforeAll(async () => {
+  cloudflare = await startFakeCloudflare();
+  cloudflare.state.addZone("customer-a.com");
+  secrets = new HookedSecretStore(await temporarySecretStore());
+  t = await dnsTestApp({ secrets, clock, dnsClientOptions: { endpoints: { cloudflare: cloudflare.url } } });
+  faults = transactionFaults(t.table);
+});
+afterAll(() => cloudflare?.stop());
+beforeEach(() => {
+  faults.clear();
+  secrets.beforeGet = undefined;
+  secrets.afterGet = undefined;
+});
+
+const base = (providerId: number) => `/api/v1/dns-providers/${providerId}`;
+const token = (label: string) => {
+  const value = `${label}-${randomBytes(8).toString("hex")}`;
+  cloudflare.state.addToken(value);
+  return value;
+};
+
+async function referencedSecrets(providerId: number): Promise<string[]> {
+  const { credentials } = await t.services.credentials.list(providerId, { limit: 500 });
+  return credentials.map((c) => c.secretName).sort();
+}
+
+async function providerSecrets(providerId: number): Promise<string[]> {
+  return (await storedSecretNames(secrets)).filter((name) => name.startsWith(`dns-credentials/${providerId}/`));
+}
+
+describe("a metadata commit whose answer is lost", () => {
+  it("that DynamoDB applied keeps the new secret: the create succeeds and the credential tests fine", async () => {
+    const { providerId } = await providerWith(t, {});
+    faults.next("answer-lost", "credential_created");
+    const created = await t.call("POST", `${base(providerId)}/credentials`, {
+      name: "Landed",
+      zone_filter: "*.customer-a.com",
+      credentials: { api_token: token("landed") },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const tested = await t.call("POST", `${base(providerId)}/credentials/${created.body.id}/test`);
+    expect(tested.status, JSON.stringify(tested.body)).toBe(200);
+    expect(tested.body.status).toBe("success");
+    expect(await providerSecrets(providerId)).toEqual(await referencedSecrets(providerId));
+  });
+
+  it("that DynamoDB applied to a rotation: the new secret serves, the old one is gone", async () => {
+    const { providerId, ids } = await providerWith(t, { Rotated: "*.customer-a.com" }, { credentials: { api_token: token("before") } });
+    const path = `${base(providerId)}/credentials/${ids.Rotated}`;
+    faults.next("answer-lost", "credential_updated");
+    const rotated = await t.call("PATCH", path, { credentials: { api_token: token("after") } });
+    expect(rotated.status, JSON.stringify(rotated.body)).toBe(200);
+    expect((await t.call("POST", `${path}/test`)).body.status).toBe("success");
+    expect(await providerSecrets(providerId)).toEqual(await referencedSecrets(providerId));
+  });
+
+  it("that never reached DynamoDB changes nothing; its secret is left for the sweeper, which removes it", async () => {
+    const { providerId } = await providerWith(t, {});
+    faults.next("never-sent", "credential_created");
+    const failed = await t.call("POST", `${base(providerId)}/credentials`, {
+      name: "Lost",
+      zone_filter: "*.lost.example.com",
+      credentials: { api_token: token("lost") },
+    });
+    expect(failed.status).toBe(500);
+    const list = await t.call("GET", `${base(providerId)}/credentials`);
+    expect(list.body.credentials.map((c: { name: string }) => c.name)).not.toContain("Lost");
+    const referenced = await referencedSecrets(providerId);
+    expect(await providerSecrets(providerId)).toHaveLength(referenced.length + 1);
+    clock.advance(61 * 60 * 1000);
+    await t.services.credentials.sweepOrphanSecrets();
+    expect(await providerSecrets(providerId)).toEqual(referenced);
+  });
+});
