@@ -174,3 +174,59 @@ describe("a metadata commit whose answer is lost", () => {
     expect(await providerSecrets(providerId)).toEqual(referenced);
   });
 });
+
+/** Rewrites a stored credential's filter and pattern claims as an older release would have stored them. */
+async function storeFilterDirectly(providerId: number, credentialId: number, from: string, to: string) {
+  const items = await t.table.queryAll<Record<string, unknown>>({ partition: `PROVIDER#${providerId}`, consistent: true });
+  const credential = items.find((i) => String(i["sk"]).startsWith("CREDENTIAL#") && i["id"] === credentialId)!;
+  const claim = items.find((i) => i["sk"] === `CLAIM#PATTERN#${from}`)!;
+  await t.table.transact([
+    { Put: { TableName: t.table.name, Item: { ...credential, zone_filter: credential["zone_filter"] === from ? to : String(credential["zone_filter"]).replace(from, to) } } },
+    { Delete: { TableName: t.table.name, Key: { pk: claim["pk"], sk: claim["sk"] } } },
+    { Put: { TableName: t.table.name, Item: { ...claim, sk: `CLAIM#PATTERN#${to}`, zone_filter: String(claim["zone_filter"]).replace(from, to) } } },
+  ]);
+}
+
+describe("zone filters stored under older rules", () => {
+  it("a filter the input rules now reject (a public suffix) still lists, matches, updates and deletes", async () => {
+    const { providerId, ids } = await providerWith(t, { Legacy: "example.org,legacy.example.net" });
+    // As if the customer's zone had since been added to the public-suffix list.
+    await storeFilterDirectly(providerId, ids.Legacy!, "legacy.example.net", "co.uk");
+    const path = `${base(providerId)}/credentials/${ids.Legacy}`;
+
+    const list = await t.call("GET", `${base(providerId)}/credentials`);
+    expect(list.status).toBe(200);
+    expect(list.body.credentials.find((c: { id: number }) => c.id === ids.Legacy).zone_filter).toBe("example.org,co.uk");
+    expect((await t.call("GET", path)).status).toBe(200);
+    const match = await t.call("GET", `${base(providerId)}/match?domain=shop.example.co.uk`);
+    expect(match.status, JSON.stringify(match.body)).toBe(200);
+    expect(match.body).toMatchObject({ credential: { id: ids.Legacy }, matched_pattern: "co.uk" });
+
+    // Other credentials of the provider can still be created next to it.
+    const other = await t.call("POST", `${base(providerId)}/credentials`, {
+      name: "Other",
+      zone_filter: "*.other.example.com",
+      credentials: { api_token: "other-token-value" },
+    });
+    expect(other.status, JSON.stringify(other.body)).toBe(201);
+
+    const renamed = await t.call("PATCH", path, { description: "still here", zone_filter: "example.org,co.uk" });
+    expect(renamed.status, JSON.stringify(renamed.body)).toBe(200);
+    expect(renamed.body.zone_filter).toBe("example.org,co.uk");
+    // As input the rules still apply: the suffix cannot be added to another credential.
+    const added = await t.call("PATCH", `${base(providerId)}/credentials/${other.body.id}`, { zone_filter: "*.other.example.com,co.uk" });
+    expect(added.status).toBe(400);
+    expect(added.body.details).toBe("Zone filter pattern 'co.uk' is a public suffix and would match every customer's domains");
+
+    const narrowed = await t.call("PATCH", path, { zone_filter: "example.org" });
+    expect(narrowed.status, JSON.stringify(narrowed.body)).toBe(200);
+    expect((await t.call("GET", `${base(providerId)}/match?domain=shop.example.co.uk`)).body.credential).toBeNull();
+
+    await storeFilterDirectly(providerId, ids.Legacy!, "example.org", "com");
+    expect((await t.call("GET", `${base(providerId)}/match?domain=www.example.com`)).body.credential).toMatchObject({ id: ids.Legacy });
+    expect((await t.call("DELETE", path)).status).toBe(200);
+    expect((await t.call("GET", path)).status).toBe(404);
+    // Its claims went with it: the pattern is free again for input that may hold it.
+    expect((await t.call("GET", `${base(providerId)}/match?domain=www.example.com`)).body.credential).toBeNull();
+  });
+});

@@ -4,6 +4,7 @@ import { providerStatistics } from "../src/credentials/statistics.js";
 import { planMoves } from "../src/credentials/reassignment.js";
 import { credentialSecretName, parseCredentialSecretName } from "../src/credentials/secrets.js";
 import { testCredential } from "../src/credentials/tester.js";
+import { claimsOf, storedFilter } from "../src/credentials/credential.js";
 
 const now = new Date("2026-06-01T00:00:00.000Z");
 const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000).toISOString();
@@ -133,5 +134,25 @@ describe("credential test outcomes", () => {
     expect((await testCredential("powerdns", zones, "*.dev.example.com,shop.com", [])).status).toBe("success");
     const warning = await testCredential("powerdns", zones, "example.com,*.shop.com", []);
     expect(warning.details.missingZones).toEqual(["example.com"]);
+  });
+});
+
+describe("stored zone filters", () => {
+  it("are read by their syntax: a pattern today's input rules reject as a public suffix still parses", () => {
+    const filter = storedFilter("example.org,co.uk");
+    expect(filter).toEqual({
+      kind: "patterns",
+      patterns: [
+        { type: "exact", zone: "example.org", text: "example.org", specificity: 2 },
+        { type: "exact", zone: "co.uk", text: "co.uk", specificity: 2 },
+      ],
+    });
+    expect(claimsOf({ enabled: true, zoneFilter: "*.com" })).toEqual({ patterns: ["*.com"], catchAll: false });
+  });
+
+  it("that this code could never have written are still an error", () => {
+    expect(() => storedFilter("a..example.com")).toThrow(/Stored zone filter 'a\.\.example\.com' is invalid/);
+    expect(() => storedFilter("example.org,co.uk.")).toThrow(/trailing dot/);
+    expect(() => storedFilter("example.org,CO.UK")).toThrow(/not canonical/);
   });
 });

@@ -152,7 +152,9 @@ export class CredentialService {
       ...before,
       name: patch.name === undefined ? before.name : trimmedName(patch.name, MAX_CREDENTIAL_NAME_LENGTH),
       description: patch.description === undefined ? before.description : validDescription(patch.description),
-      zoneFilter: patch.zoneFilter === undefined ? before.zoneFilter : canonicalFilter(patch.zoneFilter),
+      // The stored filter sent back unchanged is not judged again: it may predate today's input rules.
+      zoneFilter:
+        patch.zoneFilter === undefined || patch.zoneFilter === before.zoneFilter ? before.zoneFilter : canonicalFilter(patch.zoneFilter),
       enabled: patch.enabled ?? before.enabled,
       settings: rotated?.settings ?? before.settings,
       secretName: rotated ? credentialSecretName(providerId, id) : before.secretName,
