@@ -230,3 +230,25 @@ describe("zone filters stored under older rules", () => {
     expect((await t.call("GET", `${base(providerId)}/match?domain=www.example.com`)).body.credential).toBeNull();
   });
 });
+
+describe("provider messages echoing a secret", () => {
+  it("in URL-encoded or base64 form never reach the test result", async () => {
+    const { providerId } = await providerWith(t, {});
+    const secret = `tok+en/with=chars~${randomBytes(9).toString("hex")}`;
+    const basic = Buffer.from(`Bearer ${secret}`).toString("base64");
+    const echoed = [encodeURIComponent(secret), Buffer.from(secret).toString("base64"), Buffer.from(secret).toString("base64url"), basic];
+    cloudflare.state.failNext(400, 1, {
+      body: JSON.stringify({
+        success: false,
+        errors: [{ code: 6111, message: `Invalid token ${echoed[0]}; got ${echoed[1]} / ${echoed[2]}; header ${echoed[3]}` }],
+        messages: [],
+        result: null,
+      }),
+    });
+    const tested = await t.call("POST", `${base(providerId)}/credentials/test`, { credentials: { api_token: secret } });
+    expect(tested.status).toBe(200);
+    expect(tested.body.status).toBe("failed");
+    expect(tested.body.details.error_message).toContain("Invalid token [redacted]");
+    for (const form of [secret, ...echoed, basic.slice(12, -4)]) expect(tested.text).not.toContain(form);
+  });
+});

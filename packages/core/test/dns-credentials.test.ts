@@ -4,6 +4,7 @@ import { providerStatistics } from "../src/credentials/statistics.js";
 import { planMoves } from "../src/credentials/reassignment.js";
 import { credentialSecretName, parseCredentialSecretName } from "../src/credentials/secrets.js";
 import { testCredential } from "../src/credentials/tester.js";
+import { redactSecrets } from "../src/credentials/redaction.js";
 import { claimsOf, storedFilter } from "../src/credentials/credential.js";
 
 const now = new Date("2026-06-01T00:00:00.000Z");
@@ -154,5 +155,27 @@ describe("stored zone filters", () => {
     expect(() => storedFilter("a..example.com")).toThrow(/Stored zone filter 'a\.\.example\.com' is invalid/);
     expect(() => storedFilter("example.org,co.uk.")).toThrow(/trailing dot/);
     expect(() => storedFilter("example.org,CO.UK")).toThrow(/not canonical/);
+  });
+});
+
+describe("secret redaction", () => {
+  const secret = "s3cr3t/value+with=symbols";
+
+  it("replaces the value as is, URL-encoded, and base64-encoded in any alignment and alphabet", () => {
+    for (const context of ["", "u:", "ab:", "Bearer "]) {
+      const standard = Buffer.from(context + secret).toString("base64");
+      const urlSafe = Buffer.from(context + secret).toString("base64url");
+      for (const echoed of [secret, encodeURIComponent(secret), encodeURIComponent(secret).toLowerCase(), standard, urlSafe]) {
+        const redacted = redactSecrets(`upstream said: ${echoed}.`, [secret]);
+        expect(redacted).toContain("[redacted]");
+        // At most the two characters that mix in neighbouring bytes are left at each end.
+        expect(redacted.length).toBeLessThanOrEqual("upstream said: [redacted].".length + 4 + context.length * 2);
+      }
+    }
+  });
+
+  it("leaves text without the secret alone, and replaces even short values as they are", () => {
+    expect(redactSecrets("nothing to see", [secret])).toBe("nothing to see");
+    expect(redactSecrets("pin 123 given", ["123"])).toBe("pin [redacted] given");
   });
 });

@@ -2,6 +2,7 @@ import { findHostedZone } from "@charon/zones";
 import { UpstreamError } from "../errors.js";
 import type { DnsProviderClient, DnsProviderTypeName } from "../ports/dns-provider.js";
 import { storedFilter, type CredentialTestStatus } from "./credential.js";
+import { redactSecrets } from "./redaction.js";
 
 /** The documents' answer to `POST …/credentials/{id}/test`. */
 export interface CredentialTestResult {
@@ -45,7 +46,8 @@ export const CREDENTIAL_TEST_DEADLINE_MS = 20_000;
  * Calls the provider for real with the credential and judges the answer: `failed` when it
  * cannot authenticate or the call fails in any way (a time-out or a garbled answer is a failed
  * test, not a server error), `warning` when it authenticates but cannot see a zone its filter
- * names, else `success`. `secretValues` are scrubbed from any message that reaches the result.
+ * names, else `success`. `secretValues`, in any spelling an upstream may echo, are scrubbed from
+ * any message that reaches the result.
  */
 export async function testCredential(
   provider: DnsProviderTypeName,
@@ -96,7 +98,7 @@ function failure(
   error: unknown,
   secretValues: readonly string[],
 ): CredentialTestResult {
-  const scrub = (text: string) => secretValues.reduce((t, s) => (s.length > 0 ? t.split(s).join("[redacted]") : t), text);
+  const scrub = (text: string) => redactSecrets(text, secretValues);
   if (error instanceof UpstreamError) {
     const detail = error as UpstreamError & ProviderFailureDetail;
     const reason = detail.reason ?? "rejected";

@@ -1,0 +1,42 @@
+/**
+ * Removes secret values from text that came from outside (a provider's error message). Upstreams
+ * echo what they were sent in more than one spelling: as is, URL-encoded (a key sent in a query
+ * string or form), or base64-encoded (an `Authorization: Basic` pair, a signed blob). Every one
+ * of those spellings is replaced.
+ */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  const forms = [...new Set(secrets.filter((s) => s.length > 0).flatMap(spellings))].sort(
+    (a, b) => b.length - a.length,
+  );
+  return forms.reduce((result, form) => result.split(form).join("[redacted]"), text);
+}
+
+/**
+ * Encoded forms of shorter values would be a couple of characters that occur anywhere; the value
+ * itself is still replaced, however short.
+ */
+const MIN_SECRET_LENGTH = 4;
+
+function spellings(secret: string): string[] {
+  if (secret.length < MIN_SECRET_LENGTH) return [secret];
+  const encoded = encodeURIComponent(secret);
+  return [secret, encoded, encoded.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()), ...base64Cores(secret)];
+}
+
+/**
+ * The part of a base64 encoding that depends on the secret alone, at each of the three byte
+ * alignments it can have inside a larger encoded buffer (`user:secret`, `Bearer secret`, …):
+ * characters that mix in neighbouring bytes differ from one context to the next, the core does
+ * not. Both alphabets (standard and URL-safe).
+ */
+function base64Cores(secret: string): string[] {
+  const bytes = Buffer.from(secret, "utf8");
+  const cores: string[] = [];
+  for (let offset = 0; offset < 3; offset++) {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString("base64");
+    // Character i holds bits [6i, 6i + 6); keep those that lie wholly within the secret's bits.
+    const core = encoded.slice(Math.ceil((8 * offset) / 6), Math.floor((8 * (offset + bytes.length)) / 6));
+    if (core.length >= MIN_SECRET_LENGTH) cores.push(core, core.replace(/\+/g, "-").replace(/\//g, "_"));
+  }
+  return cores;
+}
