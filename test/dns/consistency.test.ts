@@ -231,6 +231,60 @@ describe("zone filters stored under older rules", () => {
   });
 });
 
+describe("a credential test racing a rotation", () => {
+  it("whose secret was rotated away before it was read tests the new secret", async () => {
+    const { providerId, ids } = await providerWith(t, { Rotating: "*.customer-a.com" }, { credentials: { api_token: token("old") } });
+    const path = `${base(providerId)}/credentials/${ids.Rotating}`;
+    secrets.beforeGet = async () => {
+      expect((await t.call("PATCH", path, { credentials: { api_token: token("new") } })).status).toBe(200);
+    };
+    const tested = await t.call("POST", `${path}/test`);
+    expect(tested.status, JSON.stringify(tested.body)).toBe(200);
+    expect(tested.body.status).toBe("success");
+    expect((await t.call("GET", path)).body.last_test_status).toBe("success");
+  });
+
+  it("that keeps losing to rotations answers 409", async () => {
+    const { providerId, ids } = await providerWith(t, { Rotating: "*.customer-a.com" }, { credentials: { api_token: token("old") } });
+    const path = `${base(providerId)}/credentials/${ids.Rotating}`;
+    const rotate = async () => {
+      expect((await t.call("PATCH", path, { credentials: { api_token: token("next") } })).status).toBe(200);
+    };
+    secrets.beforeGet = async () => {
+      await rotate();
+      secrets.beforeGet = rotate;
+    };
+    const tested = await t.call("POST", `${path}/test`);
+    expect(tested.status, JSON.stringify(tested.body)).toBe(409);
+    expect(tested.body.message).toBe(`Credential with ID ${ids.Rotating} was changed by another request; retry`);
+  });
+
+  it("whose secret is gone with no rotation to explain it answers 409 saying how to repair it", async () => {
+    const { providerId, ids } = await providerWith(t, { Broken: "*.customer-a.com" });
+    const path = `${base(providerId)}/credentials/${ids.Broken}`;
+    await secrets.delete((await t.services.credentials.get(providerId, ids.Broken!)).credential.secretName);
+    const tested = await t.call("POST", `${path}/test`);
+    expect(tested.status).toBe(409);
+    expect(tested.body.message).toBe(`The secret of credential ${ids.Broken} is missing; set its credentials again with PATCH ${path}`);
+    expect((await t.call("PATCH", path, { credentials: { api_token: token("repaired") } })).status).toBe(200);
+    expect((await t.call("POST", `${path}/test`)).body.status).toBe("success");
+  });
+
+  it("of a secret rotated away during the test does not record its result on the new secret", async () => {
+    const { providerId, ids } = await providerWith(t, { Rotating: "*.customer-a.com" }, { credentials: { api_token: token("old") } });
+    const path = `${base(providerId)}/credentials/${ids.Rotating}`;
+    secrets.afterGet = async () => {
+      expect((await t.call("PATCH", path, { credentials: { api_token: "rotated-unknown-token" } })).status).toBe(200);
+    };
+    const tested = await t.call("POST", `${path}/test`);
+    expect(tested.status).toBe(200);
+    expect(tested.body.status).toBe("success");
+    const stored = (await t.call("GET", path)).body;
+    expect(stored.last_tested_at).toBeNull();
+    expect(stored.last_test_status).toBeNull();
+  });
+});
+
 describe("provider messages echoing a secret", () => {
   it("in URL-encoded or base64 form never reach the test result", async () => {
     const { providerId } = await providerWith(t, {});

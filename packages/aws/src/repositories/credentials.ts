@@ -126,19 +126,29 @@ export class DynamoCredentialRepository implements CredentialRepository {
     }
   }
 
+  /**
+   * Records a test's outcome only on the credential whose secret was tested: a rotation that
+   * committed during the test makes the outcome belong to a secret that is gone, so it is not
+   * recorded (the audit entry still is, since the test did happen).
+   */
   async recordTest(credential: DnsCredential, status: CredentialTestStatus, at: string, audit: AuditEntry): Promise<void> {
-    await transactWithRetry(this.table, [
-      {
-        Update: {
-          TableName: this.table.name,
-          Key: credentialKey(credential.providerId, credential.id),
-          UpdateExpression: "SET last_tested_at = :at, last_test_status = :status",
-          ConditionExpression: "attribute_exists(pk)",
-          ExpressionAttributeValues: { ":at": at, ":status": status },
+    try {
+      await transactWithRetry(this.table, [
+        {
+          Update: {
+            TableName: this.table.name,
+            Key: credentialKey(credential.providerId, credential.id),
+            UpdateExpression: "SET last_tested_at = :at, last_test_status = :status",
+            ConditionExpression: "attribute_exists(pk) AND secret_name = :tested",
+            ExpressionAttributeValues: { ":at": at, ":status": status, ":tested": credential.secretName },
+          },
         },
-      },
-      auditEntryPut(this.table.name, audit),
-    ]);
+        auditEntryPut(this.table.name, audit),
+      ]);
+    } catch (error) {
+      if (!(error instanceof TransactionConflict) || error.firstFailed() !== 0) throw error;
+      await transactWithRetry(this.table, [auditEntryPut(this.table.name, audit)]);
+    }
   }
 
   async recordChallengeOutcome(

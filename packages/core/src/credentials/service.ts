@@ -1,13 +1,13 @@
 import { findConflicts, findOverlaps, formatZoneFilter, parseZoneFilter, type OverlapWarning } from "@charon/zones";
 import { auditEntry, type Actor } from "../audit/entry.js";
-import { ConflictError, NotFoundError, ValidationError } from "../errors.js";
+import { ConcurrentModificationError, ConflictError, NotFoundError, ValidationError } from "../errors.js";
 import type { DnsProviderCatalog } from "../dns-providers/catalog.js";
 import type { DnsProvider } from "../dns-providers/provider.js";
 import type { DnsChange, DnsProviderRepository } from "../dns-providers/repository.js";
 import { providerType, splitCredentials, trimmedName } from "../dns-providers/types.js";
 import type { Clock } from "../ports/clock.js";
 import type { PageRequest } from "../ports/page.js";
-import type { SecretStore } from "../ports/secret-store.js";
+import type { SecretStore, SecretValue } from "../ports/secret-store.js";
 import {
   MAX_CREDENTIAL_NAME_LENGTH,
   MAX_DESCRIPTION_LENGTH,
@@ -238,9 +238,8 @@ export class CredentialService {
 
   /** Tests a stored credential against its provider and records the outcome. */
   async test(providerId: number, id: number, actor: Actor): Promise<CredentialTestResult> {
-    const [provider, credential] = await Promise.all([this.provider(providerId), this.credential(providerId, id)]);
-    const secret = await this.deps.secrets.get(credential.secretName);
-    if (!secret) throw new Error(`Secret '${credential.secretName}' of credential ${id} is missing`);
+    const [provider, read] = await Promise.all([this.provider(providerId), this.credential(providerId, id)]);
+    const { credential, secret } = await this.withSecret(read);
     const values = { ...credential.settings, ...secret };
     const result = await testCredential(
       provider.type,
@@ -308,6 +307,27 @@ export class CredentialService {
     const provider = await this.deps.providers.getProvider(id, true);
     if (!provider) throw new NotFoundError("DNS provider", id);
     return provider;
+  }
+
+  /**
+   * The credential with its secret. A rotation that commits between reading the credential and
+   * reading its secret deletes the secret that was read about; the credential read again names
+   * the new one. If that one is gone too, rotations keep overtaking this request: a 409 to retry.
+   * Only the secret read is tested and recorded (recordTest requires it to be still current).
+   */
+  private async withSecret(read: DnsCredential): Promise<{ credential: DnsCredential; secret: SecretValue }> {
+    const secret = await this.deps.secrets.get(read.secretName);
+    if (secret) return { credential: read, secret };
+    const credential = await this.credential(read.providerId, read.id);
+    if (credential.secretName === read.secretName) {
+      // Nothing rotated it: the secret was lost outside this request's reach, and only new values can help.
+      throw new ConflictError(
+        `The secret of credential ${read.id} is missing; set its credentials again with PATCH /api/v1/dns-providers/${read.providerId}/credentials/${read.id}`,
+      );
+    }
+    const current = await this.deps.secrets.get(credential.secretName);
+    if (!current) throw new ConcurrentModificationError("Credential", read.id);
+    return { credential, secret: current };
   }
 
   private async credential(providerId: number, id: number): Promise<DnsCredential> {
