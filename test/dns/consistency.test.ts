@@ -5,7 +5,7 @@ import type { DynamoTable } from "@charon/aws";
 import type { SecretStore, SecretValue } from "@charon/core";
 import { startFakeCloudflare } from "../fakes/cloudflare/index.js";
 import { dnsTestApp, manualClock, storedSecretNames, temporarySecretStore, type DnsTestApp } from "../support/dns-app.js";
-import { providerWith } from "./helpers.js";
+import { certificateFor, providerWith } from "./helpers.js";
 
 /**
  * What stays consistent between DynamoDB, the secret store and the provider's mode when writes
@@ -304,5 +304,27 @@ describe("provider messages echoing a secret", () => {
     expect(tested.body.status).toBe("failed");
     expect(tested.body.details.error_message).toContain("Invalid token [redacted]");
     for (const form of [secret, ...echoed, basic.slice(12, -4)]) expect(tested.text).not.toContain(form);
+  });
+});
+
+describe("re-evaluation crowded out by contention", () => {
+  it("is a 409, not names silently left on the credential they no longer resolve to", async () => {
+    const { providerId, ids } = await providerWith(t, { Wide: "*.customer-a.com" });
+    // Two names, so their moves share a transaction before being retried one by one.
+    await certificateFor(t, providerId, ["shop.customer-a.com", "www.shop.customer-a.com"]);
+    faults.next("contention", "USAGE#", 1000);
+    const created = await t.call("POST", `${base(providerId)}/credentials`, {
+      name: "Narrow",
+      zone_filter: "shop.customer-a.com",
+      credentials: { api_token: "narrow-token-value" },
+    });
+    faults.clear();
+    expect(created.status, JSON.stringify(created.body)).toBe(409);
+    expect(created.body.message).toBe(`DNS provider with ID ${providerId} was changed by another request; retry`);
+    // Re-evaluating the provider (its mode endpoint is idempotent) moves the name as it should.
+    expect((await t.call("POST", `${base(providerId)}/enable-multi-credential`)).status).toBe(200);
+    const narrow = (await t.call("GET", `${base(providerId)}/credentials`)).body.credentials.find((c: { name: string }) => c.name === "Narrow");
+    expect((await t.call("GET", `${base(providerId)}/credentials/${narrow.id}`)).body.domains).toEqual(["shop.customer-a.com", "www.shop.customer-a.com"]);
+    expect((await t.call("GET", `${base(providerId)}/credentials/${ids.Wide}`)).body.domains).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import {
+  ConcurrentModificationError,
   claimsOf,
   nameKey,
   type AuditEntry,
@@ -107,7 +108,10 @@ export class DynamoCredentialRepository implements CredentialRepository {
   /**
    * Several moves per transaction, with each credential's count moved once by the net delta.
    * If any usage changed meanwhile, its chunk is cancelled and its moves are retried one by
-   * one, so one stale usage does not hold the others back.
+   * one, so one stale usage does not hold the others back. A move whose usage no longer points
+   * where it did is skipped: whoever moved it wrote the newer state. A move that only kept
+   * losing to concurrent writes (contention outlasting the retries) is not stale, though, and
+   * skipping it would leave the name on a credential it no longer resolves to: that is a 409.
    */
   async moveUsages(providerId: number, moves: UsageMove[]): Promise<void> {
     for (let start = 0; start < moves.length; start += MOVES_PER_TRANSACTION) {
@@ -115,12 +119,13 @@ export class DynamoCredentialRepository implements CredentialRepository {
       try {
         await transactWithRetry(this.table, this.moveItems(providerId, chunk));
       } catch (error) {
-        if (!(error instanceof TransactionConflict) || chunk.length === 1) throw error;
+        if (!(error instanceof TransactionConflict)) throw error;
+        if (chunk.length === 1) {
+          skipStale(error, providerId);
+          continue;
+        }
         for (const move of chunk) {
-          await transactWithRetry(this.table, this.moveItems(providerId, [move])).catch((e: unknown) => {
-            // Moved or deleted by someone else since it was read: theirs is the newer state.
-            if (!(e instanceof TransactionConflict)) throw e;
-          });
+          await transactWithRetry(this.table, this.moveItems(providerId, [move])).catch((e: unknown) => skipStale(e, providerId));
         }
       }
     }
@@ -184,6 +189,25 @@ export class DynamoCredentialRepository implements CredentialRepository {
       ...[...deltas].filter(([, delta]) => delta !== 0).map(([id, delta]) => usageCountChange(this.table.name, providerId, id, delta)),
     ];
   }
+}
+
+/**
+ * DynamoDB cancelled a transaction only because other transactions held its items (retries
+ * exhausted), as opposed to a condition that failed: the write was not judged, just crowded out.
+ */
+export function isContention(error: unknown): boolean {
+  return (
+    error instanceof TransactionConflict &&
+    error.firstFailed() === -1 &&
+    error.reasons.some((r) => r.code === "TransactionConflict")
+  );
+}
+
+/** Swallows a move that found its usage (or a credential) changed; anything else propagates. */
+function skipStale(error: unknown, providerId: number): void {
+  if (error instanceof TransactionConflict && error.firstFailed() !== -1) return;
+  if (isContention(error)) throw new ConcurrentModificationError("DNS provider", providerId, { cause: error });
+  throw error;
 }
 
 /** Each move touches its usage and at most two credentials; 30 keep a chunk under 100 items. */

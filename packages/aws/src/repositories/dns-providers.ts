@@ -20,6 +20,7 @@ import {
   credentialCreateItems,
   credentialDeleteItems,
   credentialUpdateItems,
+  isContention,
   isCredentialSortKey,
 } from "./credentials.js";
 import { transactWithRetry } from "./dns-transactions.js";
@@ -192,6 +193,7 @@ export class DynamoDnsProviderRepository implements DnsProviderRepository {
       await transactWithRetry(this.table, items);
     } catch (error) {
       if (!(error instanceof TransactionConflict)) throw error;
+      if (isContention(error)) throw contentionError(items, error);
       const index = error.firstFailed();
       const failed = items[index];
       if (!failed) throw error;
@@ -235,4 +237,20 @@ function conflictError(failed: TransactItem, stored: Item | undefined, cause: un
   // A claim to release or refresh is no longer this credential's: it changed meanwhile.
   const credentialId = Number(written["credential_id"] ?? failed.Delete?.ExpressionAttributeValues?.[":me"] ?? 0);
   return new ConcurrentModificationError("Credential", credentialId, { cause });
+}
+
+/**
+ * Contention outlasted the retries: nothing was judged, the write was crowded out by others on
+ * the same items. The request may simply be sent again.
+ */
+function contentionError(items: TransactItem[], error: TransactionConflict): Error {
+  const contended = error.reasons.findIndex((r) => r.code === "TransactionConflict");
+  const partitions = [items[contended], ...items].map((item) => {
+    const key = item?.Put?.Item ?? item?.Update?.Key ?? item?.Delete?.Key ?? item?.ConditionCheck?.Key;
+    return String(key?.["pk"] ?? "");
+  });
+  const provider = partitions.find((pk) => pk.startsWith("PROVIDER#"));
+  return provider
+    ? new ConcurrentModificationError("DNS provider", Number(provider.slice("PROVIDER#".length)), { cause: error })
+    : error;
 }

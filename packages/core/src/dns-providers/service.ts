@@ -229,7 +229,11 @@ export class DnsProviderService {
   async enableMultiCredential(id: number, actor: Actor): Promise<{ provider: DnsProvider; migrated: DnsCredential | null }> {
     const before = await this.provider(id, true);
     const primaryBefore = await this.primaryOf(before, true);
-    if (before.multiCredential) return { provider: before, migrated: primaryBefore };
+    if (before.multiCredential) {
+      // A retry after a 409 from the re-evaluation finishes it; otherwise there is nothing to move.
+      await this.reevaluate(before);
+      return { provider: before, migrated: primaryBefore };
+    }
 
     const now = this.deps.clock.now().toISOString();
     const after: DnsProvider = {
@@ -275,7 +279,11 @@ export class DnsProviderService {
     const before = await this.provider(id, true);
     if (!before.multiCredential) {
       const primary = await this.primaryOf(before, true);
-      if (primary) return { provider: before, primary };
+      if (primary) {
+        // As for enabling: a retry completes a re-evaluation that contention cut short.
+        await this.reevaluate(before);
+        return { provider: before, primary };
+      }
     }
     const credentials = await this.deps.credentials.allCredentials(id);
     const primary = credentials.find((c) => c.enabled) ?? credentials[0];
