@@ -231,6 +231,59 @@ describe("zone filters stored under older rules", () => {
   });
 });
 
+describe("mode changes racing credential writes", () => {
+  it("disabling multi-credential mode while its chosen primary is deleted never leaves single mode without a primary", async () => {
+    const providers = await Promise.all(
+      Array.from({ length: 12 }, () => providerWith(t, { First: "*.first.example.com", Second: "*.second.example.com" })),
+    );
+    const outcomes = await Promise.all(
+      providers.map(({ providerId, ids }) =>
+        Promise.all([
+          t.call("POST", `${base(providerId)}/disable-multi-credential`),
+          t.call("DELETE", `${base(providerId)}/credentials/${ids.First}`),
+        ]),
+      ),
+    );
+    for (const [index, [disabled, deleted]] of outcomes.entries()) {
+      expect([200, 409], JSON.stringify(disabled.body)).toContain(disabled.status);
+      expect([200, 409], JSON.stringify(deleted.body)).toContain(deleted.status);
+      const providerId = providers[index]!.providerId;
+      const provider = (await t.call("GET", base(providerId))).body;
+      if (provider.multi_credential_enabled) continue;
+      expect((await t.call("GET", `${base(providerId)}/credentials/${provider.primary_credential_id}`)).status).toBe(200);
+      const match = await t.call("GET", `${base(providerId)}/match?domain=www.anything.example`);
+      expect(match.status, JSON.stringify(match.body)).toBe(200);
+      expect(match.body.credential.id).toBe(provider.primary_credential_id);
+    }
+  });
+
+  it("a credential create that commits after the provider switched to single mode is a 409", async () => {
+    const { providerId } = await providerWith(t, { First: "*.first.example.com" });
+    // Between the create's reads (multi mode) and its commit, the provider switches mode.
+    const inner = secrets.create.bind(secrets);
+    secrets.create = async (name, value) => {
+      await inner(name, value);
+      secrets.create = inner;
+      expect((await t.call("POST", `${base(providerId)}/disable-multi-credential`)).status).toBe(200);
+    };
+    const created = await t.call("POST", `${base(providerId)}/credentials`, {
+      name: "Late",
+      zone_filter: "*.late.example.com",
+      credentials: { api_token: "late-token-value" },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(409);
+    expect(created.body.message).toBe(`DNS provider with ID ${providerId} was changed by another request; retry`);
+    const retried = await t.call("POST", `${base(providerId)}/credentials`, {
+      name: "Late",
+      zone_filter: "*.late.example.com",
+      credentials: { api_token: "late-token-value" },
+    });
+    expect(retried.status).toBe(409);
+    expect(retried.body.message).toMatch(/^Multi-credential mode is not enabled/);
+    expect(await providerSecrets(providerId)).toEqual(await referencedSecrets(providerId));
+  });
+});
+
 describe("a credential test racing a rotation", () => {
   it("whose secret was rotated away before it was read tests the new secret", async () => {
     const { providerId, ids } = await providerWith(t, { Rotating: "*.customer-a.com" }, { credentials: { api_token: token("old") } });

@@ -23,6 +23,7 @@ import {
   isContention,
   isCredentialSortKey,
 } from "./credentials.js";
+import { credentialKey } from "./credential-usage.js";
 import { transactWithRetry } from "./dns-transactions.js";
 import {
   PROVIDER_LIST,
@@ -69,9 +70,12 @@ export class DynamoDnsProviderRepository implements DnsProviderRepository {
 
   async commit(changes: DnsChange[], audit: AuditEntry): Promise<void> {
     const items: TransactItem[] = [];
-    const countDeltas = new Map<number, number>();
-    const addCount = (providerId: number, delta: number) =>
-      countDeltas.set(providerId, (countDeltas.get(providerId) ?? 0) + delta);
+    const alone = new Map<number, CredentialsAlone>();
+    const aloneOf = (providerId: number) => {
+      let entry = alone.get(providerId);
+      if (!entry) alone.set(providerId, (entry = { delta: 0, created: false, deleted: [] }));
+      return entry;
+    };
     const created = new Set<number>();
     const updated = new Map<number, { before: DnsProvider; after: DnsProvider }>();
     for (const change of changes) {
@@ -89,35 +93,43 @@ export class DynamoDnsProviderRepository implements DnsProviderRepository {
         case "update_provider":
           updated.set(change.before.id, change);
           break;
-        case "create_credential":
-          addCount(change.credential.providerId, 1);
+        case "create_credential": {
+          const entry = aloneOf(change.credential.providerId);
+          entry.delta += 1;
+          entry.created = true;
           items.push(...credentialCreateItems(this.table.name, change.credential));
           break;
+        }
         case "update_credential":
           items.push(...credentialUpdateItems(this.table.name, change.before, change.after));
           break;
-        case "delete_credential":
-          addCount(change.credential.providerId, -1);
+        case "delete_credential": {
+          const entry = aloneOf(change.credential.providerId);
+          entry.delta -= 1;
+          entry.deleted.push(change.credential.id);
           items.push(...credentialDeleteItems(this.table.name, change.credential));
+          break;
+        }
+        case "require_credential":
+          items.push({
+            ConditionCheck: {
+              TableName: this.table.name,
+              Key: credentialKey(change.credential.providerId, change.credential.id),
+              ConditionExpression: "version = :version",
+              ExpressionAttributeValues: { ":version": change.credential.version },
+              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+            },
+          });
           break;
       }
     }
     for (const { before, after } of updated.values()) {
-      items.push(this.providerUpdate(before, after, countDeltas.get(before.id) ?? 0));
+      items.push(this.providerUpdate(before, after, alone.get(before.id)?.delta ?? 0));
     }
-    // A credential created or deleted on its own still moves its provider's count, which also
-    // makes the write fail if the provider is gone.
-    for (const [providerId, delta] of countDeltas) {
-      if (created.has(providerId) || updated.has(providerId) || delta === 0) continue;
-      items.push({
-        Update: {
-          TableName: this.table.name,
-          Key: providerKey(providerId),
-          UpdateExpression: "ADD credential_count :delta",
-          ConditionExpression: "attribute_exists(pk)",
-          ExpressionAttributeValues: { ":delta": delta },
-        },
-      });
+    for (const [providerId, entry] of alone) {
+      // A provider created or updated in this change is written whole, against its version.
+      if (created.has(providerId) || updated.has(providerId)) continue;
+      items.push(this.credentialsAloneCheck(providerId, entry));
     }
     items.push(auditEntryPut(this.table.name, audit));
     if (items.length > MAX_TRANSACTION_ITEMS) {
@@ -125,6 +137,39 @@ export class DynamoDnsProviderRepository implements DnsProviderRepository {
       throw new ValidationError(`A DNS change needs ${items.length} writes; one transaction holds ${MAX_TRANSACTION_ITEMS}`);
     }
     await this.transact(items);
+  }
+
+  /**
+   * Credentials created or deleted without a provider update still move its count, which also
+   * makes the write fail if the provider is gone. They do not change its version, so the
+   * provider's mode is checked here as of the commit, not as the service read it: a credential
+   * is only created in multi-credential mode, and never deleted while it is the primary of a
+   * provider in single-credential mode (which would leave every name without a credential). A
+   * mode change that commits first makes these fail, and the request answers 409.
+   */
+  private credentialsAloneCheck(providerId: number, entry: CredentialsAlone): TransactItem {
+    const values: Record<string, unknown> = { ":multi": true };
+    const deleted = entry.deleted.map((id, i) => {
+      values[`:deleted${i}`] = id;
+      return `:deleted${i}`;
+    });
+    const mode = entry.created
+      ? "multi_credential = :multi"
+      : `(multi_credential = :multi OR NOT primary_credential_id IN (${deleted.join(", ")}))`;
+    const check = {
+      TableName: this.table.name,
+      Key: providerKey(providerId),
+      ConditionExpression: `attribute_exists(pk) AND ${mode}`,
+      ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const,
+    };
+    if (entry.delta === 0) return { ConditionCheck: { ...check, ExpressionAttributeValues: values } };
+    return {
+      Update: {
+        ...check,
+        UpdateExpression: "ADD credential_count :delta",
+        ExpressionAttributeValues: { ...values, ":delta": entry.delta },
+      },
+    };
   }
 
   /**
@@ -207,7 +252,7 @@ export class DynamoDnsProviderRepository implements DnsProviderRepository {
  * there (the claim's holder is the conflicting credential).
  */
 function conflictError(failed: TransactItem, stored: Item | undefined, cause: unknown): Error {
-  const written = failed.Put?.Item ?? failed.Update?.Key ?? failed.Delete?.Key ?? {};
+  const written = failed.Put?.Item ?? failed.Update?.Key ?? failed.Delete?.Key ?? failed.ConditionCheck?.Key ?? {};
   const sk = String(written["sk"] ?? "");
   const pk = String(written["pk"] ?? "");
   if (sk === PROVIDER_SORT_KEY) {
@@ -216,6 +261,9 @@ function conflictError(failed: TransactItem, stored: Item | undefined, cause: un
   }
   if (isCredentialSortKey(sk)) {
     const id = Number(sk.slice(sk.indexOf("#") + 1));
+    // A credential the change relied on without writing it changed or went: the request's own
+    // resource is fine, so this is a conflict to retry, never a 404.
+    if (failed.ConditionCheck) return new ConcurrentModificationError("Credential", id, { cause });
     if (!stored) return new NotFoundError("Credential", id);
     const usageCount = Number(stored["usage_count"] ?? 0);
     if (failed.Delete && usageCount > 0) return new CredentialInUseError(id, { hosts: 0, certificates: usageCount }, []);
@@ -253,4 +301,11 @@ function contentionError(items: TransactItem[], error: TransactionConflict): Err
   return provider
     ? new ConcurrentModificationError("DNS provider", Number(provider.slice("PROVIDER#".length)), { cause: error })
     : error;
+}
+
+/** What credentials created or deleted in one change, without a provider update, require of it. */
+interface CredentialsAlone {
+  delta: number;
+  created: boolean;
+  deleted: number[];
 }

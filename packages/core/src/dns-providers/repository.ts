@@ -15,7 +15,9 @@ export type DnsChange =
   | { kind: "update_provider"; before: DnsProvider; after: DnsProvider }
   | { kind: "create_credential"; credential: DnsCredential }
   | { kind: "update_credential"; before: DnsCredential; after: DnsCredential }
-  | { kind: "delete_credential"; credential: DnsCredential };
+  | { kind: "delete_credential"; credential: DnsCredential }
+  /** Writes nothing: the change only commits if the credential still exists at this version. */
+  | { kind: "require_credential"; credential: DnsCredential };
 
 /**
  * Storage of DNS providers and everything under them. Uniqueness rules (names per provider,
@@ -25,6 +27,9 @@ export type DnsChange =
  * - ConcurrentModificationError when a `before` no longer matches what is stored;
  * - NotFoundError when a `before` no longer exists;
  * - CredentialInUseError when a credential to delete serves certificate names.
+ * The provider's mode is checked as of the commit too: a credential created on its own commits
+ * only in multi-credential mode, and one deleted on its own never while it is the primary of a
+ * provider in single-credential mode (ConcurrentModificationError otherwise).
  */
 export interface DnsProviderRepository {
   nextProviderId(): Promise<number>;

@@ -309,7 +309,15 @@ export class DnsProviderService {
       zoneFilter: null,
       details: { primary_credential_id: primary.id, retained_credential_ids: credentials.filter((c) => c.id !== primary.id).map((c) => c.id) },
     });
-    await this.deps.providers.commit([{ kind: "update_provider", before, after }], audit);
+    // The chosen primary must still be there, as read, when the mode changes: a delete (or an
+    // update that disables it) committing in between would leave single mode without a primary.
+    await this.deps.providers.commit(
+      [
+        { kind: "update_provider", before, after },
+        { kind: "require_credential", credential: primary },
+      ],
+      audit,
+    );
     await this.reevaluate(after, credentials);
     return { provider: after, primary };
   }
