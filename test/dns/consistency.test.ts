@@ -284,6 +284,30 @@ describe("mode changes racing credential writes", () => {
   });
 });
 
+describe("deleting a provider part-way", () => {
+  it("leaves the provider in place when a step fails, and the retry deletes everything", async () => {
+    // Three credentials of 40 patterns each do not fit in one transaction with the provider.
+    const filter = (n: number) => Array.from({ length: 40 }, (_, i) => `p${i}.c${n}.example.com`).join(",");
+    const { providerId } = await providerWith(t, { One: filter(1), Two: filter(2), Three: filter(3) });
+    // The second transaction of the delete never reaches DynamoDB.
+    faults.next("never-sent", "", 1, 1);
+    const failed = await t.call("DELETE", base(providerId));
+    expect(failed.status).toBe(500);
+
+    const provider = await t.call("GET", base(providerId));
+    expect(provider.status).toBe(200);
+    const left = await t.call("GET", `${base(providerId)}/credentials`);
+    expect(left.body.total).toBe(left.body.credentials.length);
+    // Whatever was deleted took its secret along; what is left still has its own.
+    expect(await providerSecrets(providerId)).toEqual(await referencedSecrets(providerId));
+
+    expect((await t.call("DELETE", base(providerId))).status).toBe(200);
+    expect((await t.call("GET", base(providerId))).status).toBe(404);
+    expect(await t.table.queryAll({ partition: `PROVIDER#${providerId}`, consistent: true })).toEqual([]);
+    expect(await providerSecrets(providerId)).toEqual([]);
+  });
+});
+
 describe("a credential test racing a rotation", () => {
   it("whose secret was rotated away before it was read tests the new secret", async () => {
     const { providerId, ids } = await providerWith(t, { Rotating: "*.customer-a.com" }, { credentials: { api_token: token("old") } });

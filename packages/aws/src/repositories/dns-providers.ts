@@ -173,38 +173,74 @@ export class DynamoDnsProviderRepository implements DnsProviderRepository {
   }
 
   /**
-   * The provider goes in one transaction with its audit entry and as many whole credentials as
-   * fit (all of them, for any provider of ordinary size). It requires the credential count it
-   * was read with, so a credential created meanwhile stops it. Credentials that did not fit are
-   * deleted next; they belong to a provider that no longer exists, so nothing can select them.
+   * Credentials go first, then the provider, so that a failure part-way leaves a provider that
+   * still exists and lists what is left: a retry of the delete finishes the job. (Deleting the
+   * provider first would answer the retry with 404 and strand the remaining credentials, claims
+   * and secrets, which the sweeper keeps since they are still referenced.)
+   *
+   * The last transaction deletes the provider with its audit entry and as many whole credentials
+   * as fit: all of them for a provider of ordinary size, so usually this is one transaction. It
+   * always holds the primary credential, so a provider never exists without it in single mode.
+   * It requires the provider's version and that its count equals what it deletes, so a
+   * credential created meanwhile stops it. Earlier transactions each delete a batch and lower
+   * the count, requiring the version. `onDeleted` learns after each transaction what it deleted.
    */
-  async deleteProvider(provider: DnsProvider, credentials: DnsCredential[], audit: AuditEntry): Promise<void> {
-    const first: TransactItem[] = [
+  async deleteProvider(
+    provider: DnsProvider,
+    credentials: DnsCredential[],
+    audit: AuditEntry,
+    onDeleted: (deleted: DnsCredential[]) => Promise<void>,
+  ): Promise<void> {
+    const isPrimary = (c: DnsCredential) => (c.id === provider.primaryCredentialId ? 1 : 0);
+    const groups = [...credentials]
+      .sort((a, b) => isPrimary(a) - isPrimary(b))
+      .map((credential) => ({ credential, items: credentialDeleteItems(this.table.name, credential) }));
+    const last: typeof groups = [];
+    let room = MAX_TRANSACTION_ITEMS - 2;
+    for (let group = groups.at(-1); group && group.items.length <= room; group = groups.at(-1)) {
+      last.unshift(group);
+      room -= group.items.length;
+      groups.pop();
+    }
+    const batches: Array<{ groups: typeof groups; size: number }> = [];
+    for (const group of groups) {
+      const current = batches.at(-1);
+      // One item of each batch lowers the provider's count.
+      if (current && current.size + group.items.length < MAX_TRANSACTION_ITEMS) {
+        current.groups.push(group);
+        current.size += group.items.length;
+      } else batches.push({ groups: [group], size: group.items.length });
+    }
+    for (const batch of batches) {
+      await this.transact([
+        ...batch.groups.flatMap((g) => g.items),
+        {
+          Update: {
+            TableName: this.table.name,
+            Key: providerKey(provider.id),
+            UpdateExpression: "ADD credential_count :delta",
+            ConditionExpression: "version = :version",
+            ExpressionAttributeValues: { ":delta": -batch.groups.length, ":version": provider.version },
+            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+          },
+        },
+      ]);
+      await onDeleted(batch.groups.map((g) => g.credential));
+    }
+    await this.transact([
       {
         Delete: {
           TableName: this.table.name,
           Key: providerKey(provider.id),
           ConditionExpression: "version = :version AND credential_count = :count",
-          ExpressionAttributeValues: { ":version": provider.version, ":count": provider.credentialCount },
+          ExpressionAttributeValues: { ":version": provider.version, ":count": last.length },
           ReturnValuesOnConditionCheckFailure: "ALL_OLD",
         },
       },
       auditEntryPut(this.table.name, audit),
-    ];
-    const groups = credentials.map((c) => credentialDeleteItems(this.table.name, c));
-    while (groups.length > 0 && first.length + (groups[0]?.length ?? 0) <= MAX_TRANSACTION_ITEMS) {
-      first.push(...(groups.shift() ?? []));
-    }
-    await this.transact(first);
-    let batch: TransactItem[] = [];
-    for (const group of groups) {
-      if (batch.length + group.length > MAX_TRANSACTION_ITEMS) {
-        await this.transact(batch);
-        batch = [];
-      }
-      batch.push(...group);
-    }
-    if (batch.length > 0) await this.transact(batch);
+      ...last.flatMap((g) => g.items),
+    ]);
+    await onDeleted(last.map((g) => g.credential));
   }
 
   private providerUpdate(before: DnsProvider, after: DnsProvider, countDelta: number): TransactItem {

@@ -39,8 +39,15 @@ export interface DnsProviderRepository {
   providersOfType(type: DnsProviderTypeName, limit: number): Promise<DnsProvider[]>;
   commit(changes: DnsChange[], audit: AuditEntry): Promise<void>;
   /**
-   * Deletes the provider and `credentials` (all of them, as read). Fails with
+   * Deletes the provider and `credentials` (all of them, as read): the credentials first, the
+   * provider last, so that whatever fails part-way leaves the provider in place for a retry.
+   * `onDeleted` is told after each step which credentials are gone for good. Fails with
    * ConcurrentModificationError if the provider or its credential count changed since read.
    */
-  deleteProvider(provider: DnsProvider, credentials: DnsCredential[], audit: AuditEntry): Promise<void>;
+  deleteProvider(
+    provider: DnsProvider,
+    credentials: DnsCredential[],
+    audit: AuditEntry,
+    onDeleted: (deleted: DnsCredential[]) => Promise<void>,
+  ): Promise<void>;
 }

@@ -216,8 +216,11 @@ export class DnsProviderService {
       zoneFilter: null,
       details: { deleted_credential_ids: credentials.map((c) => c.id) },
     });
-    await this.deps.providers.deleteProvider(provider, credentials, audit);
-    await Promise.all(credentials.map((c) => discardSecret(this.deps.secrets, c.secretName)));
+    // Secrets go only with credentials that are actually gone: a step that fails leaves the
+    // rest stored and referenced, for the retry to delete.
+    await this.deps.providers.deleteProvider(provider, credentials, audit, async (deleted) => {
+      await Promise.all(deleted.map((c) => discardSecret(this.deps.secrets, c.secretName)));
+    });
   }
 
   /**
