@@ -70,6 +70,7 @@ export {
   type SavedCredential,
 } from "./credentials/service.js";
 export type { CredentialTestResult } from "./credentials/tester.js";
+export { redactSecrets } from "./credentials/redaction.js";
 export type { ProviderStatistics } from "./credentials/statistics.js";
 export { CREDENTIAL_SECRET_PREFIX, credentialSecretName } from "./credentials/secrets.js";
 export { sweepOrphanSecrets, ORPHAN_MIN_AGE_MS, type SweepReport } from "./credentials/sweeper.js";

@@ -74,15 +74,3 @@ export function reasonForStatus(status: number): DnsProviderFailure {
   if (status >= 500) return "unavailable";
   return "rejected";
 }
-
-/**
- * Replaces every credential value inside `text` (an upstream message can echo what it was sent).
- * Values shorter than 4 characters are left alone: they cannot be told apart from ordinary words.
- */
-export function redact(text: string, secrets: readonly string[]): string {
-  let result = text;
-  for (const secret of secrets) {
-    if (secret.length >= 4) result = result.split(secret).join("[redacted]");
-  }
-  return result;
-}

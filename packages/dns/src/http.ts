@@ -1,6 +1,6 @@
 import { STATUS_CODES } from "node:http";
-import type { DnsProviderTypeName } from "@charon/core";
-import { DnsProviderError, reasonForStatus, redact, type DnsProviderFailure } from "./errors.js";
+import { redactSecrets, type DnsProviderTypeName } from "@charon/core";
+import { DnsProviderError, reasonForStatus, type DnsProviderFailure } from "./errors.js";
 import { seconds, type ClientSettings } from "./options.js";
 import { RetryableFailure, parseRetryAfter, withRetries } from "./retry.js";
 
@@ -99,9 +99,9 @@ export class HttpClient {
     return new DnsProviderError({
       provider: this.config.provider,
       reason,
-      message: redact(message, this.config.secrets),
+      message: redactSecrets(message, this.config.secrets),
       upstreamStatus: extra.status,
-      upstreamMessage: extra.upstream === undefined ? undefined : redact(extra.upstream, this.config.secrets),
+      upstreamMessage: extra.upstream === undefined ? undefined : redactSecrets(extra.upstream, this.config.secrets),
     });
   }
 

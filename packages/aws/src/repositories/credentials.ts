@@ -17,7 +17,7 @@ import { TransactionConflict, type DynamoTable, type Item, type Key, type Transa
 import { auditEntryPut } from "./audit-entries.js";
 import { credentialKey, usageCountChange, usageMove } from "./credential-usage.js";
 import { fromProviderItem, providerKey, type ProviderItem } from "./provider-items.js";
-import { transactWithRetry } from "./dns-transactions.js";
+import { isContention, transactWithRetry } from "./contention.js";
 
 /**
  * Credentials of DNS providers and the claims that make their names and patterns unique
@@ -189,18 +189,6 @@ export class DynamoCredentialRepository implements CredentialRepository {
       ...[...deltas].filter(([, delta]) => delta !== 0).map(([id, delta]) => usageCountChange(this.table.name, providerId, id, delta)),
     ];
   }
-}
-
-/**
- * DynamoDB cancelled a transaction only because other transactions held its items (retries
- * exhausted), as opposed to a condition that failed: the write was not judged, just crowded out.
- */
-export function isContention(error: unknown): boolean {
-  return (
-    error instanceof TransactionConflict &&
-    error.firstFailed() === -1 &&
-    error.reasons.some((r) => r.code === "TransactionConflict")
-  );
 }
 
 /** Swallows a move that found its usage (or a credential) changed; anything else propagates. */

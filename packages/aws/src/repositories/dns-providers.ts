@@ -20,11 +20,10 @@ import {
   credentialCreateItems,
   credentialDeleteItems,
   credentialUpdateItems,
-  isContention,
   isCredentialSortKey,
 } from "./credentials.js";
 import { credentialKey } from "./credential-usage.js";
-import { transactWithRetry } from "./dns-transactions.js";
+import { isContention, transactWithRetry } from "./contention.js";
 import {
   PROVIDER_LIST,
   PROVIDER_SORT_KEY,

@@ -1,5 +1,5 @@
 import { TransactionConflict, type DynamoTable, type Item, type TransactItem } from "../dynamodb/table.js";
-import { transactWithRetry } from "./dns-transactions.js";
+import { transactWithRetry } from "./contention.js";
 
 /** DynamoDB's limit on the items of one TransactWriteItems call. */
 export const MAX_TRANSACTION_ITEMS = 100;

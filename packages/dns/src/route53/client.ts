@@ -9,7 +9,8 @@ import {
   Route53Client,
   type HostedZone,
 } from "@aws-sdk/client-route-53";
-import { DnsProviderError, reasonForStatus, redact, type DnsProviderFailure } from "../errors.js";
+import { redactSecrets } from "@charon/core";
+import { DnsProviderError, reasonForStatus, type DnsProviderFailure } from "../errors.js";
 import { normaliseName } from "../names.js";
 import { seconds, type ClientSettings } from "../options.js";
 import { RetryableFailure, withRetries } from "../retry.js";
@@ -167,7 +168,7 @@ export class Route53Api {
     };
     const name = e.name ?? "Error";
     const status = e.$metadata?.httpStatusCode;
-    const rawMessage = redact(e.message ?? "", this.secrets).trim();
+    const rawMessage = redactSecrets(e.message ?? "", this.secrets).trim();
 
     if (name === "AbortError" || name === "TimeoutError" || e.code === "ETIMEDOUT" || name === "RequestTimeout") {
       return new RetryableFailure(
