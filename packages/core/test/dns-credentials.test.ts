@@ -154,7 +154,7 @@ describe("stored zone filters", () => {
   it("that this code could never have written are still an error", () => {
     expect(() => storedFilter("a..example.com")).toThrow(/Stored zone filter 'a\.\.example\.com' is invalid/);
     expect(() => storedFilter("example.org,co.uk.")).toThrow(/trailing dot/);
-    expect(() => storedFilter("example.org,CO.UK")).toThrow(/not canonical/);
+    expect(() => storedFilter("example.org,CO.UK")).toThrow(/not in canonical form/);
   });
 });
 

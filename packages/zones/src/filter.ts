@@ -13,8 +13,17 @@ export const MAX_PATTERNS_PER_FILTER = 40;
 
 export type ZoneFilter = { kind: "catch_all" } | { kind: "deprecated" } | { kind: "patterns"; patterns: Pattern[] };
 
+/**
+ * What a filter may claim, as opposed to how it is written: no public suffix, at most
+ * MAX_PATTERNS_PER_FILTER patterns. Input is held to it; a filter stored under an older policy
+ * (the public-suffix list grows with each `tldts` release) is read back with `policy: false`.
+ */
+export interface FilterRules {
+  policy?: boolean;
+}
+
 /** Spec §2: the stored form of a zone filter as typed by a person, or what to change in it. */
-export function parseZoneFilter(input: string): Result<ZoneFilter, ZoneFilterError> {
+export function parseZoneFilter(input: string, { policy = true }: FilterRules = {}): Result<ZoneFilter, ZoneFilterError> {
   if (input === "") return ok({ kind: "catch_all" });
   if (input === DEPRECATED_FILTER) return ok({ kind: "deprecated" });
   // Checked before spaces: "a.com; b.com" is first of all the wrong separator.
@@ -24,7 +33,7 @@ export function parseZoneFilter(input: string): Result<ZoneFilter, ZoneFilterErr
   if (/\s/u.test(input)) return invalidZoneFilter("contains_space", "Zone filter cannot contain spaces");
   const entries = input.split(",");
   if (entries.includes("")) return invalidZoneFilter("empty_entry", "Zone filter has an empty entry");
-  if (entries.length > MAX_PATTERNS_PER_FILTER) {
+  if (policy && entries.length > MAX_PATTERNS_PER_FILTER) {
     return invalidZoneFilter(
       "too_many_patterns",
       `Zone filter has ${entries.length} patterns; at most ${MAX_PATTERNS_PER_FILTER} are allowed, ` +
@@ -40,7 +49,7 @@ export function parseZoneFilter(input: string): Result<ZoneFilter, ZoneFilterErr
         `Zone filter '${DEPRECATED_FILTER}' must be the whole filter, not one pattern among others`,
       );
     }
-    const pattern = parsePattern(entry);
+    const pattern = parsePattern(entry, { policy });
     if (!pattern.ok) return pattern;
     if (seen.has(pattern.value.text)) {
       return invalidZoneFilter("duplicate_pattern", `Zone filter pattern '${pattern.value.text}' appears twice`);

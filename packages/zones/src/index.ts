@@ -1,7 +1,14 @@
 export type { Result } from "./result.js";
 export type { NameError, NameErrorCode, ZoneFilterError, ZoneFilterErrorCode } from "./errors.js";
 export { normaliseName } from "./names.js";
-export { DEPRECATED_FILTER, MAX_PATTERNS_PER_FILTER, formatZoneFilter, parseZoneFilter, type ZoneFilter } from "./filter.js";
+export {
+  DEPRECATED_FILTER,
+  MAX_PATTERNS_PER_FILTER,
+  formatZoneFilter,
+  parseZoneFilter,
+  type FilterRules,
+  type ZoneFilter,
+} from "./filter.js";
 export { matchPattern, type Pattern, type PatternType } from "./pattern.js";
 export { probeKeys } from "./probe.js";
 export { chooseCredential, noMatchMessage, type Candidate, type Match, type MatchType, type Selection } from "./select.js";

@@ -77,9 +77,14 @@ export function foldHostName(text: string): string | null {
 // The full stops UTS-46 maps to '.': a name typed with an East Asian keyboard may end in one.
 const FULL_STOPS = new Set([".", "\u3002", "\uff0e", "\uff61"]);
 
+/** Whether `text` ends in a full stop: the root, written out. */
+export function hasRootDot(text: string): boolean {
+  return FULL_STOPS.has(text.slice(-1));
+}
+
 /** A name less one trailing full stop (the root), split into its leading `*.` and the rest. */
 function nameParts(text: string): { wildcard: boolean; base: string } {
-  const unrooted = FULL_STOPS.has(text.slice(-1)) ? text.slice(0, -1) : text;
+  const unrooted = hasRootDot(text) ? text.slice(0, -1) : text;
   const wildcard = unrooted.startsWith(WILDCARD_PREFIX);
   return { wildcard, base: wildcard ? unrooted.slice(WILDCARD_PREFIX.length) : unrooted };
 }

@@ -1,5 +1,6 @@
 import { invalidZoneFilter, type NameErrorCode, type ZoneFilterError, type ZoneFilterErrorCode } from "./errors.js";
-import { canonicalName } from "./names.js";
+import type { FilterRules } from "./filter.js";
+import { canonicalName, hasRootDot } from "./names.js";
 import { isPublicSuffix } from "./registrable.js";
 import { ok, type Result } from "./result.js";
 
@@ -27,9 +28,9 @@ export function matchPattern(pattern: Pattern, name: string): boolean {
 }
 
 /** One entry of a zone filter, already split on commas and free of spaces. */
-export function parsePattern(entry: string): Result<Pattern, ZoneFilterError> {
+export function parsePattern(entry: string, { policy = true }: FilterRules = {}): Result<Pattern, ZoneFilterError> {
   // canonicalName forgives one trailing dot in a name to match; a stored pattern must not have it.
-  if (entry.endsWith(".")) return invalidZoneFilter("trailing_dot", `Zone filter pattern '${entry}' has a trailing dot`);
+  if (hasRootDot(entry)) return invalidZoneFilter("trailing_dot", `Zone filter pattern '${entry}' has a trailing dot`);
   const canonical = canonicalName(entry);
   if (!canonical.ok) {
     return invalidZoneFilter(filterCode(canonical.error.code), `Zone filter pattern '${entry}' ${canonical.error.reason}`);
@@ -37,7 +38,7 @@ export function parsePattern(entry: string): Result<Pattern, ZoneFilterError> {
   const text = canonical.value;
   const type: PatternType = text.startsWith("*.") ? "wildcard" : "exact";
   const zone = type === "wildcard" ? text.slice(2) : text;
-  if (isPublicSuffix(zone)) {
+  if (policy && isPublicSuffix(zone)) {
     const what = type === "exact" ? "is a public suffix" : `covers the public suffix '${zone}'`;
     return invalidZoneFilter("public_suffix", `Zone filter pattern '${entry}' ${what} and would match every customer's domains`);
   }

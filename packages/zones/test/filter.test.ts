@@ -113,6 +113,23 @@ describe("parseZoneFilter (spec §2)", () => {
     });
   });
 
+  it("reads a stored filter by the syntax alone with policy: false, as a filter of an older policy", () => {
+    const many = Array.from({ length: MAX_PATTERNS_PER_FILTER + 1 }, (_, i) => `customer-${i}.com`).join(",");
+    for (const stored of ["co.uk", "*.co.uk,example.com", many]) {
+      const result = parseZoneFilter(stored, { policy: false });
+      expect(result.ok && formatZoneFilter(result.value), stored).toBe(stored);
+    }
+    for (const [damaged, code] of [["a..com", "empty_label"], ["a.com;b.com", "wrong_separator"], ["x_y.com", "invalid_character"]]) {
+      const result = parseZoneFilter(damaged!, { policy: false });
+      expect(result.ok ? "accepted" : result.error.code, damaged).toBe(code);
+    }
+  });
+
+  it("refuses any full stop UTS-46 maps to '.' at the end of a pattern, as the ASCII one", () => {
+    expect(rejected("example.com。").code).toBe("trailing_dot");
+    expect(rejected("example.com．").code).toBe("trailing_dot");
+  });
+
   it("never throws, whatever the input", () => {
     fc.assert(
       fc.property(anyText, (input) => {

@@ -1,4 +1,4 @@
-import { normaliseName, parseZoneFilter, type Pattern, type ZoneFilter, type ZoneFilterErrorCode } from "@charon/zones";
+import { formatZoneFilter, parseZoneFilter, type ZoneFilter } from "@charon/zones";
 
 /** How a credential has served certificate operations (shared/seeds/multi-credential-dns.md). */
 export interface CredentialStats {
@@ -112,26 +112,11 @@ export function claimsOf(credential: Pick<DnsCredential, "enabled" | "zoneFilter
  * so stored filters are only held to the syntax; policy applies to input (canonicalFilter).
  */
 export function storedFilter(text: string): ZoneFilter {
-  const parsed = parseZoneFilter(text);
-  if (parsed.ok) return parsed.value;
-  if (!POLICY_CODES.has(parsed.error.code)) throw corruptFilter(text, parsed.error.details);
-  return { kind: "patterns", patterns: text.split(",").map((entry) => storedPattern(text, entry)) };
-}
-
-/** Rules about what a filter may claim rather than how it is written. */
-const POLICY_CODES: ReadonlySet<ZoneFilterErrorCode> = new Set(["public_suffix", "too_many_patterns"]);
-
-/** One entry of a stored filter: parsed by the full rules when they still accept it, else by the name syntax alone. */
-function storedPattern(filter: string, entry: string): Pattern {
-  const single = parseZoneFilter(entry);
-  if (single.ok && single.value.kind === "patterns" && single.value.patterns.length === 1) return single.value.patterns[0]!;
-  if (!single.ok && single.error.code !== "public_suffix") throw corruptFilter(filter, single.error.details);
-  const name = normaliseName(entry);
-  // A stored entry is canonical: normalising it must give it back unchanged, or it is not ours.
-  if (!name.ok || name.value !== entry) throw corruptFilter(filter, name.ok ? `'${entry}' is not canonical` : name.error.details);
-  const type = entry.startsWith("*.") ? "wildcard" : "exact";
-  const zone = type === "wildcard" ? entry.slice(2) : entry;
-  return { type, zone, text: entry, specificity: zone.split(".").length };
+  const parsed = parseZoneFilter(text, { policy: false });
+  if (!parsed.ok) throw corruptFilter(text, parsed.error.details);
+  // A stored filter is canonical: read back, it must give the same text, or it is not ours.
+  if (formatZoneFilter(parsed.value) !== text) throw corruptFilter(text, "it is not in canonical form");
+  return parsed.value;
 }
 
 /** Not a filter this code could have written: the item was damaged outside the application. */
