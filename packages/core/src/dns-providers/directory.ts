@@ -2,7 +2,7 @@ import { chooseCredential, matchPattern, noMatchMessage, normaliseName, probeKey
 import { auditEntry, type Actor } from "../audit/entry.js";
 import { storedFilter } from "../credentials/credential.js";
 import type { ClaimHolder, CredentialRepository, SelectionClaims } from "../credentials/repository.js";
-import { NotFoundError, ValidationError } from "../errors.js";
+import { ConflictError, NotFoundError, ValidationError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
 import type { DnsProviderCatalog } from "./catalog.js";
 import type { DnsChallengeDirectory, NameCredential, ProviderSummary } from "./challenge-directory.js";
@@ -163,7 +163,16 @@ export class DnsDirectory implements DnsChallengeDirectory, ChallengeOutcomeReco
       provider.primaryCredentialId === null
         ? undefined
         : await this.deps.credentials.getCredential(provider.id, provider.primaryCredentialId);
-    if (!primary) throw new Error(`DNS provider ${provider.id} has no primary credential in single-credential mode`);
+    // Writes keep a single-mode provider's primary in place; should one still be missing, say how
+    // to repair the provider rather than fail the request as a bug.
+    if (!primary) {
+      throw new ConflictError(
+        `DNS provider ${provider.id} has no credential to use: enable multi-credential mode and add one ` +
+          `(POST /api/v1/dns-providers/${provider.id}/credentials)`,
+        { dns_provider_id: provider.id },
+        "DNS provider has no credential",
+      );
+    }
     return { id: primary.id, name: primary.name, zoneFilter: primary.zoneFilter };
   }
 }
