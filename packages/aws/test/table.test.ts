@@ -65,6 +65,7 @@ describe("DynamoTable", () => {
       cursor({ pk: "ELSEWHERE", sk: "ITEM#001" }),
       cursor({ pk: "RANGE", sk: "OTHER#001" }),
       cursor({ pk: "RANGE", sk: "ITEM#001", extra: "x" }),
+      cursor({ pk: "RANGE", sk: "" }),
     ];
     for (const bad of forged) {
       const error = await table.query({ partition: "RANGE", prefix: "ITEM#", cursor: bad }).catch((e: unknown) => e);

@@ -299,11 +299,19 @@ function decodeCursor(cursor: string, names: string[], within: Record<string, (v
     Object.keys(key).length === names.length &&
     names.every((name) => {
       const value = key[name];
-      return typeof value === "string" && (within[name]?.(value) ?? true);
+      return (
+        typeof value === "string" &&
+        value.length > 0 &&
+        Buffer.byteLength(value) <= MAX_KEY_BYTES &&
+        (within[name]?.(value) ?? true)
+      );
     });
   if (!valid) throw new ValidationError("cursor: not one this listing returned; start again without it", "Invalid cursor");
   return key;
 }
+
+// DynamoDB's limit on a partition key; sort keys allow 1024. Anything longer was not issued by us.
+const MAX_KEY_BYTES = 2048;
 
 function indexNamed(name: GlobalIndexName | undefined) {
   return tableSchema.globalIndexes.find((index) => index.name === name);
