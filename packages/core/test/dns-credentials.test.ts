@@ -159,13 +159,14 @@ describe("stored zone filters", () => {
 });
 
 describe("secret redaction", () => {
-  const secret = "s3cr3t/value+with=symbols";
+  const secret = "s3cr3t/value+with=symbols ~(yes)!";
 
   it("replaces the value as is, URL-encoded, and base64-encoded in any alignment and alphabet", () => {
     for (const context of ["", "u:", "ab:", "Bearer "]) {
       const standard = Buffer.from(context + secret).toString("base64");
       const urlSafe = Buffer.from(context + secret).toString("base64url");
-      for (const echoed of [secret, encodeURIComponent(secret), encodeURIComponent(secret).toLowerCase(), standard, urlSafe]) {
+      const formEncoded = new URLSearchParams({ key: secret }).toString().slice("key=".length);
+      for (const echoed of [secret, encodeURIComponent(secret), encodeURIComponent(secret).toLowerCase(), formEncoded, standard, urlSafe]) {
         const redacted = redactSecrets(`upstream said: ${echoed}.`, [secret]);
         expect(redacted).toContain("[redacted]");
         // At most the two characters that mix in neighbouring bytes are left at each end.
@@ -177,5 +178,7 @@ describe("secret redaction", () => {
   it("leaves text without the secret alone, and replaces even short values as they are", () => {
     expect(redactSecrets("nothing to see", [secret])).toBe("nothing to see");
     expect(redactSecrets("pin 123 given", ["123"])).toBe("pin [redacted] given");
+    // Replaced in one pass: a short value never eats into a replacement already made.
+    expect(redactSecrets("key abcdef, letter e", ["abcdef", "e"])).toBe("k[redacted]y [redacted], l[redacted]tt[redacted]r [redacted]");
   });
 });

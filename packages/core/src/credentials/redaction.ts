@@ -1,14 +1,21 @@
 /**
  * Removes secret values from text that came from outside (a provider's error message). Upstreams
  * echo what they were sent in more than one spelling: as is, URL-encoded (a key sent in a query
- * string or form), or base64-encoded (an `Authorization: Basic` pair, a signed blob). Every one
+ * string or form, in either escaping), or base64-encoded (an `Authorization: Basic` pair, a signed blob). Every one
  * of those spellings is replaced.
  */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
   const forms = [...new Set(secrets.filter((s) => s.length > 0).flatMap(spellings))].sort(
     (a, b) => b.length - a.length,
   );
-  return forms.reduce((result, form) => result.split(form).join("[redacted]"), text);
+  if (forms.length === 0) return text;
+  // One pass, longest spelling first: a replacement is never searched again, so a short value
+  // cannot eat into an earlier "[redacted]".
+  return text.replace(new RegExp(forms.map(escapeRegExp).join("|"), "g"), "[redacted]");
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /**
@@ -20,7 +27,10 @@ const MIN_SECRET_LENGTH = 4;
 function spellings(secret: string): string[] {
   if (secret.length < MIN_SECRET_LENGTH) return [secret];
   const encoded = encodeURIComponent(secret);
-  return [secret, encoded, encoded.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()), ...base64Cores(secret)];
+  // A form body or query string built with URLSearchParams also escapes ~ ! ' ( ) and writes + for a space.
+  const formEncoded = new URLSearchParams({ v: secret }).toString().slice("v=".length);
+  const lowerEscapes = (text: string) => text.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
+  return [secret, encoded, lowerEscapes(encoded), formEncoded, lowerEscapes(formEncoded), ...base64Cores(secret)];
 }
 
 /**
