@@ -183,7 +183,7 @@ describe("certificates with more names than one transaction holds", () => {
     fault.heal();
     expect(created.status).toBe(500);
     for (const c of await countsAndUsages(providerId)) expect(c.usage_count).toBe(c.usage_items);
-    const listed = (await t.call("GET", "/api/nginx/certificates")).body as Array<{ id: number; domain_names: string[] }>;
+    const listed = (await t.call("GET", "/api/nginx/certificates?limit=500")).body as Array<{ id: number; domain_names: string[] }>;
     for (const c of listed.filter((c) => c.domain_names.includes("n0.crash1-b.example.com"))) {
       expect((await t.call("DELETE", `/api/nginx/certificates/${c.id}`)).status).toBe(200);
     }
@@ -224,7 +224,7 @@ describe("certificates with more names than one transaction holds", () => {
     race.heal();
     expect(created.status).toBe(409);
     expect(created.body.message).toBe("A DNS credential chosen for this certificate was removed meanwhile; retry");
-    const listed = (await t.call("GET", "/api/nginx/certificates")).body as Array<{ domain_names: string[] }>;
+    const listed = (await t.call("GET", "/api/nginx/certificates?limit=500")).body as Array<{ domain_names: string[] }>;
     expect(listed.filter((c) => c.domain_names.includes("n0.gone-a.example.com"))).toEqual([]);
     expect(await credential(providerId, ids.A!)).toMatchObject({ usage_count: 0, domains: [] });
     await removeProvider(providerId);

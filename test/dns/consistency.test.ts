@@ -44,9 +44,8 @@ function transactionFaults(table: DynamoTable) {
           CancellationReasons: Array.from({ length: count }, (_, i) => ({ Code: i === 0 ? "TransactionConflict" : "None" })),
         });
       }
-      const result = await next(args);
+      await next(args);
       throw timeout();
-      return result;
     },
     { step: "initialize", name: `transactionFaults-${randomBytes(4).toString("hex")}` },
   );
@@ -164,7 +163,10 @@ describe("a metadata commit whose answer is lost", () => {
       zone_filter: "*.lost.example.com",
       credentials: { api_token: token("lost") },
     });
-    expect(failed.status).toBe(500);
+    // The store did not answer: the client is told to try again, not that the API is broken.
+    expect(failed.status).toBe(503);
+    expect(failed.headers.get("retry-after")).toBe("2");
+    expect(failed.body).toMatchObject({ error: "Service unavailable", message: "The data store did not answer in time; retry in a few seconds" });
     const list = await t.call("GET", `${base(providerId)}/credentials`);
     expect(list.body.credentials.map((c: { name: string }) => c.name)).not.toContain("Lost");
     const referenced = await referencedSecrets(providerId);
@@ -292,7 +294,7 @@ describe("deleting a provider part-way", () => {
     // The second transaction of the delete never reaches DynamoDB.
     faults.next("never-sent", "", 1, 1);
     const failed = await t.call("DELETE", base(providerId));
-    expect(failed.status).toBe(500);
+    expect(failed.status).toBe(503);
 
     const provider = await t.call("GET", base(providerId));
     expect(provider.status).toBe(200);
@@ -359,6 +361,19 @@ describe("a credential test racing a rotation", () => {
     const stored = (await t.call("GET", path)).body;
     expect(stored.last_tested_at).toBeNull();
     expect(stored.last_test_status).toBeNull();
+  });
+
+  it("whose outcome is crowded out of the credential by contention still answers with the result", async () => {
+    const { providerId, ids } = await providerWith(t, { Busy: "*.customer-a.com" }, { credentials: { api_token: token("busy") } });
+    const path = `${base(providerId)}/credentials/${ids.Busy}`;
+    // Every attempt of the transaction that records the outcome meets contention.
+    faults.next("contention", "last_test_status", 6);
+    const tested = await t.call("POST", `${path}/test`);
+    expect(tested.status, JSON.stringify(tested.body)).toBe(200);
+    expect(tested.body.status).toBe("success");
+    expect((await t.call("GET", path)).body.last_test_status).toBeNull();
+    const audit = await t.call("GET", `/api/v1/audit-logs?resource_type=dns_credential&resource_id=${ids.Busy}&action=credential_tested`);
+    expect(audit.body.audit_logs).toHaveLength(1);
   });
 });
 

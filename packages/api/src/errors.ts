@@ -1,4 +1,4 @@
-import { CharonError, RateLimitedError } from "@charon/core";
+import { CharonError, RateLimitedError, ServiceUnavailableError } from "@charon/core";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -15,6 +15,10 @@ export function errorResponder(logger: Logger) {
     const requestId = c.get("requestId");
     if (error instanceof CharonError) {
       if (error instanceof RateLimitedError) c.header("Retry-After", String(error.retryAfterSeconds));
+      if (error instanceof ServiceUnavailableError) {
+        c.header("Retry-After", "2");
+        logger.warn("a dependency did not answer", { requestId, error: error.message, cause: String(error.cause) });
+      }
       return c.json(
         { error: error.title, message: error.message, ...error.extra, request_id: requestId },
         error.status as ContentfulStatusCode,

@@ -24,7 +24,6 @@ export {
   usageDelete,
   usageCountChange,
   usageMove,
-  type CredentialUsage,
 } from "./repositories/credential-usage.js";
 export { createSecretsManagerStore } from "./secrets-manager/client.js";
 export {

@@ -94,6 +94,17 @@ export class ConcurrentModificationError extends CharonError {
   }
 }
 
+/**
+ * 503: a service the API stores its state in did not answer (throttled, timed out, down). The
+ * request may or may not have been applied; repeating it is how a client finds out.
+ */
+export class ServiceUnavailableError extends CharonError {
+  readonly status = 503;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("Service unavailable", message, {}, options);
+  }
+}
+
 /** 413: the body is larger than the API accepts. */
 export class PayloadTooLargeError extends CharonError {
   readonly status = 413;

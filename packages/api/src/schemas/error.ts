@@ -24,4 +24,5 @@ export const standardErrorResponses = {
   415: { description: "A body that is not sent as application/json", content: errorContent },
   429: { description: "Too many requests", content: errorContent },
   500: { description: "Server error", content: errorContent },
+  503: { description: "The data store did not answer; retry after Retry-After seconds", content: errorContent },
 } as const;

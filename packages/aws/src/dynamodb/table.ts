@@ -14,7 +14,7 @@ import {
   TransactionCanceledException,
 } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { ValidationError } from "@charon/core";
+import { ServiceUnavailableError, ValidationError } from "@charon/core";
 import { tableSchema, type GlobalIndexName } from "./schema.js";
 
 export type Item = Record<string, unknown>;
@@ -73,7 +73,20 @@ export class DynamoTable {
   constructor(
     readonly client: DynamoDBDocumentClient,
     readonly name: string,
-  ) {}
+  ) {
+    // Outermost, so that it sees what the SDK's own retries could not overcome.
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        try {
+          return await next(args);
+        } catch (error) {
+          if (!isTransient(error)) throw error;
+          throw new ServiceUnavailableError("The data store did not answer in time; retry in a few seconds", { cause: error });
+        }
+      },
+      { step: "initialize", name: "charonTransientErrors" },
+    );
+  }
 
   /** Next integer of a named sequence; atomic, never reused (ADD on a counter item). */
   async nextId(sequence: string): Promise<number> {
@@ -312,6 +325,23 @@ function decodeCursor(cursor: string, names: string[], within: Record<string, (v
 
 // DynamoDB's limit on a partition key; sort keys allow 1024. Anything longer was not issued by us.
 const MAX_KEY_BYTES = 2048;
+
+// What DynamoDB or the way to it says when it is throttled, busy, down or out of reach.
+const TRANSIENT_NAMES = new Set([
+  "TimeoutError",
+  "ThrottlingException",
+  "ProvisionedThroughputExceededException",
+  "RequestLimitExceeded",
+  "InternalServerError",
+  "ServiceUnavailable",
+]);
+const TRANSIENT_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN"]);
+
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { $fault, code } = error as { $fault?: unknown; code?: unknown };
+  return TRANSIENT_NAMES.has(error.name) || $fault === "server" || (typeof code === "string" && TRANSIENT_CODES.has(code));
+}
 
 function indexNamed(name: GlobalIndexName | undefined) {
   return tableSchema.globalIndexes.find((index) => index.name === name);

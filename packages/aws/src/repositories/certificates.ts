@@ -5,12 +5,13 @@ import {
   type AuditEntry,
   type Certificate,
   type CertificateRepository,
+  type CredentialUsage,
   type Page,
   type PageRequest,
 } from "@charon/core";
 import { TransactionConflict, type DynamoTable, type Item, type TransactItem } from "../dynamodb/table.js";
 import { auditEntryPut } from "./audit-entries.js";
-import { usageKey, usageSteps, usageWrites, type CredentialUsage } from "./credential-usage.js";
+import { fromUsageItem, usageKey, usageSteps, usageWrites, type UsageItem } from "./credential-usage.js";
 import { MAX_TRANSACTION_ITEMS, WriteConflict, transactNamed } from "./transaction-steps.js";
 import { sortableId } from "../dynamodb/sortable-id.js";
 
@@ -156,7 +157,7 @@ export class DynamoCertificateRepository implements CertificateRepository {
   private async storedUsages(certificate: Certificate): Promise<CredentialUsage[]> {
     const names = usagesOf(certificate);
     const items = await this.table.batchGet<UsageItem>(names.map(usageKey), true);
-    return items.map((i) => ({ providerId: i.provider_id, certificateId: i.certificate_id, domain: i.domain, credentialId: i.credential_id }));
+    return items.map(fromUsageItem);
   }
 
   private translated(error: unknown, id: number): unknown {
@@ -224,13 +225,6 @@ function unchangedSince(item: Item) {
   return version === undefined
     ? { ConditionExpression: `${unused} AND attribute_not_exists(usage_version)`, ExpressionAttributeValues: { ":zero": 0 } }
     : { ConditionExpression: `${unused} AND usage_version = :version`, ExpressionAttributeValues: { ":zero": 0, ":version": version } };
-}
-
-interface UsageItem extends Item {
-  provider_id: number;
-  certificate_id: number;
-  domain: string;
-  credential_id: number;
 }
 
 /** The gsi1 partition that lists certificates. */

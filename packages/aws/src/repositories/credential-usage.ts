@@ -1,4 +1,5 @@
-import type { TransactItem } from "../dynamodb/table.js";
+import type { CredentialUsage } from "@charon/core";
+import type { Item, TransactItem } from "../dynamodb/table.js";
 import { sortableId } from "../dynamodb/sortable-id.js";
 
 /**
@@ -11,12 +12,6 @@ import { sortableId } from "../dynamodb/sortable-id.js";
  * gsi1 `CREDUSAGE#<providerId>#<credentialId>` / `<domain>#<certificateId>` lists the names
  * a credential serves (GET credential `domains`, delete-in-use `affected_domains`).
  */
-export interface CredentialUsage {
-  providerId: number;
-  certificateId: number;
-  domain: string;
-  credentialId: number;
-}
 
 export function credentialKey(providerId: number, credentialId: number) {
   return { pk: `PROVIDER#${providerId}`, sk: `CREDENTIAL#${sortableId(credentialId)}` };
@@ -120,7 +115,18 @@ export function usageCountChange(
   };
 }
 
-function usageItem(usage: CredentialUsage) {
+export interface UsageItem extends Item {
+  provider_id: number;
+  certificate_id: number;
+  domain: string;
+  credential_id: number;
+}
+
+export function fromUsageItem(item: UsageItem): CredentialUsage {
+  return { providerId: item.provider_id, certificateId: item.certificate_id, domain: item.domain, credentialId: item.credential_id };
+}
+
+function usageItem(usage: CredentialUsage): UsageItem {
   return {
     ...usageKey(usage),
     gsi1pk: `CREDUSAGE#${usage.providerId}#${usage.credentialId}`,

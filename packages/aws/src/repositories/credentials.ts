@@ -15,7 +15,7 @@ import {
 } from "@charon/core";
 import { TransactionConflict, type DynamoTable, type Item, type Key, type TransactItem } from "../dynamodb/table.js";
 import { auditEntryPut } from "./audit-entries.js";
-import { credentialKey, usageCountChange, usageMove } from "./credential-usage.js";
+import { credentialKey, fromUsageItem, usageCountChange, usageMove, type UsageItem } from "./credential-usage.js";
 import { fromProviderItem, providerKey, type ProviderItem } from "./provider-items.js";
 import { isContention, transactWithRetry } from "./contention.js";
 
@@ -97,12 +97,7 @@ export class DynamoCredentialRepository implements CredentialRepository {
       prefix: "USAGE#",
       consistent: true,
     });
-    return items.map((i) => ({
-      providerId: i.provider_id,
-      certificateId: i.certificate_id,
-      domain: i.domain,
-      credentialId: i.credential_id,
-    }));
+    return items.map(fromUsageItem);
   }
 
   /**
@@ -134,7 +129,9 @@ export class DynamoCredentialRepository implements CredentialRepository {
   /**
    * Records a test's outcome only on the credential whose secret was tested: a rotation that
    * committed during the test makes the outcome belong to a secret that is gone, so it is not
-   * recorded (the audit entry still is, since the test did happen).
+   * recorded (the audit entry still is, since the test did happen). Neither is an outcome
+   * crowded out by certificate operations counting on the same credential: the provider has
+   * answered by then, and the client gets its result rather than an error.
    */
   async recordTest(credential: DnsCredential, status: CredentialTestStatus, at: string, audit: AuditEntry): Promise<void> {
     try {
@@ -151,7 +148,8 @@ export class DynamoCredentialRepository implements CredentialRepository {
         auditEntryPut(this.table.name, audit),
       ]);
     } catch (error) {
-      if (!(error instanceof TransactionConflict) || error.firstFailed() !== 0) throw error;
+      const stale = error instanceof TransactionConflict && error.firstFailed() === 0;
+      if (!stale && !isContention(error)) throw error;
       await transactWithRetry(this.table, [auditEntryPut(this.table.name, audit)]);
     }
   }
@@ -393,13 +391,6 @@ export interface CredentialItem extends Item {
   last_used_at?: string | null;
   last_success_at?: string | null;
   last_failure_at?: string | null;
-}
-
-interface UsageItem extends Item {
-  provider_id: number;
-  certificate_id: number;
-  domain: string;
-  credential_id: number;
 }
 
 function toCredentialItem(c: DnsCredential): CredentialItem {
