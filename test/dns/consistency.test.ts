@@ -400,7 +400,7 @@ describe("provider messages echoing a secret", () => {
 });
 
 describe("re-evaluation crowded out by contention", () => {
-  it("is a 409, not names silently left on the credential they no longer resolve to", async () => {
+  it("saves the change and says, as a warning, how to finish moving the names", async () => {
     const { providerId, ids } = await providerWith(t, { Wide: "*.customer-a.com" });
     // Two names, so their moves share a transaction before being retried one by one.
     await certificateFor(t, providerId, ["shop.customer-a.com", "www.shop.customer-a.com"]);
@@ -411,8 +411,13 @@ describe("re-evaluation crowded out by contention", () => {
       credentials: { api_token: "narrow-token-value" },
     });
     faults.clear();
-    expect(created.status, JSON.stringify(created.body)).toBe(409);
-    expect(created.body.message).toBe(`DNS provider with ID ${providerId} was changed by another request; retry`);
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body.warnings).toContainEqual({
+      code: "reassignment_incomplete",
+      message:
+        "Saved, but other requests on this provider kept some names from moving to the credential they now resolve to; " +
+        `POST /api/v1/dns-providers/${providerId}/enable-multi-credential re-evaluates them`,
+    });
     // Re-evaluating the provider (its mode endpoint is idempotent) moves the name as it should.
     expect((await t.call("POST", `${base(providerId)}/enable-multi-credential`)).status).toBe(200);
     const narrow = (await t.call("GET", `${base(providerId)}/credentials`)).body.credentials.find((c: { name: string }) => c.name === "Narrow");

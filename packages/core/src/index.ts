@@ -66,6 +66,7 @@ export type { Reassignment } from "./credentials/reassignment.js";
 export {
   CredentialService,
   type CredentialPatch,
+  type CredentialWarning,
   type NewCredentialInput,
   type SavedCredential,
 } from "./credentials/service.js";

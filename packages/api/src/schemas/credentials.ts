@@ -97,12 +97,16 @@ export const CredentialDetailSchema = CredentialSchema.extend({
   domains: z.array(z.string()).openapi({ description: "Certificate names using this credential (at most 1000)" }),
 }).openapi("CredentialDetail");
 
-const WarningSchema = z.object({
-  code: z.literal("overlap"),
-  message: z.string(),
-  credential_id: z.number().int(),
-  pattern: z.string(),
-});
+const WarningSchema = z.discriminatedUnion("code", [
+  z.object({
+    code: z.literal("overlap"),
+    message: z.string(),
+    credential_id: z.number().int(),
+    pattern: z.string(),
+  }),
+  // The change is saved; some names still wait to move to the credential they now resolve to.
+  z.object({ code: z.literal("reassignment_incomplete"), message: z.string() }),
+]);
 
 const ReassignedSchema = z.object({
   domain: z.string(),
@@ -200,7 +204,9 @@ export function credentialBody(c: DnsCredential): z.infer<typeof CredentialSchem
 export function savedCredentialBody(saved: SavedCredential): z.infer<typeof SavedCredentialSchema> {
   return {
     ...credentialBody(saved.credential),
-    warnings: saved.warnings.map((w) => ({ code: w.code, message: w.message, credential_id: w.credentialId, pattern: w.pattern })),
+    warnings: saved.warnings.map((w) =>
+      w.code === "overlap" ? { code: w.code, message: w.message, credential_id: w.credentialId, pattern: w.pattern } : w,
+    ),
     reassigned_domains: saved.reassigned.map(reassignedBody),
   };
 }

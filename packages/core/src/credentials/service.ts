@@ -39,9 +39,20 @@ export interface NewCredentialInput {
 /** Absent fields stay as they are; `credentials`, when given, replaces the whole set. */
 export type CredentialPatch = Partial<NewCredentialInput>;
 
+/**
+ * The change is saved, but other requests on the provider kept some of its names from moving
+ * to the credentials they now resolve to; re-evaluating the provider finishes the job.
+ */
+export interface ReassignmentIncompleteWarning {
+  code: "reassignment_incomplete";
+  message: string;
+}
+
+export type CredentialWarning = OverlapWarning | ReassignmentIncompleteWarning;
+
 export interface SavedCredential {
   credential: DnsCredential;
-  warnings: OverlapWarning[];
+  warnings: CredentialWarning[];
   /** Certificate names that resolve to another credential because of this change. */
   reassigned: Reassignment[];
 }
@@ -136,7 +147,8 @@ export class CredentialService {
     await storeSecretThenCommit(this.deps, credential.secretName, secret, () =>
       this.deps.providers.commit([{ kind: "create_credential", credential }], audit),
     );
-    return { credential: await this.afterMoves(credential, moves), warnings, reassigned };
+    const moved = await this.afterMoves(credential, moves);
+    return { credential: moved.credential, warnings: [...warnings, ...moved.warnings], reassigned };
   }
 
   async update(providerId: number, id: number, patch: CredentialPatch, actor: Actor): Promise<SavedCredential> {
@@ -196,7 +208,8 @@ export class CredentialService {
     } else {
       await commit();
     }
-    return { credential: await this.afterMoves(updated, moves), warnings, reassigned };
+    const moved = await this.afterMoves(updated, moves);
+    return { credential: moved.credential, warnings: [...warnings, ...moved.warnings], reassigned };
   }
 
   async delete(providerId: number, id: number, actor: Actor): Promise<void> {
@@ -337,10 +350,30 @@ export class CredentialService {
   }
 
   /** Applies re-evaluation moves; the saved credential as it is afterwards (its usage count moved). */
-  private async afterMoves(saved: DnsCredential, moves: UsageMove[]): Promise<DnsCredential> {
-    if (moves.length === 0) return saved;
-    await this.deps.credentials.moveUsages(saved.providerId, moves);
-    return (await this.deps.credentials.getCredential(saved.providerId, saved.id, true)) ?? saved;
+  /**
+   * Moves the names a committed change reassigns. The change itself is saved by then, so moves
+   * crowded out by other requests are a warning on the answer, not an error the client would
+   * retry in vain (the retried create finds its name taken, the retried update changes nothing).
+   */
+  private async afterMoves(
+    saved: DnsCredential,
+    moves: UsageMove[],
+  ): Promise<{ credential: DnsCredential; warnings: ReassignmentIncompleteWarning[] }> {
+    if (moves.length === 0) return { credential: saved, warnings: [] };
+    const warnings: ReassignmentIncompleteWarning[] = [];
+    try {
+      await this.deps.credentials.moveUsages(saved.providerId, moves);
+    } catch (error) {
+      if (!(error instanceof ConcurrentModificationError)) throw error;
+      warnings.push({
+        code: "reassignment_incomplete",
+        message:
+          "Saved, but other requests on this provider kept some names from moving to the credential they now resolve to; " +
+          `POST /api/v1/dns-providers/${saved.providerId}/enable-multi-credential re-evaluates them`,
+      });
+    }
+    const credential = (await this.deps.credentials.getCredential(saved.providerId, saved.id, true)) ?? saved;
+    return { credential, warnings };
   }
 
   private async inUse(credential: DnsCredential): Promise<CredentialInUseError> {
