@@ -286,6 +286,31 @@ describe("mode changes racing credential writes", () => {
   });
 });
 
+describe("moves planned before a mode change", () => {
+  it("do not land after it: in single mode every name stays on the primary", async () => {
+    const { providerId, ids } = await providerWith(t, { Wide: "*.customer-a.com", Narrow: "narrow.example.com" });
+    await certificateFor(t, providerId, ["shop.customer-a.com"]);
+    // The filter change is planned in multi mode (shop moves to Narrow); before it commits and
+    // moves the name, the provider switches to single mode, which re-evaluates every name.
+    const inner = secrets.create.bind(secrets);
+    secrets.create = async (name, value) => {
+      await inner(name, value);
+      secrets.create = inner;
+      expect((await t.call("POST", `${base(providerId)}/disable-multi-credential`)).status).toBe(200);
+    };
+    const updated = await t.call("PATCH", `${base(providerId)}/credentials/${ids.Narrow}`, {
+      zone_filter: "shop.customer-a.com",
+      credentials: { api_token: token("narrow") },
+    });
+    expect(updated.status, JSON.stringify(updated.body)).toBe(200);
+    const provider = (await t.call("GET", base(providerId))).body;
+    expect(provider.multi_credential_enabled).toBe(false);
+    expect((await t.call("GET", `${base(providerId)}/credentials/${provider.primary_credential_id}`)).body.domains).toEqual(["shop.customer-a.com"]);
+    const narrow = (await t.call("GET", `${base(providerId)}/credentials/${ids.Narrow}`)).body;
+    expect(narrow).toMatchObject({ usage_count: 0, domains: [] });
+  });
+});
+
 describe("deleting a provider part-way", () => {
   it("leaves the provider in place when a step fails, and the retry deletes everything", async () => {
     // Three credentials of 40 patterns each do not fit in one transaction with the provider.

@@ -8,6 +8,7 @@ import {
   type CredentialTestStatus,
   type CredentialUsage,
   type DnsCredential,
+  type DnsProvider,
   type Page,
   type PageRequest,
   type SelectionClaims,
@@ -108,19 +109,24 @@ export class DynamoCredentialRepository implements CredentialRepository {
    * losing to concurrent writes (contention outlasting the retries) is not stale, though, and
    * skipping it would leave the name on a credential it no longer resolves to: that is a 409.
    */
-  async moveUsages(providerId: number, moves: UsageMove[]): Promise<void> {
+  async moveUsages(
+    provider: Pick<DnsProvider, "id" | "multiCredential" | "primaryCredentialId">,
+    moves: UsageMove[],
+  ): Promise<void> {
     for (let start = 0; start < moves.length; start += MOVES_PER_TRANSACTION) {
       const chunk = moves.slice(start, start + MOVES_PER_TRANSACTION);
       try {
-        await transactWithRetry(this.table, this.moveItems(providerId, chunk));
+        await transactWithRetry(this.table, this.moveItems(provider, chunk));
       } catch (error) {
         if (!(error instanceof TransactionConflict)) throw error;
+        // The provider selects differently now: its mode change has re-evaluated every name.
+        if (error.firstFailed() === 0) return;
         if (chunk.length === 1) {
-          skipStale(error, providerId);
+          skipStale(error, provider.id);
           continue;
         }
         for (const move of chunk) {
-          await transactWithRetry(this.table, this.moveItems(providerId, [move])).catch((e: unknown) => skipStale(e, providerId));
+          await transactWithRetry(this.table, this.moveItems(provider, [move])).catch((e: unknown) => skipStale(e, provider.id));
         }
       }
     }
@@ -176,13 +182,30 @@ export class DynamoCredentialRepository implements CredentialRepository {
     ]);
   }
 
-  private moveItems(providerId: number, moves: UsageMove[]): TransactItem[] {
+  private moveItems(
+    provider: Pick<DnsProvider, "id" | "multiCredential" | "primaryCredentialId">,
+    moves: UsageMove[],
+  ): TransactItem[] {
+    const providerId = provider.id;
     const deltas = new Map<number, number>();
     for (const { usage, toCredentialId } of moves) {
       deltas.set(usage.credentialId, (deltas.get(usage.credentialId) ?? 0) - 1);
       deltas.set(toCredentialId, (deltas.get(toCredentialId) ?? 0) + 1);
     }
     return [
+      // First, so that a failure here is told apart from a usage that moved (firstFailed() === 0).
+      {
+        ConditionCheck: {
+          TableName: this.table.name,
+          Key: providerKey(providerId),
+          ...(provider.multiCredential
+            ? { ConditionExpression: "multi_credential = :multi", ExpressionAttributeValues: { ":multi": true } }
+            : {
+                ConditionExpression: "multi_credential = :multi AND primary_credential_id = :primary",
+                ExpressionAttributeValues: { ":multi": false, ":primary": provider.primaryCredentialId },
+              }),
+        },
+      },
       ...moves.map(({ usage, toCredentialId }) => usageMove(this.table.name, usage, toCredentialId)),
       ...[...deltas].filter(([, delta]) => delta !== 0).map(([id, delta]) => usageCountChange(this.table.name, providerId, id, delta)),
     ];
@@ -196,7 +219,7 @@ function skipStale(error: unknown, providerId: number): void {
   throw error;
 }
 
-/** Each move touches its usage and at most two credentials; 30 keep a chunk under 100 items. */
+/** Each move touches its usage and at most two credentials; with the provider check, 30 keep a chunk under 100 items. */
 const MOVES_PER_TRANSACTION = 30;
 
 export const CREDENTIAL_PREFIX = "CREDENTIAL#";

@@ -35,9 +35,11 @@ export interface CredentialRepository {
   usages(providerId: number): Promise<CredentialUsage[]>;
   /**
    * Points usages at their new credentials and moves `usage_count` with them. Each move only
-   * applies if the usage still points where it did; others are left for the next re-evaluation.
+   * applies if the usage still points where it did, and if the provider still selects as it did
+   * when the moves were planned (`provider`'s mode and, in single mode, its primary): a mode
+   * change re-evaluates every name itself, and moves planned before it would undo that.
    */
-  moveUsages(providerId: number, moves: UsageMove[]): Promise<void>;
+  moveUsages(provider: Pick<DnsProvider, "id" | "multiCredential" | "primaryCredentialId">, moves: UsageMove[]): Promise<void>;
   /** Stores the outcome of a credential test with its audit entry. */
   recordTest(credential: DnsCredential, status: CredentialTestStatus, at: string, audit: AuditEntry): Promise<void>;
   /** Atomically counts a certificate operation on the credential and writes its audit entry. */

@@ -147,7 +147,7 @@ export class CredentialService {
     await storeSecretThenCommit(this.deps, credential.secretName, secret, () =>
       this.deps.providers.commit([{ kind: "create_credential", credential }], audit),
     );
-    const moved = await this.afterMoves(credential, moves);
+    const moved = await this.afterMoves(provider, credential, moves);
     return { credential: moved.credential, warnings: [...warnings, ...moved.warnings], reassigned };
   }
 
@@ -208,7 +208,7 @@ export class CredentialService {
     } else {
       await commit();
     }
-    const moved = await this.afterMoves(updated, moves);
+    const moved = await this.afterMoves(provider, updated, moves);
     return { credential: moved.credential, warnings: [...warnings, ...moved.warnings], reassigned };
   }
 
@@ -356,13 +356,14 @@ export class CredentialService {
    * retry in vain (the retried create finds its name taken, the retried update changes nothing).
    */
   private async afterMoves(
+    provider: DnsProvider,
     saved: DnsCredential,
     moves: UsageMove[],
   ): Promise<{ credential: DnsCredential; warnings: ReassignmentIncompleteWarning[] }> {
     if (moves.length === 0) return { credential: saved, warnings: [] };
     const warnings: ReassignmentIncompleteWarning[] = [];
     try {
-      await this.deps.credentials.moveUsages(saved.providerId, moves);
+      await this.deps.credentials.moveUsages(provider, moves);
     } catch (error) {
       if (!(error instanceof ConcurrentModificationError)) throw error;
       warnings.push({

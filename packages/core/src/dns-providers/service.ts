@@ -331,7 +331,7 @@ export class DnsProviderService {
       credentials ?? this.deps.credentials.allCredentials(provider.id),
       this.deps.credentials.usages(provider.id),
     ]);
-    await this.deps.credentials.moveUsages(provider.id, planMoves(provider, all, usages));
+    await this.deps.credentials.moveUsages(provider, planMoves(provider, all, usages));
   }
 
   private async provider(id: number, consistent: boolean): Promise<DnsProvider> {
