@@ -327,6 +327,13 @@ describe("deleting a provider part-way", () => {
     expect(left.body.total).toBe(left.body.credentials.length);
     // Whatever was deleted took its secret along; what is left still has its own.
     expect(await providerSecrets(providerId)).toEqual(await referencedSecrets(providerId));
+    // …and is on record, although the provider's own deletion never committed.
+    const audit = async (action: string) =>
+      (await t.call("GET", `/api/v1/audit-logs?resource_type=dns_provider&resource_id=${providerId}&action=${action}`)).body.audit_logs;
+    const steps = await audit("dns_provider_credentials_deleted");
+    expect(steps).toHaveLength(1);
+    expect(steps[0].details.deleted_credential_ids).toHaveLength(4 - left.body.total);
+    expect(await audit("dns_provider_deleted")).toEqual([]);
 
     expect((await t.call("DELETE", base(providerId))).status).toBe(200);
     expect((await t.call("GET", base(providerId))).status).toBe(404);

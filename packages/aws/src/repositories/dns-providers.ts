@@ -187,7 +187,7 @@ export class DynamoDnsProviderRepository implements DnsProviderRepository {
   async deleteProvider(
     provider: DnsProvider,
     credentials: DnsCredential[],
-    audit: AuditEntry,
+    audit: { provider: AuditEntry; step: (deleted: DnsCredential[]) => AuditEntry },
     onDeleted: (deleted: DnsCredential[]) => Promise<void>,
   ): Promise<void> {
     const isPrimary = (c: DnsCredential) => (c.id === provider.primaryCredentialId ? 1 : 0);
@@ -204,8 +204,8 @@ export class DynamoDnsProviderRepository implements DnsProviderRepository {
     const batches: Array<{ groups: typeof groups; size: number }> = [];
     for (const group of groups) {
       const current = batches.at(-1);
-      // One item of each batch lowers the provider's count.
-      if (current && current.size + group.items.length < MAX_TRANSACTION_ITEMS) {
+      // Two items of each batch lower the provider's count and record the step.
+      if (current && current.size + group.items.length <= MAX_TRANSACTION_ITEMS - 2) {
         current.groups.push(group);
         current.size += group.items.length;
       } else batches.push({ groups: [group], size: group.items.length });
@@ -223,6 +223,7 @@ export class DynamoDnsProviderRepository implements DnsProviderRepository {
             ReturnValuesOnConditionCheckFailure: "ALL_OLD",
           },
         },
+        auditEntryPut(this.table.name, audit.step(batch.groups.map((g) => g.credential))),
       ]);
       await onDeleted(batch.groups.map((g) => g.credential));
     }
@@ -236,7 +237,7 @@ export class DynamoDnsProviderRepository implements DnsProviderRepository {
           ReturnValuesOnConditionCheckFailure: "ALL_OLD",
         },
       },
-      auditEntryPut(this.table.name, audit),
+      auditEntryPut(this.table.name, audit.provider),
       ...last.flatMap((g) => g.items),
     ]);
     await onDeleted(last.map((g) => g.credential));

@@ -207,15 +207,22 @@ export class DnsProviderService {
       );
     }
     const credentials = await this.deps.credentials.allCredentials(id);
-    const audit = auditEntry(actor, this.deps.clock.now(), {
-      action: "dns_provider_deleted",
-      resourceType: "dns_provider",
-      resourceId: id,
-      resourceName: provider.name,
-      provider: provider.type,
-      zoneFilter: null,
-      details: { deleted_credential_ids: credentials.map((c) => c.id) },
-    });
+    const entry = (action: string, deleted: DnsCredential[]) =>
+      auditEntry(actor, this.deps.clock.now(), {
+        action,
+        resourceType: "dns_provider",
+        resourceId: id,
+        resourceName: provider.name,
+        provider: provider.type,
+        zoneFilter: null,
+        details: { deleted_credential_ids: deleted.map((c) => c.id) },
+      });
+    // A provider with more credentials than one transaction holds loses them in earlier steps,
+    // each recorded as it commits: a delete that fails after some steps leaves their record.
+    const audit = {
+      provider: entry("dns_provider_deleted", credentials),
+      step: (deleted: DnsCredential[]) => entry("dns_provider_credentials_deleted", deleted),
+    };
     // Secrets go only with credentials that are actually gone: a step that fails leaves the
     // rest stored and referenced, for the retry to delete.
     await this.deps.providers.deleteProvider(provider, credentials, audit, async (deleted) => {
