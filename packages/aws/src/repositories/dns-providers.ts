@@ -148,13 +148,16 @@ export class DynamoDnsProviderRepository implements DnsProviderRepository {
    */
   private credentialsAloneCheck(providerId: number, entry: CredentialsAlone): TransactItem {
     const values: Record<string, unknown> = { ":multi": true };
-    const deleted = entry.deleted.map((id, i) => {
-      values[`:deleted${i}`] = id;
-      return `:deleted${i}`;
-    });
-    const mode = entry.created
-      ? "multi_credential = :multi"
-      : `(multi_credential = :multi OR NOT primary_credential_id IN (${deleted.join(", ")}))`;
+    // A create needs multi mode, which also lets any delete beside it through. DynamoDB refuses
+    // values the expression does not use, so the deleted ids are only bound when they are.
+    let mode = "multi_credential = :multi";
+    if (!entry.created) {
+      const deleted = entry.deleted.map((id, i) => {
+        values[`:deleted${i}`] = id;
+        return `:deleted${i}`;
+      });
+      mode = `(multi_credential = :multi OR NOT primary_credential_id IN (${deleted.join(", ")}))`;
+    }
     const check = {
       TableName: this.table.name,
       Key: providerKey(providerId),
