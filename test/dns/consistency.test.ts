@@ -15,7 +15,7 @@ import { certificateFor, providerWith } from "./helpers.js";
  * contention that outlasts the retries) because those servers cannot be told to produce them.
  */
 
-type Fault = "answer-lost" | "never-sent" | "contention";
+type Fault = "answer-lost" | "never-sent" | "contention" | (() => Promise<void>);
 
 /**
  * Faults for the table's TransactWriteItems requests: each planned fault applies to the next
@@ -35,6 +35,11 @@ function transactionFaults(table: DynamoTable) {
         return next(args);
       }
       if (--plan.times === 0) plans.splice(index, 1);
+      if (typeof plan.fault === "function") {
+        // Another request, run to its end just before this transaction is sent.
+        await plan.fault();
+        return next(args);
+      }
       if (plan.fault === "never-sent") throw timeout();
       if (plan.fault === "contention") {
         const count = (args.input as { TransactItems: unknown[] }).TransactItems.length;
@@ -50,7 +55,10 @@ function transactionFaults(table: DynamoTable) {
     { step: "initialize", name: `transactionFaults-${randomBytes(4).toString("hex")}` },
   );
   return {
-    /** The next `times` matching transactions fail, after `skip` more that go through. */
+    /**
+     * The next `times` matching transactions fail, after `skip` more that go through; a function
+     * is run before the matching transaction instead, which then goes through.
+     */
     next(fault: Fault, match = "", times = 1, skip = 0) {
       plans.push({ fault, match, times, skip });
     },
@@ -235,28 +243,24 @@ describe("zone filters stored under older rules", () => {
 
 describe("mode changes racing credential writes", () => {
   it("disabling multi-credential mode while its chosen primary is deleted never leaves single mode without a primary", async () => {
-    const providers = await Promise.all(
-      Array.from({ length: 12 }, () => providerWith(t, { First: "*.first.example.com", Second: "*.second.example.com" })),
-    );
-    const outcomes = await Promise.all(
-      providers.map(({ providerId, ids }) =>
-        Promise.all([
-          t.call("POST", `${base(providerId)}/disable-multi-credential`),
-          t.call("DELETE", `${base(providerId)}/credentials/${ids.First}`),
-        ]),
-      ),
-    );
-    for (const [index, [disabled, deleted]] of outcomes.entries()) {
-      expect([200, 409], JSON.stringify(disabled.body)).toContain(disabled.status);
-      expect([200, 409], JSON.stringify(deleted.body)).toContain(deleted.status);
-      const providerId = providers[index]!.providerId;
-      const provider = (await t.call("GET", base(providerId))).body;
-      if (provider.multi_credential_enabled) continue;
-      expect((await t.call("GET", `${base(providerId)}/credentials/${provider.primary_credential_id}`)).status).toBe(200);
-      const match = await t.call("GET", `${base(providerId)}/match?domain=www.anything.example`);
-      expect(match.status, JSON.stringify(match.body)).toBe(200);
-      expect(match.body.credential.id).toBe(provider.primary_credential_id);
-    }
+    const { providerId, ids } = await providerWith(t, { First: "*.first.example.com", Second: "*.second.example.com" });
+    // Between the disable's reads (which choose First as the primary) and its commit, First is deleted.
+    let deleted: Awaited<ReturnType<typeof t.call>> | undefined;
+    faults.next(async () => {
+      deleted = await t.call("DELETE", `${base(providerId)}/credentials/${ids.First}`);
+    }, "multi_credential = :multi");
+    const disabled = await t.call("POST", `${base(providerId)}/disable-multi-credential`);
+    expect(deleted?.status, JSON.stringify(deleted?.body)).toBe(200);
+    expect(disabled.status, JSON.stringify(disabled.body)).toBe(409);
+    expect(disabled.body.message).toBe(`Credential with ID ${ids.First} was changed by another request; retry`);
+    // The retry chooses from what is there now.
+    expect((await t.call("POST", `${base(providerId)}/disable-multi-credential`)).status).toBe(200);
+    const provider = (await t.call("GET", base(providerId))).body;
+    expect(provider.multi_credential_enabled).toBe(false);
+    expect(provider.primary_credential_id).not.toBe(ids.First);
+    expect((await t.call("GET", `${base(providerId)}/credentials/${provider.primary_credential_id}`)).status).toBe(200);
+    const match = await t.call("GET", `${base(providerId)}/match?domain=www.anything.example`);
+    expect(match.body.credential.id).toBe(provider.primary_credential_id);
   });
 
   it("a credential create that commits after the provider switched to single mode is a 409", async () => {
