@@ -1,7 +1,12 @@
 import type { DnsProviderClient, DnsProviderType, DnsZone } from "@charon/core";
 import { KeyedLock, checkTxtValue, nameInZone, normaliseName, quoteTxt, unquoteTxt } from "../names.js";
 import { resolveSettings, type DnsClientOptions } from "../options.js";
-import { Route53Api, zoneIdOf } from "./client.js";
+import type { Route53Api } from "./client.js";
+
+// The Route 53 SDK client is a sizeable part of the API's Lambda bundle and most requests never
+// use it: it is loaded when a Route 53 credential is first used, not when the app starts.
+let clientModule: Promise<typeof import("./client.js")> | undefined;
+const loadClient = () => (clientModule ??= import("./client.js"));
 
 export const route53Provider: DnsProviderType = {
   type: "route53",
@@ -50,20 +55,26 @@ export function createRoute53Client(
   credentials: Record<string, string>,
   options: DnsClientOptions = {},
 ): DnsProviderClient {
-  const api = new Route53Api(
-    {
-      accessKeyId: credentials["access_key_id"] ?? "",
-      secretAccessKey: credentials["secret_access_key"] ?? "",
-      region: credentials["region"] ?? "us-east-1",
-    },
-    options.endpoints?.route53,
-    resolveSettings(options),
-  );
+  let api: Promise<Route53Api> | undefined;
+  const route53 = () =>
+    (api ??= loadClient().then(
+      ({ Route53Api }) =>
+        new Route53Api(
+          {
+            accessKeyId: credentials["access_key_id"] ?? "",
+            secretAccessKey: credentials["secret_access_key"] ?? "",
+            region: credentials["region"] ?? "us-east-1",
+          },
+          options.endpoints?.route53,
+          resolveSettings(options),
+        ),
+    ));
   const onlyZone = credentials["hosted_zone_id"]?.replace(/^\/hostedzone\//, "");
   const lock = new KeyedLock();
 
   const listZones = async (): Promise<DnsZone[]> => {
-    const zones = onlyZone ? [await api.getHostedZone(onlyZone)] : await api.listHostedZones();
+    const [client, { zoneIdOf }] = await Promise.all([route53(), loadClient()]);
+    const zones = onlyZone ? [await client.getHostedZone(onlyZone)] : await client.listHostedZones();
     return zones.map((zone) => ({ id: zoneIdOf(zone), name: normaliseName(zone.Name ?? "") }));
   };
 
@@ -74,9 +85,10 @@ export function createRoute53Client(
       const name = nameInZone(zone, fqdn);
       checkTxtValue(value);
       return lock.run(`${zone.id} ${name}`, async () => {
-        const values = (await api.getTxtSet(zone.id, name))?.values ?? [];
+        const client = await route53();
+        const values = (await client.getTxtSet(zone.id, name))?.values ?? [];
         if (values.some((v) => unquoteTxt(v) === value)) return;
-        await api.change(zone.id, "UPSERT", {
+        await client.change(zone.id, "UPSERT", {
           name,
           ttl: Math.max(1, Math.round(ttlSeconds)),
           values: [...values, quoteTxt(value)],
@@ -87,12 +99,13 @@ export function createRoute53Client(
     async removeTxtRecord(zone, fqdn, value) {
       const name = nameInZone(zone, fqdn);
       return lock.run(`${zone.id} ${name}`, async () => {
-        const set = await api.getTxtSet(zone.id, name);
+        const client = await route53();
+        const set = await client.getTxtSet(zone.id, name);
         if (!set) return;
         const remaining = set.values.filter((v) => unquoteTxt(v) !== value);
         if (remaining.length === set.values.length) return;
-        if (remaining.length === 0) await api.change(zone.id, "DELETE", set);
-        else await api.change(zone.id, "UPSERT", { ...set, values: remaining });
+        if (remaining.length === 0) await client.change(zone.id, "DELETE", set);
+        else await client.change(zone.id, "UPSERT", { ...set, values: remaining });
       });
     },
 
