@@ -1,11 +1,12 @@
 import type { DnsProviderClient, DnsProviderType, DnsZone } from "@charon/core";
 import { KeyedLock, checkTxtValue, nameInZone, normaliseName, quoteTxt, unquoteTxt } from "../names.js";
 import { resolveSettings, type DnsClientOptions } from "../options.js";
+import type * as Route53ClientModule from "./client.js";
 import type { Route53Api } from "./client.js";
 
 // The Route 53 SDK client is a sizeable part of the API's Lambda bundle and most requests never
 // use it: it is loaded when a Route 53 credential is first used, not when the app starts.
-let clientModule: Promise<typeof import("./client.js")> | undefined;
+let clientModule: Promise<typeof Route53ClientModule> | undefined;
 const loadClient = () => (clientModule ??= import("./client.js"));
 
 export const route53Provider: DnsProviderType = {
