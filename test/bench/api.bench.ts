@@ -90,7 +90,7 @@ async function main(): Promise<void> {
         await table.get(tokenKey);
         const [, page] = await Promise.all([
           table.get({ pk: partition, sk: "PROVIDER" }),
-          table.queryPage({ partition, prefix: "CREDENTIAL#", limit: PAGE, cursor }),
+          table.queryPage({ partition, prefix: "CREDENTIAL#", limit: PAGE, cursor }, (item) => item),
         ]);
         return page.cursor;
       },

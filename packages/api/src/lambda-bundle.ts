@@ -57,8 +57,8 @@ export function lambdaBundleOptions(entry: string, outdir: string): BuildOptions
 }
 
 /**
- * Builds the Lambda entry `entry` (exporting `handler`) into `outdir` and says what to deploy: the directory, and the
- * handler within it. `sst deploy` uploads this build as it is — SST's own bundler runs esbuild
+ * Builds the Lambda entry `entry` (exporting `handler`) into `outdir` and says what to deploy:
+ * the directory, and the handler within it. `sst deploy` uploads this build as it is — SST's own bundler runs esbuild
  * from Go and cannot take plugins (sst#4514, #6410), so handing it these options would deploy
  * something other than what `npm run bench:lambda` measures.
  */

@@ -7,7 +7,6 @@ export {
   ConditionFailed,
   type Item,
   type Key,
-  type Page,
   type TransactItem,
   type Condition,
 } from "./dynamodb/table.js";

@@ -37,7 +37,12 @@ export type {
 } from "./ports/dns-provider.js";
 export type { Page, PageRequest } from "./ports/page.js";
 export type { DnsProviderCatalog } from "./dns-providers/catalog.js";
-export { primaryCredentialName, MIGRATED_DESCRIPTION, type DnsProvider } from "./dns-providers/provider.js";
+export {
+  primaryCredentialName,
+  MIGRATED_DESCRIPTION,
+  type DnsProvider,
+  type ProviderSelection,
+} from "./dns-providers/provider.js";
 export type { DnsChange, DnsProviderRepository } from "./dns-providers/repository.js";
 export {
   DnsProviderService,

@@ -204,7 +204,6 @@ function isTimeout(error: unknown): boolean {
   return error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
 }
 
-/** `ECONNREFUSED`, `ENOTFOUND`, … or the error's message. */
 // Failures after which the provider never saw the request: a retry cannot repeat anything.
 const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
 
@@ -218,6 +217,7 @@ function retryUnlessApplied(method: string, failure: DnsProviderError): Error {
   return method === "POST" ? failure : new RetryableFailure(failure);
 }
 
+/** `ECONNREFUSED`, `ENOTFOUND`, … or the error's message. */
 function networkReason(error: unknown): string {
   const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
   if (cause && typeof cause.code === "string") return cause.code;

@@ -8,13 +8,13 @@ import {
   type Reassignment,
   type SavedCredential,
 } from "@charon/core";
-import { idParameter } from "./common.js";
+import { PageQuerySchema, idParameter } from "./common.js";
 import { CredentialFieldsSchema, credentialFields } from "./dns-providers.js";
 
 export const CredentialParamsSchema = z.object({ id: idParameter("id", "path", 1), credentialId: idParameter("credentialId", "path", 42) });
 
-export const CredentialListQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(100).openapi({ description: "Credentials per page" }),
+/** As the other listings, but the document's body carries the next cursor (`next_cursor`). */
+export const CredentialListQuerySchema = PageQuerySchema.extend({
   cursor: z.string().max(2048).optional().openapi({ description: "`next_cursor` of the previous page" }),
 });
 

@@ -1,7 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { DnsCredential, DnsProviderType, ProviderView } from "@charon/core";
 
-
 /** A secret field as responses show it: that it is set, never its value. */
 const SET = "set";
 

@@ -14,7 +14,7 @@ import {
   TransactionCanceledException,
 } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { ServiceUnavailableError, ValidationError } from "@charon/core";
+import { ServiceUnavailableError, ValidationError, type Page } from "@charon/core";
 import { tableSchema, type GlobalIndexName } from "./schema.js";
 
 export type Item = Record<string, unknown>;
@@ -24,10 +24,9 @@ export interface Key {
 }
 export type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
-export interface Page<T> {
-  items: T[];
-  /** Opaque; pass back as `cursor` to read the next page. Absent on the last page. */
-  cursor?: string;
+/** What a transaction item writes (a Put's whole item) or names (the key of the others). */
+export function itemOf(item: TransactItem): Item | undefined {
+  return item.Put?.Item ?? item.Update?.Key ?? item.Delete?.Key ?? item.ConditionCheck?.Key;
 }
 
 /**
@@ -183,12 +182,16 @@ export class DynamoTable {
   /**
    * A page for an API: like `query`, but its cursor is absent whenever no item follows (DynamoDB
    * itself returns a cursor after a page that happens to end the partition). Reads one item more
-   * than `limit` to know.
+   * than `limit` to know. Items are handed back as `from` makes them.
    */
-  async queryPage<T extends Item>(options: Parameters<DynamoTable["query"]>[0] & { limit: number }): Promise<Page<T>> {
+  async queryPage<T extends Item, U>(
+    options: Parameters<DynamoTable["query"]>[0] & { limit: number },
+    from: (item: T) => U,
+  ): Promise<Page<U>> {
     const result = await this.query<T>({ ...options, limit: options.limit + 1 });
-    const items = result.items.slice(0, options.limit);
-    const last = items[items.length - 1];
+    const read = result.items.slice(0, options.limit);
+    const items = read.map(from);
+    const last = read[read.length - 1];
     if (result.items.length <= options.limit || last === undefined) return { items };
     const names = keyNames(indexNamed(options.index));
     return { items, cursor: encodeCursor(Object.fromEntries(names.map((name) => [name, last[name]]))) };

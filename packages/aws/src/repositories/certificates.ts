@@ -39,8 +39,7 @@ export class DynamoCertificateRepository implements CertificateRepository {
   }
 
   async list(page: PageRequest): Promise<Page<Certificate>> {
-    const result = await this.table.queryPage<Item>({ partition: CERTIFICATE_LIST, index: "gsi1", ...page });
-    return { items: result.items.map(fromItem), cursor: result.cursor };
+    return this.table.queryPage({ partition: CERTIFICATE_LIST, index: "gsi1", ...page }, fromItem);
   }
 
   /**

@@ -61,17 +61,34 @@ export function usageDelete(tableName: string, usage: CredentialUsage): Transact
  * they point at: put in one transaction, counts and usage items can never disagree.
  */
 export function usageWrites(tableName: string, usages: CredentialUsage[], direction: 1 | -1): TransactItem[] {
-  const perCredential = new Map<string, { providerId: number; credentialId: number; count: number }>();
-  for (const u of usages) {
-    const key = `${u.providerId}/${u.credentialId}`;
-    const entry = perCredential.get(key) ?? { providerId: u.providerId, credentialId: u.credentialId, count: 0 };
-    entry.count += 1;
-    perCredential.set(key, entry);
-  }
   return [
     ...usages.map((u) => (direction > 0 ? usagePut(tableName, u) : usageDelete(tableName, u))),
-    ...[...perCredential.values()].map((c) => usageCountChange(tableName, c.providerId, c.credentialId, direction * c.count)),
+    ...usageCountChanges(tableName, usages.map((u) => ({ ...u, delta: direction }))),
   ];
+}
+
+/**
+ * One `usage_count` change per credential, by the sum of its `changes`: a transaction may touch
+ * each credential item once. Credentials whose changes cancel out are left alone.
+ */
+export function usageCountChanges(
+  tableName: string,
+  changes: Array<{ providerId: number; credentialId: number; delta: number }>,
+): TransactItem[] {
+  const net = new Map<string, { providerId: number; credentialId: number; delta: number }>();
+  for (const { providerId, credentialId, delta } of changes) {
+    const key = credentialOf({ providerId, credentialId });
+    const entry = net.get(key) ?? { providerId, credentialId, delta: 0 };
+    entry.delta += delta;
+    net.set(key, entry);
+  }
+  return [...net.values()]
+    .filter((c) => c.delta !== 0)
+    .map((c) => usageCountChange(tableName, c.providerId, c.credentialId, c.delta));
+}
+
+function credentialOf(usage: Pick<CredentialUsage, "providerId" | "credentialId">): string {
+  return `${usage.providerId}/${usage.credentialId}`;
 }
 
 /**
@@ -83,7 +100,7 @@ export function usageSteps(usages: CredentialUsage[], maxItems: number, reserved
   let step: CredentialUsage[] = [];
   let credentials = new Set<string>();
   for (const u of usages) {
-    const key = `${u.providerId}/${u.credentialId}`;
+    const key = credentialOf(u);
     const size = reserved + step.length + 1 + credentials.size + (credentials.has(key) ? 0 : 1);
     if (step.length > 0 && size > maxItems) {
       steps.push(step);

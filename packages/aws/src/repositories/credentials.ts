@@ -8,7 +8,7 @@ import {
   type CredentialTestStatus,
   type CredentialUsage,
   type DnsCredential,
-  type DnsProvider,
+  type ProviderSelection,
   type Page,
   type PageRequest,
   type SelectionClaims,
@@ -16,7 +16,7 @@ import {
 } from "@charon/core";
 import { TransactionConflict, type DynamoTable, type Item, type Key, type TransactItem } from "../dynamodb/table.js";
 import { auditEntryPut } from "./audit-entries.js";
-import { credentialKey, fromUsageItem, usageCountChange, usageMove, type UsageItem } from "./credential-usage.js";
+import { credentialKey, fromUsageItem, usageCountChanges, usageMove, type UsageItem } from "./credential-usage.js";
 import { fromProviderItem, providerKey, type ProviderItem } from "./provider-items.js";
 import { isContention, transactWithRetry } from "./contention.js";
 
@@ -49,13 +49,7 @@ export class DynamoCredentialRepository implements CredentialRepository {
   }
 
   async listCredentials(providerId: number, page: PageRequest): Promise<Page<DnsCredential>> {
-    const result = await this.table.queryPage<CredentialItem>({
-      partition: providerKey(providerId).pk,
-      prefix: CREDENTIAL_PREFIX,
-      limit: page.limit,
-      cursor: page.cursor,
-    });
-    return { items: result.items.map(fromCredentialItem), cursor: result.cursor };
+    return this.table.queryPage({ partition: providerKey(providerId).pk, prefix: CREDENTIAL_PREFIX, ...page }, fromCredentialItem);
   }
 
   async allCredentials(providerId: number): Promise<DnsCredential[]> {
@@ -110,7 +104,7 @@ export class DynamoCredentialRepository implements CredentialRepository {
    * skipping it would leave the name on a credential it no longer resolves to: that is a 409.
    */
   async moveUsages(
-    provider: Pick<DnsProvider, "id" | "multiCredential" | "primaryCredentialId">,
+    provider: ProviderSelection,
     moves: UsageMove[],
   ): Promise<void> {
     for (let start = 0; start < moves.length; start += MOVES_PER_TRANSACTION) {
@@ -183,15 +177,10 @@ export class DynamoCredentialRepository implements CredentialRepository {
   }
 
   private moveItems(
-    provider: Pick<DnsProvider, "id" | "multiCredential" | "primaryCredentialId">,
+    provider: ProviderSelection,
     moves: UsageMove[],
   ): TransactItem[] {
     const providerId = provider.id;
-    const deltas = new Map<number, number>();
-    for (const { usage, toCredentialId } of moves) {
-      deltas.set(usage.credentialId, (deltas.get(usage.credentialId) ?? 0) - 1);
-      deltas.set(toCredentialId, (deltas.get(toCredentialId) ?? 0) + 1);
-    }
     return [
       // First, so that a failure here is told apart from a usage that moved (firstFailed() === 0).
       {
@@ -207,7 +196,13 @@ export class DynamoCredentialRepository implements CredentialRepository {
         },
       },
       ...moves.map(({ usage, toCredentialId }) => usageMove(this.table.name, usage, toCredentialId)),
-      ...[...deltas].filter(([, delta]) => delta !== 0).map(([id, delta]) => usageCountChange(this.table.name, providerId, id, delta)),
+      ...usageCountChanges(
+        this.table.name,
+        moves.flatMap(({ usage, toCredentialId }) => [
+          { providerId, credentialId: usage.credentialId, delta: -1 },
+          { providerId, credentialId: toCredentialId, delta: 1 },
+        ]),
+      ),
     ];
   }
 }

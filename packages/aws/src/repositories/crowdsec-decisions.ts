@@ -36,8 +36,7 @@ export class DynamoCrowdSecDecisionRepository implements CrowdSecDecisionReposit
   }
 
   async list(page: PageRequest): Promise<Page<CrowdSecDecision>> {
-    const result = await this.table.queryPage<Item>({ partition: ALL_DECISIONS, index: "gsi1", ...page });
-    return { items: result.items.map(fromItem), cursor: result.cursor };
+    return this.table.queryPage({ partition: ALL_DECISIONS, index: "gsi1", ...page }, fromItem);
   }
 
   async listForAddress(ip: string): Promise<CrowdSecDecision[]> {

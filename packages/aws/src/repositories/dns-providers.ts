@@ -13,7 +13,7 @@ import {
   type Page,
   type PageRequest,
 } from "@charon/core";
-import { TransactionConflict, type DynamoTable, type Item, type TransactItem } from "../dynamodb/table.js";
+import { TransactionConflict, itemOf, type DynamoTable, type Item, type TransactItem } from "../dynamodb/table.js";
 import { auditEntryPut } from "./audit-entries.js";
 import {
   claimKindOf,
@@ -53,13 +53,7 @@ export class DynamoDnsProviderRepository implements DnsProviderRepository {
   }
 
   async listProviders(page: PageRequest): Promise<Page<DnsProvider>> {
-    const result = await this.table.queryPage<ProviderItem>({
-      partition: PROVIDER_LIST,
-      index: "gsi1",
-      limit: page.limit,
-      cursor: page.cursor,
-    });
-    return { items: result.items.map(fromProviderItem), cursor: result.cursor };
+    return this.table.queryPage({ partition: PROVIDER_LIST, index: "gsi1", ...page }, fromProviderItem);
   }
 
   async providersOfType(type: DnsProviderTypeName, limit: number): Promise<DnsProvider[]> {
@@ -291,7 +285,7 @@ export class DynamoDnsProviderRepository implements DnsProviderRepository {
  * there (the claim's holder is the conflicting credential).
  */
 function conflictError(failed: TransactItem, stored: Item | undefined, cause: unknown): Error {
-  const written = failed.Put?.Item ?? failed.Update?.Key ?? failed.Delete?.Key ?? failed.ConditionCheck?.Key ?? {};
+  const written = itemOf(failed) ?? {};
   const sk = String(written["sk"] ?? "");
   const pk = String(written["pk"] ?? "");
   if (sk === PROVIDER_SORT_KEY) {
@@ -331,12 +325,8 @@ function conflictError(failed: TransactItem, stored: Item | undefined, cause: un
  * the same items. The request may simply be sent again.
  */
 function contentionError(items: TransactItem[], error: TransactionConflict): Error {
-  const contended = error.reasons.findIndex((r) => r.code === "TransactionConflict");
-  const partitions = [items[contended], ...items].map((item) => {
-    const key = item?.Put?.Item ?? item?.Update?.Key ?? item?.Delete?.Key ?? item?.ConditionCheck?.Key;
-    return String(key?.["pk"] ?? "");
-  });
-  const provider = partitions.find((pk) => pk.startsWith("PROVIDER#"));
+  // A change writes under one provider's partition (beside its audit entry).
+  const provider = items.map((item) => String(itemOf(item)?.["pk"] ?? "")).find((pk) => pk.startsWith("PROVIDER#"));
   return provider
     ? new ConcurrentModificationError("DNS provider", Number(provider.slice("PROVIDER#".length)), { cause: error })
     : error;

@@ -33,8 +33,7 @@ export class DynamoProxyHostRepository implements ProxyHostRepository {
   }
 
   async list(page: PageRequest): Promise<Page<ProxyHost>> {
-    const result = await this.table.queryPage<HostItem>({ partition: HOST_LIST, index: "gsi1", ...page });
-    return { items: result.items.map(fromItem), cursor: result.cursor };
+    return this.table.queryPage({ partition: HOST_LIST, index: "gsi1", ...page }, fromItem);
   }
 
   async listAll(): Promise<ProxyHost[]> {

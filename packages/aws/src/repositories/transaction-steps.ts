@@ -1,4 +1,4 @@
-import { TransactionConflict, type DynamoTable, type Item, type TransactItem } from "../dynamodb/table.js";
+import { TransactionConflict, itemOf, type DynamoTable, type Item, type TransactItem } from "../dynamodb/table.js";
 import { transactWithRetry } from "./contention.js";
 
 /** DynamoDB's limit on the items of one TransactWriteItems call. */
@@ -20,8 +20,7 @@ export class WriteConflict extends Error {
 
   /** The partition key of the item whose condition failed. */
   get partition(): string {
-    const item = this.failed.Put?.Item ?? this.failed.Update?.Key ?? this.failed.Delete?.Key ?? this.failed.ConditionCheck?.Key;
-    return String(item?.["pk"] ?? "");
+    return String(itemOf(this.failed)?.["pk"] ?? "");
   }
 }
 
@@ -71,8 +70,8 @@ export async function writeInSteps(
 }
 
 /**
- * One transaction, retried while DynamoDB cancels it for contention (`transactWithRetry`, the
- * DNS repositories' policy); a failed condition surfaces as WriteConflict naming the item, contention that outlasts the
+ * One transaction, retried while DynamoDB cancels it for contention (`transactWithRetry`); a
+ * failed condition surfaces as WriteConflict naming the item, contention that outlasts the
  * retries as TransactionConflict.
  */
 export async function transactNamed(table: DynamoTable, items: TransactItem[]): Promise<void> {

@@ -1,8 +1,8 @@
 /**
  * Removes secret values from text that came from outside (a provider's error message). Upstreams
  * echo what they were sent in more than one spelling: as is, URL-encoded (a key sent in a query
- * string or form, in either escaping), or base64-encoded (an `Authorization: Basic` pair, a signed blob). Every one
- * of those spellings is replaced.
+ * string or form, in either escaping), or base64-encoded (an `Authorization: Basic` pair, a
+ * signed blob). Every one of those spellings is replaced.
  */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
   const forms = [...new Set(secrets.filter((s) => s.length > 0).flatMap(spellings))].sort(

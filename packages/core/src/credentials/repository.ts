@@ -1,5 +1,5 @@
 import type { AuditEntry } from "../audit/entry.js";
-import type { DnsProvider } from "../dns-providers/provider.js";
+import type { DnsProvider, ProviderSelection } from "../dns-providers/provider.js";
 import type { Page, PageRequest } from "../ports/page.js";
 import type { CredentialTestStatus, DnsCredential } from "./credential.js";
 import type { CredentialUsage, UsageMove } from "./usage.js";
@@ -39,7 +39,7 @@ export interface CredentialRepository {
    * when the moves were planned (`provider`'s mode and, in single mode, its primary): a mode
    * change re-evaluates every name itself, and moves planned before it would undo that.
    */
-  moveUsages(provider: Pick<DnsProvider, "id" | "multiCredential" | "primaryCredentialId">, moves: UsageMove[]): Promise<void>;
+  moveUsages(provider: ProviderSelection, moves: UsageMove[]): Promise<void>;
   /** Stores the outcome of a credential test with its audit entry. */
   recordTest(credential: DnsCredential, status: CredentialTestStatus, at: string, audit: AuditEntry): Promise<void>;
   /** Atomically counts a certificate operation on the credential and writes its audit entry. */

@@ -349,11 +349,11 @@ export class CredentialService {
     return credential;
   }
 
-  /** Applies re-evaluation moves; the saved credential as it is afterwards (its usage count moved). */
   /**
-   * Moves the names a committed change reassigns. The change itself is saved by then, so moves
-   * crowded out by other requests are a warning on the answer, not an error the client would
-   * retry in vain (the retried create finds its name taken, the retried update changes nothing).
+   * Moves the names a committed change reassigns; the saved credential as it is afterwards (its
+   * usage count moved). The change itself is saved by then, so moves crowded out by other
+   * requests are a warning on the answer, not an error the client would retry in vain (the
+   * retried create finds its name taken, the retried update changes nothing).
    */
   private async afterMoves(
     provider: DnsProvider,

@@ -24,6 +24,9 @@ export interface DnsProvider {
   updatedAt: string;
 }
 
+/** What of a provider decides which credential a name resolves to: its mode and its primary. */
+export type ProviderSelection = Pick<DnsProvider, "id" | "multiCredential" | "primaryCredentialId">;
+
 /** The documents' name for a provider's migrated credential: "Cloudflare Primary Credential". */
 export function primaryCredentialName(providerLabel: string): string {
   return `${providerLabel} Primary Credential`;

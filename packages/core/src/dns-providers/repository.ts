@@ -41,9 +41,9 @@ export interface DnsProviderRepository {
   /**
    * Deletes the provider and `credentials` (all of them, as read): the credentials first, the
    * provider last, so that whatever fails part-way leaves the provider in place for a retry.
-   * `audit` is written with the provider's deletion; each earlier step writes `stepAudit` of the
-   * credentials it deletes, so that a delete which fails after some steps still leaves a record
-   * of them. `onDeleted` is told after each step which credentials are gone for good. Fails with
+   * `audit.provider` is written with the provider's deletion; each earlier step writes
+   * `audit.step` of the credentials it deletes, so that a delete which fails after some steps
+   * still leaves a record of them. `onDeleted` is told after each step which credentials are gone for good. Fails with
    * ConcurrentModificationError if the provider or its credential count changed since read.
    */
   deleteProvider(
