@@ -1,40 +1,32 @@
 /**
- * rest-api.md's curl examples, run verbatim by curl against the API served as `npm start` serves
- * it (server.ts's pieces: the app, the services with the local secret store, a Node HTTP server
- * on a free port). Only the host and the token change, as the conventions allow. Every answer
- * is checked against the schema the OpenAPI document declares for it.
+ * rest-api.md's curl examples, run verbatim by curl against `npm start` (on the harness's
+ * DynamoDB Local, with the bootstrap token). Only the host and the token change, as the
+ * conventions allow. Every answer is checked against the schema the OpenAPI document declares
+ * for it.
  */
-import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import type { AddressInfo } from "node:net";
+import { randomUUID } from "node:crypto";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { serve } from "@hono/node-server";
-import { createApp, createServices } from "@charon/api";
-import { LocalSecretStore } from "@charon/local";
-import { freshTable } from "../harness/dynamodb.js";
-import { silentLogger, testActor } from "../support/api.js";
+import { freePort } from "@charon/local";
 import { documentCurl } from "../support/document-curl.js";
+import { npmStart } from "../support/npm-start.js";
 import { responseProblems, type OpenApiDocument } from "../support/openapi.js";
 
 const TOKEN = "chrn_rest-api-doc-token-0123456789abcdef";
 
-const table = await freshTable();
-const dataDirectory = await mkdtemp(join(tmpdir(), "charon-rest-api-"));
-const services = createServices({ table, secrets: new LocalSecretStore({ dataDirectory, key: randomBytes(32) }) });
-await services.tokens.ensureBootstrapToken(TOKEN);
-const app = createApp({ services, logger: silentLogger });
-const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
-await new Promise<void>((resolve) => server.once("listening", () => resolve()));
-const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const server = await npmStart({
+  PORT: String(await freePort()),
+  CHARON_DATA_DIR: await mkdtemp(join(tmpdir(), "charon-rest-api-")),
+  CHARON_TABLE_NAME: `rest-api-${randomUUID()}`,
+  CHARON_BOOTSTRAP_TOKEN: TOKEN,
+  // The harness's DynamoDB Local (AWS_ENDPOINT_URL_DYNAMODB is inherited): no second emulator.
+});
+const base = server.origin;
 const document = (await (await fetch(`${base}/api/openapi.json`)).json()) as OpenApiDocument;
 
-
-afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  await rm(dataDirectory, { recursive: true, force: true });
-});
+afterAll(() => server.interrupt());
 
 const runCurl = await documentCurl();
 
@@ -110,7 +102,7 @@ function githubExpressions(text: string, values: Record<string, string>): string
   return text.replace(/\$\{\{\s*([\w.]+)\s*\}\}/g, (_, name: string) => values[name] ?? "");
 }
 
-describe("rest-api.md, verbatim", () => {
+describe("rest-api.md, verbatim against npm start", () => {
   it("DNS providers: add one, list them", async () => {
     const added = await curl(addDnsProvider);
     expect(added.status).toBe(201);
@@ -156,11 +148,13 @@ describe("rest-api.md, verbatim", () => {
   });
 
   it("the GitHub Actions preview step creates a host with a token scoped to proxy_hosts:write", async () => {
-    const { value } = await services.tokens.create(
-      { tokenId: 0, name: "admin", permission: "full", scopes: {} },
-      testActor,
-      { name: "github-actions", permission: "scoped", scopes: { proxy_hosts: "write" }, expiresAt: null },
-    );
+    const issued = await fetch(`${base}/api/v1/tokens`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ name: "github-actions", permission: "scoped", scopes: { proxy_hosts: "write" } }),
+    });
+    expect(issued.status).toBe(201);
+    const value = ((await issued.json()) as { token: string }).token;
     const script = githubExpressions(githubActionsStep, {
       "secrets.CHARON_URL": "http://charon:81",
       "secrets.CHARON_TOKEN": value,
