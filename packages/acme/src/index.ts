@@ -1,0 +1,2 @@
+// Issuance: ACME orders as resumable steps over acme-client, the DNS-01 solver, propagation checks.
+export {};
