@@ -14,6 +14,8 @@ declare module "vitest" {
     /** PowerDNS Authoritative's HTTP API (the DNS adapters' `api_url`) and its key. */
     powerdnsApiUrl: string;
     powerdnsApiKey: string;
+    /** PowerDNS's DNS service, `127.0.0.1:<port>` (UDP and TCP): `CHARON_DNS_RESOLVERS`, Pebble's `-dnsserver`. */
+    powerdnsDnsAddress: string;
   }
 }
 
@@ -47,6 +49,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       services.push(powerdns);
       project.provide("powerdnsApiUrl", powerdns.endpoint);
       project.provide("powerdnsApiKey", powerdns.apiKey);
+      project.provide("powerdnsDnsAddress", `127.0.0.1:${powerdns.dnsPort}`);
     }),
   ]);
   const failures = started.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));

@@ -42,9 +42,10 @@ async function createDatabase(path: string, schema: string): Promise<void> {
 /**
  * Starts PowerDNS Authoritative (gsqlite3 backend, HTTP API on) in the foreground on free loopback
  * ports with a throw-away configuration directory and database, removed again by `stop()`.
- * `endpoint` is the web server's base URL (the adapters' `api_url`).
+ * `endpoint` is the web server's base URL (the adapters' `api_url`); `dnsPort` is the loopback
+ * UDP/TCP port it answers DNS queries on (propagation checks, Pebble's `-dnsserver`).
  */
-export async function startPowerDns(): Promise<RunningService & { apiKey: string }> {
+export async function startPowerDns(): Promise<RunningService & { apiKey: string; dnsPort: number }> {
   const schema = await schemaFile();
   const directory = await mkdtemp(join(tmpdir(), "charon-pdns-"));
   try {
@@ -88,6 +89,7 @@ export async function startPowerDns(): Promise<RunningService & { apiKey: string
       endpoint,
       port: webPort,
       apiKey,
+      dnsPort,
       stop: async () => {
         await stop();
         await rm(directory, { recursive: true, force: true });
