@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { startDynamoDbLocal, type RunningService } from "@charon/local";
 import { startMoto } from "./moto.js";
+import { startPebble } from "./pebble.js";
 import { startPowerDns } from "./powerdns.js";
 
 declare module "vitest" {
@@ -16,6 +17,10 @@ declare module "vitest" {
     powerdnsApiKey: string;
     /** PowerDNS's DNS service, `127.0.0.1:<port>` (UDP and TCP): `CHARON_DNS_RESOLVERS`, Pebble's `-dnsserver`. */
     powerdnsDnsAddress: string;
+    /** Pebble's ACME directory URL (its HTTPS is trusted through NODE_EXTRA_CA_CERTS). */
+    pebbleDirectoryUrl: string;
+    /** Pebble's management API (`/roots/0`: the root issued chains verify to). */
+    pebbleManagementUrl: string;
   }
 }
 
@@ -36,6 +41,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   };
   // Started side by side; allSettled (not all) so a service still starting when another fails
   // is stopped too, and every missing prerequisite is reported in one go.
+  const powerdnsStarted = startPowerDns();
   const started = await Promise.allSettled([
     startDynamoDbLocal().then((dynamodb) => {
       services.push(dynamodb);
@@ -45,14 +51,24 @@ export default async function setup(project: TestProject): Promise<() => Promise
       services.push(moto);
       project.provide("motoEndpoint", moto.endpoint);
     }),
-    startPowerDns().then((powerdns) => {
+    powerdnsStarted.then((powerdns) => {
       services.push(powerdns);
       project.provide("powerdnsApiUrl", powerdns.endpoint);
       project.provide("powerdnsApiKey", powerdns.apiKey);
       project.provide("powerdnsDnsAddress", `127.0.0.1:${powerdns.dnsPort}`);
     }),
+    // Pebble validates DNS-01 challenges by asking PowerDNS directly.
+    powerdnsStarted.then(async (powerdns) => {
+      const pebble = await startPebble({ dnsServer: `127.0.0.1:${powerdns.dnsPort}` });
+      services.push(pebble);
+      project.provide("pebbleDirectoryUrl", pebble.directoryUrl);
+      project.provide("pebbleManagementUrl", pebble.managementUrl);
+      // Read by Node at start-up: the test workers and every process they start trust Pebble.
+      process.env.NODE_EXTRA_CA_CERTS = pebble.tlsRootFile;
+    }),
   ]);
-  const failures = started.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+  // A PowerDNS failure also fails Pebble's start: report it once.
+  const failures = [...new Set(started.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : [])))];
   if (failures.length > 0) {
     await stopAll();
     if (failures.length === 1) throw failures[0];

@@ -16,7 +16,8 @@ const MISSING_PYTHON =
   "macOS: `brew install python`) and try again.";
 
 const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const environmentDirectory = join(repositoryRoot, ".test-env");
+/** Where the harness keeps what it installs once per machine (moto, Pebble). */
+export const environmentDirectory = join(repositoryRoot, ".test-env");
 const venv = join(environmentDirectory, "moto-venv");
 const venvBin = join(venv, process.platform === "win32" ? "Scripts" : "bin");
 
@@ -85,9 +86,13 @@ async function run(command: string, args: string[], what: string): Promise<void>
 }
 
 /** Runs a short command to completion; a missing program reads as a failure (code -1). */
-function capture(command: string, args: string[]): Promise<{ code: number; output: string }> {
+export function capture(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number; output: string }> {
   return new Promise((done) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     const collect = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-8000);
@@ -103,7 +108,7 @@ function capture(command: string, args: string[]): Promise<{ code: number; outpu
  * Runs `task` holding an exclusive lock file. A lock left by a process that no longer exists is
  * taken over, so a killed run cannot wedge later ones.
  */
-async function withLock(path: string, task: () => Promise<void>): Promise<void> {
+export async function withLock(path: string, task: () => Promise<void>): Promise<void> {
   const deadline = Date.now() + 10 * 60_000;
   for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
     try {
@@ -120,7 +125,7 @@ async function withLock(path: string, task: () => Promise<void>): Promise<void> 
       continue;
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${path} (held by process ${holder})`);
-    // Waiting for another run's pip install, which has no event this process could await.
+    // Waiting for another run's install (pip, go), which has no event this process could await.
     await new Promise((wake) => setTimeout(wake, delay));
   }
   try {
