@@ -1,18 +1,8 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
 import { bodyLimit } from "hono/body-limit";
-import {
-  PayloadTooLargeError,
-  type AuditLogService,
-  type CertificateService,
-  type CredentialService,
-  type DnsDirectory,
-  type DnsProviderService,
-  type ProxyHostService,
-  type SecurityService,
-  type SettingsService,
-  type TokenService,
-} from "@charon/core";
+import { PayloadTooLargeError } from "@charon/core";
+import type { AppServices } from "@charon/runtime";
 import type { AppEnv } from "./env.js";
 import { errorResponder, notFoundResponder } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -27,18 +17,6 @@ import { securityRoutes } from "./routes/security.js";
 import { settingsRoutes } from "./routes/settings.js";
 import { tokenRoutes } from "./routes/tokens.js";
 
-/** Everything the routes call; built by the entry point (server.ts, lambda.ts) from adapters. */
-export interface AppServices {
-  tokens: TokenService;
-  proxyHosts: ProxyHostService;
-  certificates: CertificateService;
-  settings: SettingsService;
-  security: SecurityService;
-  dnsProviders: DnsProviderService;
-  credentials: CredentialService;
-  dnsDirectory: DnsDirectory;
-  auditLog: AuditLogService;
-}
 
 export interface AppOptions {
   services: AppServices;

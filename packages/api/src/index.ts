@@ -1,2 +1,2 @@
-export { createApp, MAX_BODY_BYTES, type App, type AppServices } from "./app.js";
-export { createServices, type Adapters } from "./compose.js";
+export { createApp, MAX_BODY_BYTES, type App } from "./app.js";
+export { createServices, type Adapters, type AppServices } from "@charon/runtime";

@@ -29,7 +29,22 @@ import {
   type DynamoTable,
 } from "@charon/aws";
 import { dnsProviderClientFactory, dnsProviderTypes, normaliseCredentials, type DnsClientOptions } from "@charon/dns";
-import type { AppServices } from "./app.js";
+
+/**
+ * Every service the entry points use: the API's routes, the worker's handlers, the scheduler's
+ * sweeps. Built once per process by `createServices`; nothing in it knows about HTTP.
+ */
+export interface AppServices {
+  tokens: TokenService;
+  proxyHosts: ProxyHostService;
+  certificates: CertificateService;
+  settings: SettingsService;
+  security: SecurityService;
+  dnsProviders: DnsProviderService;
+  credentials: CredentialService;
+  dnsDirectory: DnsDirectory;
+  auditLog: AuditLogService;
+}
 
 /** The adapters an entry point chooses; everything else is wired the same everywhere. */
 export interface Adapters {

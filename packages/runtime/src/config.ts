@@ -1,0 +1,60 @@
+/**
+ * Configuration every entry point shares (the API, the worker, the scheduler, `npm start`), read
+ * once from the environment. HTTP settings (address, port, trusted proxies) stay with the API
+ * (`packages/api/src/config.ts`). Each variable is in the README's Configuration table.
+ */
+
+/** `npm start`'s embedded defaults. */
+export interface LocalConfig {
+  dataDirectory: string;
+  tableName: string;
+  /** A token ensured at start-up with full access (at least 16 characters). */
+  bootstrapToken: string | undefined;
+  /** Set when DynamoDB is external (AWS or a running DynamoDB Local); else one is embedded. */
+  dynamodbEndpoint: string | undefined;
+}
+
+export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
+  const bootstrapToken = env.CHARON_BOOTSTRAP_TOKEN?.trim() || undefined;
+  if (bootstrapToken !== undefined && bootstrapToken.length < 16) {
+    throw new Error("CHARON_BOOTSTRAP_TOKEN must be at least 16 characters long");
+  }
+  return {
+    dataDirectory: env.CHARON_DATA_DIR ?? ".charon",
+    tableName: env.CHARON_TABLE_NAME ?? "charon",
+    bootstrapToken,
+    dynamodbEndpoint: env.AWS_ENDPOINT_URL_DYNAMODB || undefined,
+  };
+}
+
+/** What a deployed function is told by its stack (stacks/): every name it needs, nothing guessed. */
+export interface AwsConfig {
+  /** CHARON_TABLE_NAME: the stage's table. */
+  tableName: string;
+  /** CHARON_SECRETS_PREFIX: the stage's Secrets Manager name prefix, e.g. `charon/production/`. */
+  secretsPrefix: string;
+}
+
+export function readAwsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
+  return {
+    tableName: required(env, "CHARON_TABLE_NAME", "the table's name"),
+    secretsPrefix: required(env, "CHARON_SECRETS_PREFIX", "the secrets' name prefix"),
+  };
+}
+
+function required(env: NodeJS.ProcessEnv, name: string, what: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new Error(`${name} is not set; the stack must pass ${what}`);
+  return value;
+}
+
+/**
+ * DNS provider API base URLs, for tests, proxies and API-compatible services. Route 53 needs no
+ * entry: the AWS SDK reads AWS_ENDPOINT_URL_ROUTE_53 itself.
+ */
+export function dnsEndpointsFrom(env: NodeJS.ProcessEnv = process.env): { cloudflare?: string; digitalocean?: string } {
+  return {
+    ...(env.CHARON_CLOUDFLARE_API_URL ? { cloudflare: env.CHARON_CLOUDFLARE_API_URL } : {}),
+    ...(env.CHARON_DIGITALOCEAN_API_URL ? { digitalocean: env.CHARON_DIGITALOCEAN_API_URL } : {}),
+  };
+}

@@ -1,0 +1,3 @@
+export { createServices, type Adapters, type AppServices } from "./compose.js";
+export { readLocalConfig, readAwsConfig, dnsEndpointsFrom, type LocalConfig, type AwsConfig } from "./config.js";
+export type { Logger } from "./logger.js";

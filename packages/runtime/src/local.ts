@@ -1,0 +1,72 @@
+/**
+ * The composition of `npm start`: DynamoDB Local persisted under CHARON_DATA_DIR (unless
+ * AWS_ENDPOINT_URL_DYNAMODB names one already running), secrets in the local encrypted store, the
+ * bootstrap token, and the hourly sweep of secrets a crash left behind. The HTTP server
+ * (packages/api/src/server.ts) is one consumer of what this starts.
+ */
+import { join, resolve } from "node:path";
+import { createDynamoTable, ensureTable } from "@charon/aws";
+import { LocalSecretStore, startDynamoDbLocal, type RunningService } from "@charon/local";
+import { createServices, type AppServices } from "./compose.js";
+import { dnsEndpointsFrom, type LocalConfig } from "./config.js";
+import type { Logger } from "./logger.js";
+
+export interface LocalRuntime {
+  services: AppServices;
+  /** Absolute path of CHARON_DATA_DIR. */
+  dataDirectory: string;
+  /** Stops what `startLocalRuntime` started (DynamoDB Local, timers). */
+  stop(): Promise<void>;
+}
+
+const ORPHAN_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
+
+export async function startLocalRuntime(config: LocalConfig, logger: Logger): Promise<LocalRuntime> {
+  const dataDirectory = resolve(config.dataDirectory);
+  const started: RunningService[] = [];
+  const stopAll = async () => {
+    await Promise.all(started.map((service) => service.stop()));
+  };
+
+  if (!config.dynamodbEndpoint) {
+    const dynamodb = await startDynamoDbLocal({ dataDirectory: join(dataDirectory, "dynamodb") });
+    started.push(dynamodb);
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamodb.endpoint;
+    // DynamoDB Local accepts any credentials; these keep the SDK from looking for real ones.
+    process.env.AWS_REGION ??= "us-east-1";
+    process.env.AWS_ACCESS_KEY_ID ??= "local";
+    process.env.AWS_SECRET_ACCESS_KEY ??= "local";
+  }
+
+  try {
+    const table = createDynamoTable(config.tableName);
+    await ensureTable(table.client, table.name);
+    const services = createServices({
+      table,
+      secrets: LocalSecretStore.fromEnvironment(dataDirectory),
+      dnsClientOptions: { endpoints: dnsEndpointsFrom() },
+    });
+    if (config.bootstrapToken) await services.tokens.ensureBootstrapToken(config.bootstrapToken);
+
+    // Secrets a crash left behind (docs/decisions/0007-secret-write-order.md): at start-up, then hourly.
+    const sweep = () =>
+      services.credentials.sweepOrphanSecrets().then(
+        (report) => report.deleted.length > 0 && logger.info("deleted orphaned credential secrets", { count: report.deleted.length }),
+        (error: unknown) => logger.warn("orphaned-secret sweep failed", { error: String(error) }),
+      );
+    void sweep();
+    const timer = setInterval(() => void sweep(), ORPHAN_SWEEP_INTERVAL_MS).unref();
+
+    return {
+      services,
+      dataDirectory,
+      stop: async () => {
+        clearInterval(timer);
+        await stopAll();
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
