@@ -13,6 +13,11 @@ import type { Logger } from "./logger.js";
 export function errorResponder(logger: Logger) {
   return (error: Error, c: Context<AppEnv>) => {
     const requestId = c.get("requestId");
+    // The client disconnected and the work stopped with it (AbortSignal): nobody reads an answer.
+    if (c.req.raw.signal.aborted) {
+      logger.info("the client went away before the answer", { requestId });
+      return c.body(null, 499 as ContentfulStatusCode);
+    }
     if (error instanceof CharonError) {
       if (error instanceof RateLimitedError) c.header("Retry-After", String(error.retryAfterSeconds));
       if (error instanceof ServiceUnavailableError) {

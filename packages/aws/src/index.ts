@@ -32,4 +32,4 @@ export {
 export { SecretsManagerError, MalformedSecretError } from "./secrets-manager/errors.js";
 export { DynamoDnsProviderRepository } from "./repositories/dns-providers.js";
 export { DynamoCredentialRepository } from "./repositories/credentials.js";
-export { DynamoAuditLog } from "./repositories/audit-log.js";
+export { DynamoAuditLog, READS_PER_PAGE as AUDIT_READS_PER_PAGE } from "./repositories/audit-log.js";

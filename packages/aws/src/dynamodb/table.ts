@@ -142,6 +142,8 @@ export class DynamoTable {
     cursor?: string;
     descending?: boolean;
     consistent?: boolean;
+    /** Aborts the request (the client that asked went away). */
+    signal?: AbortSignal;
   }): Promise<Page<T>> {
     const index = indexNamed(options.index);
     const pkName = index?.partitionKey ?? tableSchema.partitionKey;
@@ -172,6 +174,7 @@ export class DynamoTable {
         ScanIndexForward: !options.descending,
         ConsistentRead: index === undefined ? options.consistent : undefined,
       }),
+      { abortSignal: options.signal },
     );
     return {
       items: (result.Items ?? []) as T[],

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import {
   ValidationError,
   type AuditEntry,
@@ -12,33 +13,41 @@ import type { DynamoTable, Item } from "../dynamodb/table.js";
  * Reads the audit entries that auditEntryPut writes, newest first. The narrowest index wins:
  * a resource's entries (gsi1), an action's (gsi2), else the month partitions from `to` back to
  * `from`. Sort keys start with the timestamp, so the time range is a key condition; the other
- * filters are applied to what is read, and reading continues until the page is full. While a
- * page has found nothing yet, ever more of the next months are read side by side, so a sparse
- * log costs a few round trips, not one per month.
+ * filters are applied to what is read, and reading continues until the page is full or the
+ * page's read budget (READS_PER_PAGE queries) is spent, whichever comes first: a page over a
+ * sparse range or a rare filter comes back short, even empty, with a cursor that carries on
+ * where it stopped. While a page has found nothing yet, ever more of the next months are read
+ * side by side, so a sparse log costs a few round trips, not one per month.
  */
 export class DynamoAuditLog implements AuditLogRepository {
   constructor(private readonly table: DynamoTable) {}
 
-  async list(filter: ResolvedAuditLogFilter, page: PageRequest): Promise<Page<AuditEntry>> {
+  async list(filter: ResolvedAuditLogFilter, page: PageRequest, signal?: AbortSignal): Promise<Page<AuditEntry>> {
     const source = sourceFor(filter);
-    const position = decodePosition(page.cursor, source.partitions[0]);
+    // Each query in flight listens to the signal; a round has up to MAX_PARALLEL_PARTITIONS.
+    if (signal) setMaxListeners(MAX_PARALLEL_PARTITIONS + 10, signal);
+    const position = decodePosition(page.cursor, source);
     const entries: AuditEntry[] = [];
-    let partitionIndex = source.partitions.indexOf(position.partition);
-    if (partitionIndex === -1) throw invalidCursor();
+    let partition: string | undefined = position.partition;
     let inner = position.inner;
+    let reads = 0;
     let emptyRounds = 0;
-    while (partitionIndex < source.partitions.length && entries.length < page.limit) {
+    while (partition !== undefined && entries.length < page.limit && reads < READS_PER_PAGE) {
+      if (signal?.aborted) throw new ClientGoneError(signal.reason);
       // One partition while resuming inside one; else more side by side the emptier the log.
-      const width = inner === undefined ? Math.min(MAX_PARALLEL_PARTITIONS, 2 ** emptyRounds) : 1;
+      const width = inner === undefined ? Math.min(MAX_PARALLEL_PARTITIONS, 2 ** emptyRounds, READS_PER_PAGE - reads) : 1;
+      const batch = source.partitionsFrom(partition, width);
+      reads += batch.length;
       const results = await Promise.all(
-        source.partitions.slice(partitionIndex, partitionIndex + width).map((partition) =>
+        batch.map((name) =>
           this.table.query<AuditItem>({
-            partition,
+            partition: name,
             index: source.index,
             between: [filter.from, `${filter.to}~`],
             descending: true,
             limit: page.limit - entries.length,
             cursor: inner,
+            signal,
           }),
         ),
       );
@@ -49,41 +58,88 @@ export class DynamoAuditLog implements AuditLogRepository {
         entries.push(...result.items.map(fromAuditItem).filter((e) => matches(e, filter)));
         inner = result.cursor;
         if (inner !== undefined) break;
-        partitionIndex++;
+        partition = source.after(partition);
+        if (partition === undefined) break;
       }
     }
-    const next = source.partitions[partitionIndex];
-    return { items: entries, cursor: next === undefined ? undefined : encodePosition({ partition: next, inner }) };
+    return { items: entries, cursor: partition === undefined ? undefined : encodePosition({ partition, inner }) };
   }
 }
 
+/**
+ * At most this many queries make one page (each returns at most the page's limit of items):
+ * about five years of an empty log, or 64 × limit entries examined for a rare filter.
+ */
+export const READS_PER_PAGE = 64;
+
+/** While a page is still empty, each round reads twice as many month partitions, up to this many. */
+const MAX_PARALLEL_PARTITIONS = 32;
+
+/** The partitions a filter reads, in order, computed as they are needed (a range may span millennia). */
 interface Source {
   index?: "gsi1" | "gsi2";
-  /** Read in this order. */
-  partitions: string[];
+  first: string;
+  /** The partition read after `partition`; undefined after the last. */
+  after(partition: string): string | undefined;
+  /** Whether `partition` is one this source reads (a cursor's partition is checked with it). */
+  contains(partition: string): boolean;
+  /** Up to `count` partitions starting with `partition`. */
+  partitionsFrom(partition: string, count: number): string[];
 }
 
 function sourceFor(filter: ResolvedAuditLogFilter): Source {
   if (filter.resourceType !== undefined && filter.resourceId !== undefined) {
-    return { index: "gsi1", partitions: [`AUDITRES#${filter.resourceType}#${filter.resourceId}`] };
+    return single("gsi1", `AUDITRES#${filter.resourceType}#${filter.resourceId}`);
   }
-  if (filter.action !== undefined) return { index: "gsi2", partitions: [`AUDITACT#${filter.action}`] };
-  return { partitions: monthsBetween(filter.from, filter.to).map((month) => `AUDIT#${month}`) };
+  if (filter.action !== undefined) return single("gsi2", `AUDITACT#${filter.action}`);
+  const first = filter.from.slice(0, 7);
+  const last = filter.to.slice(0, 7);
+  const after = (partition: string) => {
+    const month = previousMonth(partition.slice(MONTH_PREFIX.length));
+    return month < first ? undefined : `${MONTH_PREFIX}${month}`;
+  };
+  return {
+    first: `${MONTH_PREFIX}${last}`,
+    after,
+    contains: (partition) => {
+      const month = partition.slice(MONTH_PREFIX.length);
+      return partition.startsWith(MONTH_PREFIX) && /^\d{4}-(0[1-9]|1[0-2])$/.test(month) && first <= month && month <= last;
+    },
+    partitionsFrom(partition, count) {
+      const partitions = [partition];
+      for (let next = after(partition); next !== undefined && partitions.length < count; next = after(next)) {
+        partitions.push(next);
+      }
+      return partitions;
+    },
+  };
 }
 
-/** While a page is still empty, each round reads twice as many month partitions, up to this many. */
-const MAX_PARALLEL_PARTITIONS = 64;
+function single(index: "gsi1" | "gsi2", partition: string): Source {
+  return {
+    index,
+    first: partition,
+    after: () => undefined,
+    contains: (candidate) => candidate === partition,
+    partitionsFrom: () => [partition],
+  };
+}
 
-/** `yyyy-mm` of every UTC month from `to` back to `from`. */
-function monthsBetween(from: string, to: string): string[] {
-  const months: string[] = [];
-  const first = from.slice(0, 7);
-  const cursor = new Date(`${to.slice(0, 7)}-01T00:00:00.000Z`);
-  for (let month = to.slice(0, 7); month >= first; month = cursor.toISOString().slice(0, 7)) {
-    months.push(month);
-    cursor.setUTCMonth(cursor.getUTCMonth() - 1);
+const MONTH_PREFIX = "AUDIT#";
+
+/** `yyyy-mm` of the UTC month before `month` (`yyyy-mm`); `0000-12` before `0001-01` ends any range. */
+function previousMonth(month: string): string {
+  const year = Number(month.slice(0, 4));
+  const number = Number(month.slice(5, 7));
+  return number === 1 ? `${String(year - 1).padStart(4, "0")}-12` : `${month.slice(0, 5)}${String(number - 1).padStart(2, "0")}`;
+}
+
+/** The client that asked for the page went away; the reads stop. */
+class ClientGoneError extends Error {
+  override readonly name = "AbortError";
+  constructor(reason: unknown) {
+    super("The request was aborted", { cause: reason });
   }
-  return months;
 }
 
 function matches(entry: AuditEntry, filter: ResolvedAuditLogFilter): boolean {
@@ -106,11 +162,15 @@ function encodePosition(position: Position): string {
   return Buffer.from(JSON.stringify(position)).toString("base64url");
 }
 
-function decodePosition(cursor: string | undefined, first: string | undefined): Position {
-  if (cursor === undefined) return { partition: first ?? "" };
+function decodePosition(cursor: string | undefined, source: Source): Position {
+  if (cursor === undefined) return { partition: source.first };
   try {
     const parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as Partial<Position>;
-    if (typeof parsed.partition === "string" && (parsed.inner === undefined || typeof parsed.inner === "string")) {
+    if (
+      typeof parsed.partition === "string" &&
+      source.contains(parsed.partition) &&
+      (parsed.inner === undefined || typeof parsed.inner === "string")
+    ) {
       return { partition: parsed.partition, inner: parsed.inner };
     }
   } catch {

@@ -21,12 +21,22 @@ export interface AuditLogFilter {
 export type ResolvedAuditLogFilter = AuditLogFilter & { from: string; to: string };
 
 export interface AuditLogRepository {
-  /** Newest first. */
-  list(filter: ResolvedAuditLogFilter, page: PageRequest): Promise<Page<AuditEntry>>;
+  /**
+   * Newest first. One call makes a bounded number of reads whatever the range and filters: a
+   * page may come back short, even empty, with a cursor that carries on where the reading
+   * stopped. `signal` aborts the reads (the client went away).
+   */
+  list(filter: ResolvedAuditLogFilter, page: PageRequest, signal?: AbortSignal): Promise<Page<AuditEntry>>;
 }
 
 /** Without `from`, the log reads this far back; older entries need an explicit `from`. */
 export const DEFAULT_AUDIT_WINDOW_DAYS = 90;
+
+/**
+ * Entries are stamped by the server's clock, so none is later than now; a `to` beyond now is
+ * read as now plus this much, which covers the clock differences between server instances.
+ */
+const CLOCK_SKEW_MS = 60 * 60 * 1000;
 
 /** Reading the audit trail (multi-credential-dns.md, "Audit Trail for Credential Operations"). */
 export class AuditLogService {
@@ -35,18 +45,24 @@ export class AuditLogService {
     private readonly clock: Clock,
   ) {}
 
-  list(filter: AuditLogFilter, page: PageRequest): Promise<Page<AuditEntry>> {
-    return this.log.list(this.resolve(filter), page);
+  /** A page of entries; see AuditLogRepository.list for its cost and `signal`. */
+  list(filter: AuditLogFilter, page: PageRequest, signal?: AbortSignal): Promise<Page<AuditEntry>> {
+    const resolved = this.resolve(filter);
+    // Starts after the latest possible entry: nothing to read.
+    if (resolved.from > resolved.to) return Promise.resolve({ items: [] });
+    return this.log.list(resolved, page, signal);
   }
 
   private resolve(filter: AuditLogFilter): ResolvedAuditLogFilter {
     if (filter.resourceId !== undefined && filter.resourceType === undefined) {
       throw new ValidationError("resource_id: needs resource_type as well");
     }
-    const to = filter.to ?? this.clock.now().toISOString();
+    const now = this.clock.now().getTime();
+    const to = filter.to ?? new Date(now).toISOString();
     const from =
       filter.from ?? new Date(Date.parse(to) - DEFAULT_AUDIT_WINDOW_DAYS * 24 * 60 * 60 * 1000).toISOString();
     if (from > to) throw new ValidationError("from: must not be later than to");
-    return { ...filter, from, to };
+    const latest = new Date(now + CLOCK_SKEW_MS).toISOString();
+    return { ...filter, from, to: to < latest ? to : latest };
   }
 }
