@@ -5,6 +5,8 @@ import { inject } from "vitest";
 process.env.AWS_ENDPOINT_URL_DYNAMODB = inject("dynamodbEndpoint");
 process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = inject("motoEndpoint");
 process.env.AWS_ENDPOINT_URL_ROUTE_53 = inject("motoEndpoint");
+process.env.AWS_ENDPOINT_URL_SQS = inject("motoEndpoint");
+process.env.AWS_ENDPOINT_URL_KMS = inject("motoEndpoint");
 process.env.AWS_REGION = "us-east-1";
 process.env.AWS_ACCESS_KEY_ID = "test";
 process.env.AWS_SECRET_ACCESS_KEY = "test";

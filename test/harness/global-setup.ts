@@ -10,7 +10,7 @@ import { startPowerDns } from "./powerdns.js";
 declare module "vitest" {
   export interface ProvidedContext {
     dynamodbEndpoint: string;
-    /** moto: Secrets Manager and Route 53. */
+    /** moto: Secrets Manager, Route 53, SQS and KMS. */
     motoEndpoint: string;
     /** PowerDNS Authoritative's HTTP API (the DNS adapters' `api_url`) and its key. */
     powerdnsApiUrl: string;

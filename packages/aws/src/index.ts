@@ -33,3 +33,4 @@ export { SecretsManagerError, MalformedSecretError } from "./secrets-manager/err
 export { DynamoDnsProviderRepository } from "./repositories/dns-providers.js";
 export { DynamoCredentialRepository } from "./repositories/credentials.js";
 export { DynamoAuditLog, READS_PER_PAGE as AUDIT_READS_PER_PAGE } from "./repositories/audit-log.js";
+export * from "./sqs/index.js";

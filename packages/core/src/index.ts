@@ -87,6 +87,14 @@ export {
   type AuditLogRepository,
   type ResolvedAuditLogFilter,
 } from "./audit/log.js";
-export { MAX_DELAY_SECONDS, type WorkHandler, type WorkMessage, type WorkQueue } from "./ports/work-queue.js";
+export {
+  MAX_DELAY_SECONDS,
+  wholeDelaySeconds,
+  parseWorkMessage,
+  type WorkHandler,
+  type WorkLogger,
+  type WorkMessage,
+  type WorkQueue,
+} from "./ports/work-queue.js";
 export { KeySealError, type KeySealer } from "./ports/key-sealer.js";
 export type { ChallengeRecord, Dns01Solver, NameServerAnswer, PropagationState } from "./ports/dns01.js";

@@ -1,3 +1,4 @@
 export { startDynamoDbLocal } from "./dynamodb-local.js";
 export { freePort, startProcess, answersHttp, type RunningService } from "./process.js";
 export * from "./secret-store/index.js";
+export * from "./queue/index.js";

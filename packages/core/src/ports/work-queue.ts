@@ -27,3 +27,45 @@ export interface WorkQueue {
  * timeout, then the dead-letter queue after `maxReceiveCount`).
  */
 export type WorkHandler = (message: WorkMessage) => Promise<void>;
+
+/** What queue consumers need of a logger (Powertools' Logger and the API's fit it). */
+export interface WorkLogger {
+  warn(message: string, ...extra: Array<Record<string, unknown>>): void;
+  error(message: string, ...extra: Array<Record<string, unknown>>): void;
+}
+
+/**
+ * `options.delaySeconds` as the whole seconds every adapter sends: rounded up (a wait is never
+ * cut short), 0 when absent. Throws `RangeError` for a negative, non-finite or >900 delay.
+ */
+export function wholeDelaySeconds(delaySeconds: number | undefined): number {
+  if (delaySeconds === undefined) return 0;
+  if (!Number.isFinite(delaySeconds) || delaySeconds < 0 || delaySeconds > MAX_DELAY_SECONDS) {
+    throw new RangeError(`delaySeconds must be between 0 and ${MAX_DELAY_SECONDS}, got ${delaySeconds}`);
+  }
+  return Math.ceil(delaySeconds);
+}
+
+/**
+ * Reads a message body as a consumer receives it. Returns the message, or the reason it is not
+ * one (for the log: a malformed body is dropped, since redelivering it can never succeed).
+ */
+export function parseWorkMessage(body: string): { message: WorkMessage } | { problem: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return { problem: "the body is not JSON" };
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    return { problem: "the body is not a JSON object" };
+  }
+  const { kind, certificateId } = parsed as Record<string, unknown>;
+  if (kind !== "certificate.advance") {
+    return { problem: `kind ${JSON.stringify(kind) ?? "(missing)"} is not a known message kind` };
+  }
+  if (typeof certificateId !== "number" || !Number.isSafeInteger(certificateId) || certificateId < 1) {
+    return { problem: "certificateId is not a positive integer" };
+  }
+  return { message: { kind, certificateId } };
+}
