@@ -186,6 +186,110 @@ function expected(caller: Caller, access: "read" | "write"): "2xx" | 401 | 403 {
 
 const operations = operationsOf(document);
 
+interface DeclaredAccess {
+  resource: ResourceType;
+  access: "read" | "write";
+  requires?: Array<{ resource: ResourceType; access: "read" | "write"; when: string }>;
+  embeds?: ResourceType[];
+}
+const declaredAccess = (entry: (typeof operations)[number]) => entry.operation["x-charon-access"] as DeclaredAccess | "public" | undefined;
+
+/** A token with exactly these scopes. */
+const scoped = (scopes: Partial<Record<ResourceType, "read" | "write">>) => api.issue({ permission: "scoped", scopes });
+
+/** A certificate with a DNS provider and a credential for its name, and a host serving it. */
+async function hostWithCertificate(): Promise<{ hostId: number; certificateId: number }> {
+  const certificateId = await fixtures.certificate();
+  const certificate = await api.services.certificates.get(certificateId);
+  const host = await api.services.proxyHosts.create(testActor, {
+    domain_names: certificate.domain_names,
+    forward_host: "10.0.0.5",
+    forward_port: 3000,
+    certificate_id: certificateId,
+  });
+  return { hostId: host.id, certificateId };
+}
+
+/**
+ * The requests of the cross-resource rows, keyed as `samples`: `embeds` answers with objects of
+ * every type its route declares in `embeds`; `requires` sends the body its rule applies to.
+ */
+const newCertificate = { certificate_id: "new", meta: { dns_challenge: true, dns_provider_id: certificateProvider } };
+const crossSamples: Record<string, { requires?: () => Promise<SampleRequest>; embeds?: () => Promise<SampleRequest> }> = {
+  "GET /api/nginx/proxy-hosts": { embeds: async () => (await hostWithCertificate(), { path: "/api/nginx/proxy-hosts?limit=500" }) },
+  "GET /api/nginx/proxy-hosts/{id}": { embeds: async () => ({ path: `/api/nginx/proxy-hosts/${(await hostWithCertificate()).hostId}` }) },
+  "POST /api/nginx/proxy-hosts": {
+    requires: () =>
+      Promise.resolve({
+        path: "/api/nginx/proxy-hosts",
+        body: { domain_names: [`cross-${++unique}.example.com`], forward_host: "10.0.0.6", forward_port: 80, ...newCertificate },
+      }),
+    embeds: async () => {
+      const certificate = await api.services.certificates.get(await fixtures.certificate());
+      return {
+        path: "/api/nginx/proxy-hosts",
+        body: { domain_names: certificate.domain_names, forward_host: "10.0.0.6", forward_port: 80, certificate_id: certificate.id },
+      };
+    },
+  },
+  "PUT /api/nginx/proxy-hosts/{id}": {
+    requires: async () => ({ path: `/api/nginx/proxy-hosts/${(await hostWithCertificate()).hostId}`, body: newCertificate }),
+    embeds: async () => ({ path: `/api/nginx/proxy-hosts/${(await hostWithCertificate()).hostId}`, body: { forward_port: 8080 } }),
+  },
+  "POST /api/nginx/proxy-hosts/{id}/enable": {
+    embeds: async () => ({ path: `/api/nginx/proxy-hosts/${(await hostWithCertificate()).hostId}/enable` }),
+  },
+  "POST /api/nginx/proxy-hosts/{id}/disable": {
+    embeds: async () => ({ path: `/api/nginx/proxy-hosts/${(await hostWithCertificate()).hostId}/disable` }),
+  },
+  "GET /api/nginx/certificates": { embeds: async () => (await fixtures.certificate(), { path: "/api/nginx/certificates?limit=500" }) },
+  "GET /api/nginx/certificates/{id}": { embeds: async () => ({ path: `/api/nginx/certificates/${await fixtures.certificate()}` }) },
+  "POST /api/nginx/certificates": {
+    embeds: () =>
+      Promise.resolve({
+        path: "/api/nginx/certificates",
+        body: { provider: "letsencrypt", domain_names: [`c-${++unique}.example.com`], meta: { dns_provider_id: certificateProvider } },
+      }),
+  },
+  "POST /api/nginx/certificates/{id}/renew": {
+    embeds: async () => ({ path: `/api/nginx/certificates/${await fixtures.certificate()}/renew` }),
+  },
+  "GET /api/security/waf": { embeds: async () => (await hostWithCertificate(), { path: "/api/security/waf" }) },
+};
+
+/**
+ * Which other resource types an answer shows more of than their ids: a host's certificate, a
+ * DNS provider's type or name, a credential's name (`credential_name`, `issued_using`), the
+ * names of the WAF status's hosts.
+ */
+function shownTypes(body: unknown): ResourceType[] {
+  const found = new Set<ResourceType>();
+  const walk = (value: unknown, key: string | undefined): void => {
+    if (Array.isArray(value)) return value.forEach((item) => walk(item, key));
+    if (value === null || typeof value !== "object") return;
+    const object = value as Record<string, unknown>;
+    if (key === "certificate") found.add("certificates");
+    if (key === "dns_provider" && ("type" in object || "name" in object)) found.add("dns_providers");
+    if ("credential_name" in object || typeof object["issued_using"] === "string") found.add("dns_providers");
+    if (key === "hosts" && Object.values(object).flat().some((host) => typeof host === "object" && host !== null && "domain_names" in host)) {
+      found.add("proxy_hosts");
+    }
+    for (const [name, child] of Object.entries(object)) walk(child, name);
+  };
+  walk(body, undefined);
+  return [...found].sort();
+}
+
+/** Audit entries and certificates that name `domain`: what a refused request must not leave. */
+async function tracesOf(domain: string): Promise<string[]> {
+  const entries = (await api.services.auditLog.list({}, { limit: 1000 })).items;
+  const certificates = (await api.services.certificates.list({ limit: 500 })).items;
+  return [
+    ...entries.filter((e) => e.resourceName?.includes(domain)).map((e) => `audit ${e.action}`),
+    ...certificates.filter((c) => c.domain_names.includes(domain)).map((c) => `certificate ${c.id}`),
+  ];
+}
+
 describe("authorisation matrix", () => {
   it("has a declared permission and a sample request for every operation, and no stale samples", () => {
     const undeclared = operations.filter((o) => o.operation["x-charon-access"] === undefined).map((o) => o.key);
@@ -218,4 +322,80 @@ describe("authorisation matrix", () => {
       expect(responseProblems(document, method, sample.path, response.status, body)).toEqual([]);
     });
   });
+});
+
+/**
+ * A side door checks the permission of the door it bypasses, and an answer shows objects of
+ * another type only to tokens that may read that type (ids otherwise). Every operation that
+ * declares `requires` or `embeds` must have a row here.
+ */
+describe("cross-resource access", () => {
+  const crossing = operations.filter((o) => {
+    const declared = declaredAccess(o);
+    return typeof declared === "object" && (declared.requires !== undefined || declared.embeds !== undefined);
+  });
+
+  it("has a row for every operation that needs a second permission or embeds another type", () => {
+    const missing = crossing.flatMap((o) => {
+      const declared = declaredAccess(o) as DeclaredAccess;
+      const row = crossSamples[o.key];
+      return [
+        ...(declared.requires !== undefined && row?.requires === undefined ? [`${o.key} requires`] : []),
+        ...(declared.embeds !== undefined && row?.embeds === undefined ? [`${o.key} embeds`] : []),
+      ];
+    });
+    expect(missing).toEqual([]);
+    expect(Object.keys(crossSamples).filter((key) => !crossing.some((o) => o.key === key))).toEqual([]);
+    // The paths the authorisation sweep found, declared.
+    const declared = (key: string) => declaredAccess(operations.find((o) => o.key === key)!) as DeclaredAccess;
+    expect(declared("POST /api/nginx/proxy-hosts").requires).toEqual([{ resource: "certificates", access: "write", when: 'certificate_id is "new"' }]);
+    expect(declared("PUT /api/nginx/proxy-hosts/{id}").requires).toHaveLength(1);
+    expect(declared("GET /api/nginx/proxy-hosts/{id}").embeds).toEqual(["certificates", "dns_providers"]);
+    expect(declared("GET /api/nginx/certificates/{id}").embeds).toEqual(["dns_providers"]);
+    expect(declared("GET /api/security/waf").embeds).toEqual(["proxy_hosts"]);
+  });
+
+  for (const entry of crossing.filter((o) => o.key in crossSamples)) {
+    const declared = declaredAccess(entry) as DeclaredAccess;
+    const own = { [declared.resource]: declared.access };
+    const call = async (token: string, sample: SampleRequest) => {
+      const response = await api.call(entry.method.toUpperCase(), sample.path, { token, body: sample.body });
+      const body = (await response.json()) as Record<string, unknown>;
+      expect(responseProblems(document, entry.method, sample.path, response.status, body)).toEqual([]);
+      return { status: response.status, body };
+    };
+
+    for (const rule of declared.requires ?? []) {
+      it(`${entry.key}: ${rule.when} needs ${rule.resource} ${rule.access}: 403 and nothing done with ${declared.resource} ${declared.access} alone`, async () => {
+        const sample = await crossSamples[entry.key]!.requires!();
+        const names = (sample.body as { domain_names?: string[] }).domain_names;
+        const hostId = /\/(\d+)$/.exec(sample.path)?.[1];
+        const domain = names?.[0] ?? (await api.services.proxyHosts.get(Number(hostId))).domain_names[0]!;
+        const before = { traces: await tracesOf(domain), host: hostId === undefined ? undefined : await api.services.proxyHosts.get(Number(hostId)) };
+        const { status, body } = await call(await scoped(own), sample);
+        expect(status, JSON.stringify(body)).toBe(403);
+        expect(body["message"]).toContain(`manage ${rule.resource}`);
+        const after = { traces: await tracesOf(domain), host: hostId === undefined ? undefined : await api.services.proxyHosts.get(Number(hostId)) };
+        expect(after).toEqual(before);
+        const granted = await call(await scoped({ ...own, [rule.resource]: rule.access }), sample);
+        expect(granted.status, JSON.stringify(granted.body)).toBeLessThan(300);
+        expect((await tracesOf(domain)).length).toBeGreaterThan(before.traces.length);
+      });
+    }
+
+    const embeds = declared.embeds;
+    if (embeds !== undefined) {
+      const [direct] = embeds;
+      const sample = crossSamples[entry.key]!.embeds!;
+      it(`${entry.key}: embeds ${embeds.join(", ")} by id only for ${declared.resource} ${declared.access} alone`, async () => {
+        const alone = await call(await scoped(own), await sample());
+        expect(alone.status, JSON.stringify(alone.body)).toBeLessThan(300);
+        expect(shownTypes(alone.body)).toEqual([]);
+        const withDirect = await call(await scoped({ ...own, [direct!]: "read" }), await sample());
+        expect(shownTypes(withDirect.body)).toEqual([direct]);
+        const full = await call(api.tokens.full, await sample());
+        expect(shownTypes(full.body)).toEqual([...embeds].sort());
+      });
+    }
+  }
 });

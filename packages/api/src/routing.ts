@@ -5,12 +5,44 @@ import { authorize } from "./middleware/authorize.js";
 import { standardErrorResponses } from "./schemas/error.js";
 import { validationErrorFrom } from "./validation.js";
 
+/**
+ * A permission a request needs beyond its route's own, when its body asks for another resource
+ * type's work (a side door must check the permission of the door it bypasses: a proxy host with
+ * `certificate_id: "new"` creates a certificate, so it needs `certificates` write too).
+ */
+export interface BodyAccess {
+  resource: ResourceType;
+  access: Access;
+  /** When it applies, in the document's words (`certificate_id is "new"`). */
+  when: string;
+  /** The same rule on the JSON body as sent (it is checked before validation, like the route's own). */
+  applies: (body: Record<string, unknown>) => boolean;
+}
+
 /** The permission a route needs, recorded in the OpenAPI document as `x-charon-access`. */
 export interface RouteAccess {
   resource: ResourceType;
   access: Access;
   /** What a 403 calls the thing, when the resource type's name is not the user's word for it. */
   subject?: string;
+  /** Permissions some bodies need on top (403 naming the missing one; nothing is done). */
+  requires?: readonly BodyAccess[];
+  /**
+   * Other resource types whose objects the answer embeds: shown in full only to tokens that may
+   * read that type, otherwise by id only (`packages/core/src/access/embedded.ts`).
+   */
+  embeds?: readonly ResourceType[];
+}
+
+/** `x-charon-access` as the document shows it: the declaration without its predicates. */
+function documented({ resource, access, subject, requires, embeds }: RouteAccess) {
+  return {
+    resource,
+    access,
+    ...(subject === undefined ? {} : { subject }),
+    ...(requires === undefined ? {} : { requires: requires.map(({ resource: r, access: a, when }) => ({ resource: r, access: a, when })) }),
+    ...(embeds === undefined ? {} : { embeds: [...embeds] }),
+  };
 }
 
 /**
@@ -26,7 +58,7 @@ export function protectedRoute<const R extends Omit<RouteConfig, "security" | "m
   return createRoute({
     ...config,
     security: [{ bearerAuth: [] }],
-    "x-charon-access": access,
+    "x-charon-access": documented(access),
     middleware: [authorize(tokens, access)] as const,
     responses: { ...standardErrorResponses, ...config.responses },
   });

@@ -2,6 +2,16 @@ export * from "./errors.js";
 export type { SecretStore, SecretValue, StoredSecretInfo } from "./ports/secret-store.js";
 export { systemClock, type Clock } from "./ports/clock.js";
 export * from "./access/permissions.js";
+export {
+  certificateFor,
+  certificateSummaryFor,
+  wafStatusFor,
+  type CertificateView,
+  type CredentialReference,
+  type EmbeddedCertificateSummary,
+  type ProviderReference,
+  type WafStatusView,
+} from "./access/embedded.js";
 export { TOKEN_PREFIX, type ApiToken, type NewApiToken, type TokenRequest, type IssuedToken } from "./tokens/token.js";
 export type { ApiTokenRepository, AuthFailureCounter } from "./tokens/repository.js";
 export { TokenService, hashToken, LAST_USED_RESOLUTION_MS } from "./tokens/service.js";

@@ -1,4 +1,4 @@
-import type { CertificateService, TokenService } from "@charon/core";
+import { certificateFor, type CertificateService, type TokenService } from "@charon/core";
 import { actorOf } from "../actor.js";
 import { protectedRoute, routeGroup } from "../routing.js";
 import { CertificateCreateSchema, CertificateListSchema, CertificateSchema } from "../schemas/certificates.js";
@@ -15,8 +15,9 @@ import {
 
 export function certificateRoutes(tokens: TokenService, certificates: CertificateService) {
   const tags = ["Certificates"];
-  const read = { resource: "certificates", access: "read" } as const;
-  const write = { resource: "certificates", access: "write" } as const;
+  // Answers embed the DNS provider and each name's credential.
+  const read = { resource: "certificates", access: "read", embeds: ["dns_providers"] } as const;
+  const write = { resource: "certificates", access: "write", embeds: ["dns_providers"] } as const;
 
   const list = protectedRoute(tokens, read, {
     method: "get",
@@ -45,7 +46,7 @@ export function certificateRoutes(tokens: TokenService, certificates: Certificat
     request: { params: IdParamsSchema },
     responses: { 200: jsonResponse(CertificateSchema, "The certificate") },
   });
-  const remove = protectedRoute(tokens, write, {
+  const remove = protectedRoute(tokens, { resource: "certificates", access: "write" }, {
     method: "delete",
     path: "/nginx/certificates/{id}",
     summary: "Delete a certificate that no proxy host uses (409 otherwise)",
@@ -65,14 +66,14 @@ export function certificateRoutes(tokens: TokenService, certificates: Certificat
   return routeGroup()
     .openapi(list, async (c) => {
       const page = await certificates.list(c.req.valid("query"));
-      return c.json(page.items, 200, nextPageHeaders(page.cursor));
+      return c.json(page.items.map((item) => certificateFor(c.get("principal"), item)), 200, nextPageHeaders(page.cursor));
     })
-    .openapi(create, async (c) => c.json(await certificates.create(actorOf(c), c.req.valid("json")), 201))
-    .openapi(get, async (c) => c.json(await certificates.get(c.req.valid("param").id), 200))
+    .openapi(create, async (c) => c.json(certificateFor(c.get("principal"), await certificates.create(actorOf(c), c.req.valid("json"))), 201))
+    .openapi(get, async (c) => c.json(certificateFor(c.get("principal"), await certificates.get(c.req.valid("param").id)), 200))
     .openapi(remove, async (c) => {
       const { id } = c.req.valid("param");
       await certificates.delete(actorOf(c), id);
       return c.json({ id, deleted: true as const }, 200);
     })
-    .openapi(renew, async (c) => c.json(await certificates.requestRenewal(actorOf(c), c.req.valid("param").id), 200));
+    .openapi(renew, async (c) => c.json(certificateFor(c.get("principal"), await certificates.requestRenewal(actorOf(c), c.req.valid("param").id)), 200));
 }

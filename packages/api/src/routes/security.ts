@@ -1,4 +1,4 @@
-import type { SecurityService, TokenService } from "@charon/core";
+import { wafStatusFor, type SecurityService, type TokenService } from "@charon/core";
 import { protectedRoute, routeGroup } from "../routing.js";
 import { PAGE_DESCRIPTION, jsonResponse, nextPageHeaders, pageResponse } from "../schemas/common.js";
 import { DecisionListSchema, DecisionQuerySchema, WafStatusSchema } from "../schemas/security.js";
@@ -6,7 +6,8 @@ import { DecisionListSchema, DecisionQuerySchema, WafStatusSchema } from "../sch
 export function securityRoutes(tokens: TokenService, security: SecurityService) {
   const tags = ["Security"];
   const read = { resource: "security", access: "read" } as const;
-  const waf = protectedRoute(tokens, read, {
+  // The WAF status lists hosts: their names only for tokens that may read proxy hosts.
+  const waf = protectedRoute(tokens, { ...read, embeds: ["proxy_hosts"] }, {
     method: "get",
     path: "/security/waf",
     summary: "WAF status: the global switch, host counts by mode and the hosts in each",
@@ -25,7 +26,7 @@ export function securityRoutes(tokens: TokenService, security: SecurityService) 
     responses: { 200: pageResponse(DecisionListSchema, "Active decisions, lowest id first") },
   });
   return routeGroup()
-    .openapi(waf, async (c) => c.json(await security.waf(), 200))
+    .openapi(waf, async (c) => c.json(wafStatusFor(c.get("principal"), await security.waf()), 200))
     .openapi(decisions, async (c) => {
       const { limit, cursor, ...filter } = c.req.valid("query");
       const page = await security.crowdSecDecisions(filter, { limit, cursor });

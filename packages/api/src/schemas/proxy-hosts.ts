@@ -73,10 +73,15 @@ export const ProxyHostUpdateSchema = z
   )
   .openapi("ProxyHostUpdate", { example: { forward_port: 8080 } });
 
-const ProviderSummarySchema = z.object({ id: z.number().int(), type: z.string(), name: z.string() }).openapi("DnsProviderSummary");
+/** Embedded DNS-side objects: their names only for tokens that may read DNS providers (ids otherwise). */
+const forDnsReaders = { description: "Only for tokens that may read DNS providers" };
+
+const ProviderSummarySchema = z
+  .object({ id: z.number().int(), type: z.string().optional().openapi(forDnsReaders), name: z.string().optional().openapi(forDnsReaders) })
+  .openapi("DnsProviderSummary");
 
 export const CertificateCredentialSchema = z
-  .object({ domain: z.string(), credential_id: z.number().int(), credential_name: z.string() })
+  .object({ domain: z.string(), credential_id: z.number().int(), credential_name: z.string().optional().openapi(forDnsReaders) })
   .openapi("CertificateCredential");
 
 export const CertificateSummarySchema = z
@@ -88,7 +93,10 @@ export const CertificateSummarySchema = z
     last_renewed_at: z.string().nullable(),
     dns_provider: ProviderSummarySchema.nullable(),
     credentials: z.array(CertificateCredentialSchema),
-    issued_using: z.string().nullable().openapi({ example: "Issued using credential: Production" }),
+    issued_using: z
+      .string()
+      .nullable()
+      .openapi({ description: "Null too for tokens that may not read DNS providers", example: "Issued using credential: Production" }),
   })
   .openapi("CertificateSummary");
 
@@ -125,7 +133,9 @@ export const ProxyHostSchema = z
     meta: z.record(z.string(), z.unknown()),
     waf_enabled: z.boolean(),
     waf_mode: z.enum(["block", "monitor"]),
-    certificate: CertificateSummarySchema.nullable(),
+    certificate: CertificateSummarySchema.nullable().openapi({
+      description: "Null when the host has none, and for tokens that may not read certificates (`certificate_id` names it)",
+    }),
   })
   .openapi("ProxyHost");
 

@@ -1,7 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { PageQuerySchema } from "./common.js";
 
-const WafHostSchema = z.object({ id: z.number().int(), domain_names: z.array(z.string()) }).openapi("WafHost");
+const WafHostSchema = z
+  .object({
+    id: z.number().int(),
+    domain_names: z.array(z.string()).optional().openapi({ description: "Only for tokens that may read proxy hosts" }),
+  })
+  .openapi("WafHost");
 
 export const WafStatusSchema = z
   .object({
