@@ -64,7 +64,8 @@ export async function startPowerDns(): Promise<RunningService & { apiKey: string
         "webserver-address=127.0.0.1",
         `webserver-port=${webPort}`,
         "webserver-allow-from=127.0.0.1",
-        "local-address=127.0.0.1",
+        // Two addresses, so that tests can give a zone two authoritative name servers.
+        "local-address=127.0.0.1,127.0.0.2",
         `local-port=${dnsPort}`,
         `socket-dir=${directory}`,
         "guardian=no",

@@ -1,2 +1,2 @@
 // Issuance: ACME orders as resumable steps over acme-client, the DNS-01 solver, propagation checks.
-export {};
+export * from "./dns01/index.js";

@@ -42,6 +42,7 @@ export type {
   DnsProviderClient,
   DnsProviderClientFactory,
   DnsProviderType,
+  TxtChange,
   DnsProviderTypeName,
   DnsZone,
 } from "./ports/dns-provider.js";
@@ -107,4 +108,6 @@ export {
   type WorkQueue,
 } from "./ports/work-queue.js";
 export { KeySealError, type KeySealer } from "./ports/key-sealer.js";
-export type { ChallengeRecord, Dns01Solver, NameServerAnswer, PropagationState } from "./ports/dns01.js";
+export type { ChallengeRecord, Dns01Solver, NameServerAnswer, PresentReceipt, PropagationState } from "./ports/dns01.js";
+export type { RecordLeases } from "./ports/record-lease.js";
+export { ChallengeCredentials, type ConnectedCredential } from "./dns-providers/challenge-credentials.js";

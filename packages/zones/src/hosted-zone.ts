@@ -9,7 +9,17 @@ import { foldHostName } from "./names.js";
 export function findHostedZone(name: string, zones: readonly string[]): string | null {
   const host = foldHostName(name);
   if (host === null) return null;
-  const record = `_acme-challenge.${host.startsWith("*.") ? host.slice(2) : host}`;
+  return findZoneOf(`_acme-challenge.${host.startsWith("*.") ? host.slice(2) : host}`, zones);
+}
+
+/**
+ * The longest entry of `zones` that is `recordName` or a suffix of it on a label boundary, as
+ * given; null when none is. For a record name reached by following CNAMEs (dns-01.md §1), which
+ * need not start with `_acme-challenge.`.
+ */
+export function findZoneOf(recordName: string, zones: readonly string[]): string | null {
+  const record = foldHostName(recordName);
+  if (record === null) return null;
   let best: { zone: string; length: number } | null = null;
   for (const zone of zones) {
     const folded = foldHostName(zone);

@@ -15,5 +15,5 @@ export { chooseCredential, noMatchMessage, type Candidate, type Match, type Matc
 export { ZoneIndex } from "./zone-index.js";
 export { findConflicts, findOverlaps, type Conflict, type OtherCredential, type OverlapWarning } from "./overlap.js";
 export { registrableDomain } from "./registrable.js";
-export { findHostedZone } from "./hosted-zone.js";
+export { findHostedZone, findZoneOf } from "./hosted-zone.js";
 export { certificateCovers } from "./coverage.js";

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { CharonError } from "../errors.js";
+import { CharonError, ConcurrentModificationError, ConflictError, NotFoundError } from "../errors.js";
 import type { SecretStore, SecretValue } from "../ports/secret-store.js";
+import type { DnsCredential } from "./credential.js";
 import type { CredentialRepository } from "./repository.js";
 
 /** Every DNS credential secret lives under this prefix; the orphan sweeper lists it. */
@@ -75,4 +76,30 @@ async function isReferenced(credentials: Pick<CredentialRepository, "getCredenti
  */
 export async function discardSecret(store: SecretStore, name: string): Promise<void> {
   await store.delete(name).catch(() => undefined);
+}
+
+/**
+ * A credential with its secret, for the calls that use it (a credential test, a DNS-01
+ * challenge). A rotation that commits between reading the credential and reading its secret
+ * deletes the secret that was read about; the credential read again names the new one. If that
+ * one is gone too, rotations keep overtaking this request: a 409 to retry. A secret that is
+ * missing with nothing rotated is a 409 saying how to set it again.
+ */
+export async function credentialWithSecret(
+  deps: { secrets: SecretStore; credentials: Pick<CredentialRepository, "getCredential"> },
+  read: DnsCredential,
+): Promise<{ credential: DnsCredential; secret: SecretValue }> {
+  const secret = await deps.secrets.get(read.secretName);
+  if (secret) return { credential: read, secret };
+  const credential = await deps.credentials.getCredential(read.providerId, read.id, true);
+  if (!credential) throw new NotFoundError("Credential", read.id);
+  if (credential.secretName === read.secretName) {
+    // Nothing rotated it: the secret was lost outside this request's reach, and only new values can help.
+    throw new ConflictError(
+      `The secret of credential ${read.id} is missing; set its credentials again with PATCH /api/v1/dns-providers/${read.providerId}/credentials/${read.id}`,
+    );
+  }
+  const current = await deps.secrets.get(credential.secretName);
+  if (!current) throw new ConcurrentModificationError("Credential", read.id);
+  return { credential, secret: current };
 }

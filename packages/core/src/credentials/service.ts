@@ -7,7 +7,7 @@ import type { DnsChange, DnsProviderRepository } from "../dns-providers/reposito
 import { providerType, splitCredentials, trimmedName } from "../dns-providers/types.js";
 import type { Clock } from "../ports/clock.js";
 import type { PageRequest } from "../ports/page.js";
-import type { SecretStore, SecretValue } from "../ports/secret-store.js";
+import type { SecretStore } from "../ports/secret-store.js";
 import {
   MAX_CREDENTIAL_NAME_LENGTH,
   MAX_DESCRIPTION_LENGTH,
@@ -22,7 +22,7 @@ import { describeMoves, planMoves, type Reassignment } from "./reassignment.js";
 import type { ProxyHostRepository } from "../proxy-hosts/repository.js";
 import type { CredentialRepository } from "./repository.js";
 import type { UsageMove } from "./usage.js";
-import { credentialSecretName, discardSecret, storeSecretThenCommit } from "./secrets.js";
+import { credentialSecretName, credentialWithSecret, discardSecret, storeSecretThenCommit } from "./secrets.js";
 import { testCredential, type CredentialTestResult } from "./tester.js";
 import { providerStatistics, type ProviderStatistics } from "./statistics.js";
 import { sweepOrphanSecrets, type SweepReport } from "./sweeper.js";
@@ -252,7 +252,7 @@ export class CredentialService {
   /** Tests a stored credential against its provider and records the outcome. */
   async test(providerId: number, id: number, actor: Actor): Promise<CredentialTestResult> {
     const [provider, read] = await Promise.all([this.provider(providerId), this.credential(providerId, id)]);
-    const { credential, secret } = await this.withSecret(read);
+    const { credential, secret } = await credentialWithSecret(this.deps, read);
     const values = { ...credential.settings, ...secret };
     const result = await testCredential(
       provider.type,
@@ -320,27 +320,6 @@ export class CredentialService {
     const provider = await this.deps.providers.getProvider(id, true);
     if (!provider) throw new NotFoundError("DNS provider", id);
     return provider;
-  }
-
-  /**
-   * The credential with its secret. A rotation that commits between reading the credential and
-   * reading its secret deletes the secret that was read about; the credential read again names
-   * the new one. If that one is gone too, rotations keep overtaking this request: a 409 to retry.
-   * Only the secret read is tested and recorded (recordTest requires it to be still current).
-   */
-  private async withSecret(read: DnsCredential): Promise<{ credential: DnsCredential; secret: SecretValue }> {
-    const secret = await this.deps.secrets.get(read.secretName);
-    if (secret) return { credential: read, secret };
-    const credential = await this.credential(read.providerId, read.id);
-    if (credential.secretName === read.secretName) {
-      // Nothing rotated it: the secret was lost outside this request's reach, and only new values can help.
-      throw new ConflictError(
-        `The secret of credential ${read.id} is missing; set its credentials again with PATCH /api/v1/dns-providers/${read.providerId}/credentials/${read.id}`,
-      );
-    }
-    const current = await this.deps.secrets.get(credential.secretName);
-    if (!current) throw new ConcurrentModificationError("Credential", read.id);
-    return { credential, secret: current };
   }
 
   private async credential(providerId: number, id: number): Promise<DnsCredential> {

@@ -33,15 +33,28 @@ export interface DnsProviderClient {
   /** Every zone the credential can see, all pages. */
   listZones(): Promise<DnsZone[]>;
   /**
-   * Adds `value` to the TXT record set at `fqdn` (inside `zone`), beside any values already there:
+   * Adds `value` to the TXT record set at `fqdn` (inside `zone`), beside any values already there
+   * (`ttlSeconds` is raised to the provider's minimum where it has one):
    * a certificate for `example.com` and `*.example.com` puts two values on one
    * `_acme-challenge.example.com`. Adding a value that is present already succeeds.
+   * A provider that applies changes asynchronously returns the change to wait for with
+   * `changeStatus` (Route 53); the others return nothing, their change is in effect.
    */
-  addTxtRecord(zone: DnsZone, fqdn: string, value: string, ttlSeconds: number): Promise<void>;
+  addTxtRecord(zone: DnsZone, fqdn: string, value: string, ttlSeconds: number): Promise<TxtChange | void>;
   /** Removes only `value` from the TXT record set at `fqdn`; an absent value succeeds. */
   removeTxtRecord(zone: DnsZone, fqdn: string, value: string): Promise<void>;
   /** Authenticates and lists zones. */
   verify(): Promise<CredentialCheck>;
+  /**
+   * Whether a change returned by `addTxtRecord` is in effect on the provider's name servers
+   * (Route 53 `GetChange`: `PENDING` → "pending", `INSYNC` → "in_sync"). One call, no waiting.
+   */
+  changeStatus?(changeId: string): Promise<"pending" | "in_sync">;
+}
+
+/** A provider-side change that takes effect later. */
+export interface TxtChange {
+  changeId: string;
 }
 
 /** One credential field of a provider, in both spellings. */

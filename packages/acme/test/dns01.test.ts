@@ -1,0 +1,229 @@
+import { randomBytes } from "node:crypto";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { ChallengeCredentials, ValidationError } from "@charon/core";
+import { DynamoCredentialRepository, DynamoRecordLeases } from "@charon/aws";
+import { dnsProviderClientFactory, dnsProviderTypes, normaliseCredentials } from "@charon/dns";
+import { DnsSolver, NameServers, parseNameServers } from "@charon/acme";
+import { dnsTestApp, type DnsTestApp } from "../../../test/support/dns-app.js";
+import { providerWith } from "../../../test/dns/helpers.js";
+
+// The run's PowerDNS (test/harness/powerdns.ts): its HTTP API to set zones up and look inside,
+// its DNS port (127.0.0.1 and 127.0.0.2) for the solver's queries.
+const apiUrl = inject("powerdnsApiUrl");
+const apiKey = inject("powerdnsApiKey");
+const dnsAddress = inject("powerdnsDnsAddress");
+const dnsPort = Number(dnsAddress.split(":")[1]);
+// Zones of this file only: PowerDNS is shared by the whole run.
+const run = randomBytes(3).toString("hex");
+const zone = (label: string) => `${label}-${run}.test`;
+
+async function pdns(method: string, path: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(`${apiUrl}/api/v1/servers/localhost${path}`, {
+    method,
+    headers: { "x-api-key": apiKey, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`PowerDNS ${method} ${path}: ${response.status} ${text}`);
+  return text === "" ? undefined : (JSON.parse(text) as unknown);
+}
+
+/** A zone whose name servers are `ns1.<zone>` (127.0.0.1) and `ns2.<zone>` (127.0.0.2), plus `records`. */
+async function createZone(name: string, records: Array<{ name: string; type: string; content: string }> = []): Promise<void> {
+  await pdns("POST", "/zones", { name: `${name}.`, kind: "Native", nameservers: [`ns1.${name}.`, `ns2.${name}.`] });
+  const all = [
+    { name: `ns1.${name}`, type: "A", content: "127.0.0.1" },
+    { name: `ns2.${name}`, type: "A", content: "127.0.0.2" },
+    ...records,
+  ];
+  await pdns("PATCH", `/zones/${name}.`, {
+    rrsets: all.map((r) => ({ name: `${r.name}.`, type: r.type, ttl: 60, changetype: "REPLACE", records: [{ content: r.content, disabled: false }] })),
+  });
+}
+
+/** TXT values PowerDNS stores at `fqdn` in `zoneName`, unquoted and sorted. */
+async function storedTxt(zoneName: string, fqdn: string): Promise<string[]> {
+  const detail = (await pdns("GET", `/zones/${zoneName}.`)) as { rrsets: Array<{ name: string; type: string; records: Array<{ content: string }> }> };
+  const rrset = detail.rrsets.find((r) => r.type === "TXT" && r.name === `${fqdn}.`);
+  return (rrset?.records ?? []).map((r) => r.content.replace(/^"|"$/g, "")).sort();
+}
+
+let t: DnsTestApp;
+let providerId: number;
+let credentialIds: Record<string, number>;
+let challenges: ChallengeCredentials;
+let leases: DynamoRecordLeases;
+
+/** A solver as a worker process builds it; two of them stand for two Lambda instances. */
+function solver(options: { authoritative?: boolean; timeoutMs?: number } = {}): DnsSolver {
+  const resolvers = parseNameServers(`127.0.0.1:${dnsPort}`);
+  return new DnsSolver({
+    challenges,
+    leases,
+    // PowerDNS stands in for the recursive resolver too: it answers for every zone used here.
+    nameServers: new NameServers({ recursive: resolvers, timeoutMs: options.timeoutMs ?? 1_000, authoritativePort: dnsPort }),
+    propagationServers: options.authoritative ? undefined : resolvers,
+  });
+}
+
+beforeAll(async () => {
+  t = await dnsTestApp();
+  await createZone(zone("apex"));
+  await createZone(zone("customer"), [
+    { name: `_acme-challenge.shop.${zone("customer")}`, type: "CNAME", content: `shop-customer.${zone("validation")}.` },
+    { name: `_acme-challenge.loop.${zone("customer")}`, type: "CNAME", content: `loop-b.${zone("customer")}.` },
+    { name: `loop-b.${zone("customer")}`, type: "CNAME", content: `_acme-challenge.loop.${zone("customer")}.` },
+  ]);
+  await createZone(zone("validation"));
+  await createZone(zone("parent"));
+  await createZone(`dev.${zone("parent")}`);
+  const credentials = { api_url: apiUrl, api_key: apiKey };
+  const created = await providerWith(
+    t,
+    {
+      Apex: zone("apex"),
+      Validation: zone("validation"),
+      Parent: zone("parent"),
+    },
+    { type: "powerdns", meta: { PDNS_API_URL: apiUrl, PDNS_API_KEY: apiKey }, credentials },
+  );
+  providerId = created.providerId;
+  credentialIds = created.ids;
+  challenges = new ChallengeCredentials({
+    directory: t.services.dnsDirectory,
+    credentials: new DynamoCredentialRepository(t.table),
+    secrets: t.secrets,
+    catalog: {
+      types: dnsProviderTypes,
+      normaliseCredentials,
+      createClient: dnsProviderClientFactory({ timeoutMs: 5_000, retries: 1 }),
+    },
+  });
+  leases = new DynamoRecordLeases(t.table, { now: () => new Date() });
+});
+
+describe("locate (dns-01.md §1)", () => {
+  it("puts the apex and the wildcard on one record name, with the credential of the name", async () => {
+    const s = solver();
+    const apex = await s.locate(providerId, zone("apex"));
+    const wildcard = await s.locate(providerId, `*.${zone("apex")}`);
+    expect(apex).toEqual({
+      identifier: zone("apex"),
+      recordName: `_acme-challenge.${zone("apex")}`,
+      effectiveRecordName: `_acme-challenge.${zone("apex")}`,
+      cnameChain: [],
+      providerId,
+      providerType: "powerdns",
+      credential: { id: credentialIds["Apex"], name: "Apex" },
+    });
+    expect(wildcard).toEqual({ ...apex, identifier: `*.${zone("apex")}` });
+  });
+
+  it("follows a CNAME into the validation zone and chooses the credential filtered on it", async () => {
+    const record = await solver().locate(providerId, `shop.${zone("customer")}`);
+    expect(record.cnameChain).toEqual([`shop-customer.${zone("validation")}`]);
+    expect(record.effectiveRecordName).toBe(`shop-customer.${zone("validation")}`);
+    expect(record.credential).toEqual({ id: credentialIds["Validation"], name: "Validation" });
+  });
+
+  it("names the chain of a CNAME loop", async () => {
+    const error = await solver().locate(providerId, `loop.${zone("customer")}`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    const loop = `_acme-challenge.loop.${zone("customer")}`;
+    expect((error as ValidationError).message).toBe(`CNAME loop: ${loop} → loop-b.${zone("customer")} → ${loop}`);
+  });
+
+  it("answers the documents' message for a name that selects no credential, directly or through a CNAME", async () => {
+    await expect(solver().locate(providerId, `www.${zone("customer")}`)).rejects.toThrow(
+      `No credential found for provider 'powerdns' and zone '${zone("customer")}'`,
+    );
+  });
+});
+
+describe("present, clean up and propagation (dns-01.md §2–3)", () => {
+  it("keeps the apex and wildcard values side by side and removes each by value", async () => {
+    const s = solver();
+    const apex = await s.locate(providerId, zone("apex"));
+    const wildcard = await s.locate(providerId, `*.${zone("apex")}`);
+    expect(await s.present(apex, "apex-value")).toEqual({});
+    await s.present(wildcard, "wildcard-value");
+    expect(await storedTxt(zone("apex"), apex.effectiveRecordName)).toEqual(["apex-value", "wildcard-value"]);
+    expect(await s.checkPropagation(apex, "apex-value")).toMatchObject({ propagated: true });
+    expect(await s.checkPropagation(wildcard, "wildcard-value")).toMatchObject({ propagated: true });
+
+    await s.cleanUp(apex, "apex-value");
+    expect(await storedTxt(zone("apex"), apex.effectiveRecordName)).toEqual(["wildcard-value"]);
+    await s.cleanUp(apex, "apex-value"); // idempotent
+    await s.cleanUp(wildcard, "wildcard-value");
+    expect(await storedTxt(zone("apex"), apex.effectiveRecordName)).toEqual([]);
+  });
+
+  it("writes a delegated name's value into the validation zone", async () => {
+    const s = solver();
+    const record = await s.locate(providerId, `shop.${zone("customer")}`);
+    await s.present(record, "delegated-value");
+    expect(await storedTxt(zone("validation"), `shop-customer.${zone("validation")}`)).toEqual(["delegated-value"]);
+    expect(await s.checkPropagation(record, "delegated-value")).toMatchObject({ propagated: true });
+    await s.cleanUp(record, "delegated-value");
+    expect(await storedTxt(zone("validation"), `shop-customer.${zone("validation")}`)).toEqual([]);
+  });
+
+  it("writes into a sub-zone hosted on its own, not into its parent", async () => {
+    const s = solver();
+    const record = await s.locate(providerId, `api.dev.${zone("parent")}`);
+    expect(record.credential.name).toBe("Parent");
+    await s.present(record, "subzone-value");
+    expect(await storedTxt(`dev.${zone("parent")}`, `_acme-challenge.api.dev.${zone("parent")}`)).toEqual(["subzone-value"]);
+    expect(await storedTxt(zone("parent"), `_acme-challenge.api.dev.${zone("parent")}`)).toEqual([]);
+    await s.cleanUp(record, "subzone-value");
+  });
+
+  it("keeps both values when two processes present on one record name at once", async () => {
+    const [first, second] = [solver(), solver()];
+    const record = await first.locate(providerId, `both.${zone("apex")}`);
+    const values = Array.from({ length: 6 }, (_, i) => `concurrent-${i}`);
+    await Promise.all(values.map((value, i) => (i % 2 === 0 ? first : second).present(record, value)));
+    expect(await storedTxt(zone("apex"), record.effectiveRecordName)).toEqual(values);
+    await Promise.all(values.map((value, i) => (i % 2 === 0 ? second : first).cleanUp(record, value)));
+    expect(await storedTxt(zone("apex"), record.effectiveRecordName)).toEqual([]);
+  });
+
+  it("is not propagated until every authoritative server returns the value, and says what each returned", async () => {
+    const s = solver({ authoritative: true });
+    const record = await s.locate(providerId, `prop.${zone("apex")}`);
+    const before = await s.checkPropagation(record, "propagation-value");
+    expect(before).toEqual({
+      propagated: false,
+      servers: [
+        { server: `ns1.${zone("apex")}`, values: [] },
+        { server: `ns2.${zone("apex")}`, values: [] },
+      ],
+    });
+    await s.present(record, "other-value");
+    expect(await s.checkPropagation(record, "propagation-value")).toMatchObject({
+      propagated: false,
+      servers: [{ values: ["other-value"] }, { values: ["other-value"] }],
+    });
+    await s.present(record, "propagation-value");
+    const after = await s.checkPropagation(record, "propagation-value");
+    expect(after.propagated).toBe(true);
+    expect(after.servers.map((server) => [server.server, server.values.sort()])).toEqual([
+      [`ns1.${zone("apex")}`, ["other-value", "propagation-value"]],
+      [`ns2.${zone("apex")}`, ["other-value", "propagation-value"]],
+    ]);
+    await s.cleanUp(record, "propagation-value");
+    await s.cleanUp(record, "other-value");
+  });
+});
+
+describe("CHARON_DNS_RESOLVERS", () => {
+  it("reads host:port lists and rejects what is not an address", () => {
+    expect(parseNameServers("192.0.2.1:5353, [2001:db8::1]:53,198.51.100.7")).toEqual([
+      { host: "192.0.2.1", port: 5353, label: "192.0.2.1:5353" },
+      { host: "2001:db8::1", port: 53, label: "[2001:db8::1]:53" },
+      { host: "198.51.100.7", port: 53, label: "198.51.100.7" },
+    ]);
+    expect(() => parseNameServers("ns1.example.com:53")).toThrow("CHARON_DNS_RESOLVERS: 'ns1.example.com:53' is not an address");
+    expect(() => parseNameServers("192.0.2.1:70000")).toThrow("'192.0.2.1:70000'");
+  });
+});
