@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import { EncryptionKeyError } from "./errors.js";
 import { readOptional, writeNewFile } from "./files.js";
 
@@ -64,4 +66,61 @@ export async function readKeyListFile(path: string): Promise<EncryptionKey[]> {
     .map((line, index) => ({ line: line.trim(), index }))
     .filter(({ line }) => line !== "" && !line.startsWith("#"))
     .map(({ line, index }) => parseKey(line, `line ${index + 1} of ${path}`));
+}
+
+/** Where the local runtime's keys come from; shared by the secret store and the key sealer. */
+export interface LocalKeyOptions {
+  /** The local runtime's data directory, which holds the generated key files. */
+  dataDirectory: string;
+  /** 32 bytes. Without it the key is `<dataDirectory>/encryption-key`, created on first use. */
+  key?: Buffer;
+  /** Keys that sealed older records; they are read, never written with. */
+  previousKeys?: Buffer[];
+}
+
+/** `<dataDirectory>/encryption-key`: the generated key when none is configured. */
+export const KEY_FILE = "encryption-key";
+/** `<dataDirectory>/encryption-key.previous`: retired keys, base64, one a line. */
+export const PREVIOUS_KEYS_FILE = "encryption-key.previous";
+
+/**
+ * CHARON_ENCRYPTION_KEY (base64 of 32 bytes; unset or empty means the generated key file) and
+ * CHARON_ENCRYPTION_KEY_PREVIOUS (comma-separated): the only place this package reads them.
+ */
+export function keyOptionsFromEnvironment(dataDirectory: string, env: NodeJS.ProcessEnv): LocalKeyOptions {
+  const current = env["CHARON_ENCRYPTION_KEY"]?.trim();
+  const previous = (env["CHARON_ENCRYPTION_KEY_PREVIOUS"] ?? "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+  return {
+    dataDirectory,
+    key: current ? parseKey(current, "CHARON_ENCRYPTION_KEY").key : undefined,
+    previousKeys: previous.map((entry, i) => parseKey(entry, `entry ${i + 1} of CHARON_ENCRYPTION_KEY_PREVIOUS`).key),
+  };
+}
+
+/** Fails now, naming the key, if a configured key is not 32 bytes. */
+export function checkKeyOptions(options: LocalKeyOptions): void {
+  if (options.key) encryptionKey(options.key, "the configured key");
+  options.previousKeys?.forEach((key, i) => encryptionKey(key, `previous key ${i + 1}`));
+}
+
+/**
+ * The current key and every previous one: the configured key (a generated key file left from
+ * before it was configured counts as previous, so switching to CHARON_ENCRYPTION_KEY and then
+ * rotating loses nothing), or else the key file, created on first use.
+ */
+export async function loadKeyRing(options: LocalKeyOptions): Promise<KeyRing> {
+  const { dataDirectory, key, previousKeys = [] } = options;
+  const keyFile = join(dataDirectory, KEY_FILE);
+  const previous = previousKeys.map((k, i) => encryptionKey(k, `previous key ${i + 1}`));
+  previous.push(...(await readKeyListFile(join(dataDirectory, PREVIOUS_KEYS_FILE))));
+  if (key) {
+    const generated = await readKeyFile(keyFile);
+    if (generated) previous.push(generated);
+    return keyRing(encryptionKey(key, "the configured key"), previous);
+  }
+  await mkdir(dataDirectory, { recursive: true });
+  return keyRing(await loadOrCreateKeyFile(keyFile), previous);
 }

@@ -10,29 +10,16 @@ import {
 import { MalformedSecretRecordError } from "./errors.js";
 import { isTemporary, readOptional, replaceFile, writeNewFile } from "./files.js";
 import {
-  encryptionKey,
-  keyRing,
-  loadOrCreateKeyFile,
-  parseKey,
-  readKeyFile,
-  readKeyListFile,
+  checkKeyOptions,
+  keyOptionsFromEnvironment,
+  loadKeyRing,
   type KeyRing,
+  type LocalKeyOptions,
 } from "./keys.js";
 import { parseRecord, seal, unseal, type SecretRecord } from "./record.js";
 
-export interface LocalSecretStoreOptions {
-  /** The local runtime's data directory; secrets go to `<dataDirectory>/secrets/`. */
-  dataDirectory: string;
-  /** 32 bytes. Without it the store uses `<dataDirectory>/encryption-key`, created on first use. */
-  key?: Buffer;
-  /** Keys that sealed older records; they are read, never written with. */
-  previousKeys?: Buffer[];
-}
-
-/** `<dataDirectory>/encryption-key`: the generated key when none is configured. */
-export const KEY_FILE = "encryption-key";
-/** `<dataDirectory>/encryption-key.previous`: retired keys, base64, one a line. */
-export const PREVIOUS_KEYS_FILE = "encryption-key.previous";
+/** `dataDirectory`'s `secrets/` holds the secrets; the keys are as `LocalKeyOptions` says. */
+export type LocalSecretStoreOptions = LocalKeyOptions;
 
 /**
  * SecretStore for the local runtime: one AES-256-GCM sealed file per secret under
@@ -47,28 +34,15 @@ export class LocalSecretStore implements SecretStore {
   constructor(private readonly options: LocalSecretStoreOptions) {
     this.directory = join(options.dataDirectory, "secrets");
     // Checked now so a bad key fails at startup, not at the first secret.
-    if (options.key) encryptionKey(options.key, "the configured key");
-    options.previousKeys?.forEach((key, i) => encryptionKey(key, `previous key ${i + 1}`));
+    checkKeyOptions(options);
   }
 
   /**
-   * The store configured the way entry points do it: CHARON_ENCRYPTION_KEY (base64 of 32 bytes;
-   * unset or empty means the generated key file) and CHARON_ENCRYPTION_KEY_PREVIOUS
-   * (comma-separated). The only place this package reads the environment.
+   * The store configured the way entry points do it, from CHARON_ENCRYPTION_KEY and
+   * CHARON_ENCRYPTION_KEY_PREVIOUS (`keyOptionsFromEnvironment`).
    */
   static fromEnvironment(dataDirectory: string, env: NodeJS.ProcessEnv = process.env): LocalSecretStore {
-    const current = env["CHARON_ENCRYPTION_KEY"]?.trim();
-    const previous = (env["CHARON_ENCRYPTION_KEY_PREVIOUS"] ?? "")
-      .split(",")
-      .map((entry) => entry.trim())
-      .filter((entry) => entry !== "");
-    return new LocalSecretStore({
-      dataDirectory,
-      key: current ? parseKey(current, "CHARON_ENCRYPTION_KEY").key : undefined,
-      previousKeys: previous.map(
-        (entry, i) => parseKey(entry, `entry ${i + 1} of CHARON_ENCRYPTION_KEY_PREVIOUS`).key,
-      ),
-    });
+    return new LocalSecretStore(keyOptionsFromEnvironment(dataDirectory, env));
   }
 
   async create(name: string, value: SecretValue): Promise<void> {
@@ -164,28 +138,13 @@ export class LocalSecretStore implements SecretStore {
 
   /** Loaded once, on first need, so reading a missing secret never creates a key file. */
   private keyRing(): Promise<KeyRing> {
-    this.keys ??= this.loadKeys().catch((error: unknown) => {
+    this.keys ??= loadKeyRing(this.options).catch((error: unknown) => {
       this.keys = undefined;
       throw error;
     });
     return this.keys;
   }
 
-  private async loadKeys(): Promise<KeyRing> {
-    const { dataDirectory, key, previousKeys = [] } = this.options;
-    const keyFile = join(dataDirectory, KEY_FILE);
-    const previous = previousKeys.map((k, i) => encryptionKey(k, `previous key ${i + 1}`));
-    previous.push(...(await readKeyListFile(join(dataDirectory, PREVIOUS_KEYS_FILE))));
-    if (key) {
-      // A key file left from before a key was configured still opens the records it sealed,
-      // so switching to CHARON_ENCRYPTION_KEY and then rotating loses nothing.
-      const generated = await readKeyFile(keyFile);
-      if (generated) previous.push(generated);
-      return keyRing(encryptionKey(key, "the configured key"), previous);
-    }
-    await mkdir(dataDirectory, { recursive: true });
-    return keyRing(await loadOrCreateKeyFile(keyFile), previous);
-  }
 }
 
 function serialize(record: SecretRecord): string {
