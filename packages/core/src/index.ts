@@ -22,6 +22,14 @@ export type { ProxyHostRepository } from "./proxy-hosts/repository.js";
 export { ProxyHostService, type ProxyHostDetails, type NewProxyHost } from "./proxy-hosts/service.js";
 export * from "./certificates/certificate.js";
 export type { CertificateRepository } from "./certificates/repository.js";
+export {
+  LeaseLostError,
+  type IssuanceOrder,
+  type IssuanceRepository,
+  type IssuedFields,
+  type IssuedMaterial,
+  type OrderChallenge,
+} from "./certificates/order.js";
 export { CertificateService } from "./certificates/service.js";
 export * from "./settings/settings.js";
 export type { SettingsRepository } from "./settings/repository.js";

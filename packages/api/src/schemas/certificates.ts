@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { MAX_DOMAIN_NAMES } from "@charon/core";
+import { ACME_PROFILES, CERTIFICATE_STATUSES, ISSUANCE_STEPS, KEY_TYPES, MAX_DOMAIN_NAMES } from "@charon/core";
 import { DomainNameSchema } from "./common.js";
 import { CertificateCredentialSchema, ProviderSummarySchema } from "./proxy-hosts.js";
 
@@ -11,6 +11,11 @@ const CertificateMetaSchema = z
     letsencrypt_email: z.email().optional(),
     letsencrypt_agree: z.boolean().optional(),
     propagation_seconds: z.number().int().min(0).max(3600).optional(),
+    key_type: z.enum(KEY_TYPES).optional().openapi({ description: "The certificate key's algorithm (default ecdsa-p256)" }),
+    profile: z.enum(ACME_PROFILES).optional().openapi({
+      description:
+        "An ACME profile, sent with the order when the CA's directory offers profiles; a CA without profiles issues its default",
+    }),
   })
   .openapi("CertificateMeta");
 
@@ -35,7 +40,7 @@ export const CertificateSchema = z
     provider: z.literal("letsencrypt"),
     nice_name: z.string(),
     domain_names: z.array(z.string()),
-    status: z.enum(["pending", "valid", "failed", "expired"]),
+    status: z.enum(CERTIFICATE_STATUSES).openapi({ description: "pending until issued, then active; failed when the order failed" }),
     expires_on: z.string().nullable(),
     created_on: z.string(),
     modified_on: z.string(),
@@ -48,9 +53,28 @@ export const CertificateSchema = z
       letsencrypt_email: z.string().optional(),
       letsencrypt_agree: z.boolean().optional(),
       propagation_seconds: z.number().int().optional(),
+      key_type: z.enum(KEY_TYPES).optional(),
+      profile: z.enum(ACME_PROFILES).optional(),
     }),
     dns_provider: ProviderSummarySchema.nullable(),
-    credentials: z.array(CertificateCredentialSchema),
+    credentials: z.array(CertificateCredentialSchema).openapi({ description: "The credential each name selected at request time" }),
+    issued_at: z.string().nullable().optional(),
+    serial: z.string().nullable().optional().openapi({ description: "Hexadecimal serial number" }),
+    issuer: z.string().nullable().optional(),
+    key_type: z.enum(KEY_TYPES).optional(),
+    step: z.enum(ISSUANCE_STEPS).nullable().optional().openapi({ description: "While pending: the last step the order reached" }),
+    error: z.string().nullable().optional().openapi({ description: "Why the last order failed" }),
+    validations: z
+      .array(
+        z.object({
+          domain: z.string(),
+          record_name: z.string(),
+          effective_record_name: z.string(),
+          dns_credential: z.object({ id: z.number().int(), name: z.string() }),
+        }),
+      )
+      .optional()
+      .openapi({ description: "Per name, the DNS-01 record and the credential the last successful order used" }),
   })
   .openapi("Certificate");
 

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { MAX_DOMAIN_NAMES } from "@charon/core";
+import { CERTIFICATE_STATUSES, MAX_DOMAIN_NAMES } from "@charon/core";
 import { DomainNameSchema } from "./common.js";
 
 const forwardHost = z
@@ -88,7 +88,7 @@ export const CertificateSummarySchema = z
   .object({
     id: z.number().int(),
     nice_name: z.string(),
-    status: z.enum(["pending", "valid", "failed", "expired"]),
+    status: z.enum(CERTIFICATE_STATUSES),
     expires_on: z.string().nullable(),
     last_renewed_at: z.string().nullable(),
     dns_provider: ProviderSummarySchema.nullable(),

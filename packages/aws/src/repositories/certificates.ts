@@ -1,7 +1,13 @@
+import { randomUUID } from "node:crypto";
 import {
   ConcurrentModificationError,
   ConflictError,
+  LeaseLostError,
   NotFoundError,
+  type IssuanceOrder,
+  type IssuanceRepository,
+  type IssuedFields,
+  type IssuedMaterial,
   type AuditEntry,
   type Certificate,
   type CertificateRepository,
@@ -9,7 +15,7 @@ import {
   type Page,
   type PageRequest,
 } from "@charon/core";
-import { TransactionConflict, type DynamoTable, type Item, type TransactItem } from "../dynamodb/table.js";
+import { ConditionFailed, TransactionConflict, type DynamoTable, type Item, type TransactItem } from "../dynamodb/table.js";
 import { auditEntryPut } from "./audit-entries.js";
 import { fromUsageItem, usageKey, usageSteps, usageWrites, type UsageItem } from "./credential-usage.js";
 import { MAX_TRANSACTION_ITEMS, WriteConflict, transactNamed } from "./transaction-steps.js";
@@ -124,6 +130,9 @@ export class DynamoCertificateRepository implements CertificateRepository {
         await transactNamed(this.table, [
           { Delete: asRead },
           auditEntryPut(this.table.name, audit),
+          // Its order and material (the sealed key) go with it.
+          { Delete: { TableName: this.table.name, Key: orderKey(id) } },
+          { Delete: { TableName: this.table.name, Key: materialKey(id) } },
           ...usageWrites(this.table.name, last, -1),
         ]);
         return;
@@ -183,8 +192,8 @@ export class DynamoCertificateRepository implements CertificateRepository {
   }
 }
 
-/** Items in every step beside the usages: the certificate (put, check or delete), the audit entry. */
-const RESERVED_PER_STEP = 2;
+/** Items in every step beside the usages: the certificate (put, check or delete), the audit entry, its order and material. */
+const RESERVED_PER_STEP = 4;
 
 /** Reads a delete makes before giving up when concurrent changes keep cancelling its steps. */
 const MAX_DELETE_ATTEMPTS = 5;
@@ -245,4 +254,215 @@ function toItem(certificate: Certificate): Item {
 function fromItem(item: Item): Certificate {
   const { pk: _pk, sk: _sk, gsi1pk: _g, gsi1sk: _gs, host_count: _count, usage_version: _version, ...certificate } = item;
   return certificate as unknown as Certificate;
+}
+
+/**
+ * Orders and issued material (packages/aws/README.md, "Certificates"):
+ * - `CERTIFICATE#<id>` / `ORDER`: the open or last order (`order`, a map), its lease
+ *   (`lease_owner`, `lease_until`), `open`, and while open gsi2 `ORDERS_OPEN` / `CERTIFICATE#<id>`
+ *   (a sparse index: only open orders are in it).
+ * - `CERTIFICATE#<id>` / `MATERIAL`: the certificate in service, its chain and its sealed key.
+ * Each write after a claim is conditional on the lease (`lease_owner`), so a worker that lost
+ * it cannot overwrite its successor's progress.
+ */
+export class DynamoIssuanceRepository implements IssuanceRepository {
+  constructor(private readonly table: DynamoTable) {}
+
+  async open(order: IssuanceOrder): Promise<boolean> {
+    try {
+      await this.table.transact([
+        {
+          Put: {
+            TableName: this.table.name,
+            Item: orderItem(order, true),
+            ConditionExpression: "attribute_not_exists(pk) OR #open = :closed",
+            ExpressionAttributeNames: { "#open": "open" },
+            ExpressionAttributeValues: { ":closed": false },
+          },
+        },
+        {
+          Update: {
+            TableName: this.table.name,
+            Key: certificateKey(order.certificateId),
+            UpdateExpression: "SET #step = :step",
+            ConditionExpression: "attribute_exists(pk)",
+            ExpressionAttributeNames: { "#step": "step" },
+            ExpressionAttributeValues: { ":step": order.step },
+          },
+        },
+      ]);
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionConflict && error.firstFailed() === 0) return false;
+      if (error instanceof TransactionConflict) throw new NotFoundError("Certificate", order.certificateId);
+      throw error;
+    }
+  }
+
+  async claim(
+    certificateId: number,
+    owner: string,
+    now: Date,
+    leaseUntil: Date,
+  ): Promise<IssuanceOrder | { heldUntil: string } | undefined> {
+    const item = await this.table.get<Item>(orderKey(certificateId), true);
+    if (!item || item["open"] !== true) return undefined;
+    const holder = item["lease_owner"] as string | undefined;
+    const until = item["lease_until"] as string | undefined;
+    if (holder !== undefined && holder !== owner && until !== undefined && until > now.toISOString()) {
+      return { heldUntil: until };
+    }
+    try {
+      await this.table.put(
+        { ...item, lease_owner: owner, lease_until: leaseUntil.toISOString() },
+        {
+          expression: "#open = :open AND version = :version",
+          names: { "#open": "open" },
+          values: { ":open": true, ":version": item["version"] },
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionFailed)) throw error;
+      // Another worker claimed it (or closed it) between the read and the write.
+      const now2 = error.item;
+      if (!now2 || now2["open"] !== true) return undefined;
+      return { heldUntil: String(now2["lease_until"] ?? now.toISOString()) };
+    }
+    return { ...(item["order"] as IssuanceOrder), leaseOwner: owner, leaseUntil: leaseUntil.toISOString() };
+  }
+
+  async save(order: IssuanceOrder, owner: string): Promise<void> {
+    await this.leased(order, [this.orderPut(order, owner, true), this.stepUpdate(order.certificateId, order.step)]);
+  }
+
+  async release(order: IssuanceOrder, owner: string): Promise<void> {
+    await this.leased(order, [this.orderPut({ ...order, leaseOwner: undefined, leaseUntil: undefined }, owner, true)]);
+  }
+
+  async storeIssued(order: IssuanceOrder, owner: string, material: IssuedMaterial, fields: IssuedFields): Promise<void> {
+    const values: Record<string, unknown> = { ":active": "active", ":step": order.step, ":null": null };
+    const sets = ["#status = :active", "#step = :step", "#error = :null", "modified_on = :issued", "last_renewed_at = :issued"];
+    for (const [name, value] of Object.entries(fields)) {
+      values[`:${name}`] = value;
+      sets.push(`${name} = :${name}`);
+    }
+    values[":issued"] = fields.issued_at;
+    await this.leased(order, [
+      this.orderPut(order, owner, true),
+      {
+        Put: {
+          TableName: this.table.name,
+          Item: {
+            ...materialKey(order.certificateId),
+            certificate_pem: material.certificatePem,
+            chain_pem: material.chainPem,
+            sealed_key: material.sealedKey,
+          },
+        },
+      },
+      {
+        Update: {
+          TableName: this.table.name,
+          Key: certificateKey(order.certificateId),
+          UpdateExpression: `SET ${sets.join(", ")}`,
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeNames: { "#status": "status", "#step": "step", "#error": "error" },
+          ExpressionAttributeValues: values,
+        },
+      },
+    ]);
+  }
+
+  async close(order: IssuanceOrder, owner: string, failure: string | undefined): Promise<void> {
+    const inService = failure !== undefined && (await this.material(order.certificateId)) !== undefined;
+    const status = failure === undefined || inService ? "active" : "failed";
+    await this.leased(order, [
+      this.orderPut({ ...order, leaseOwner: undefined, leaseUntil: undefined, failure }, owner, false),
+      {
+        Update: {
+          TableName: this.table.name,
+          Key: certificateKey(order.certificateId),
+          UpdateExpression: "SET #status = :status, #step = :null, #error = :error",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeNames: { "#status": "status", "#step": "step", "#error": "error" },
+          ExpressionAttributeValues: { ":status": status, ":null": null, ":error": failure ?? null },
+        },
+      },
+    ]);
+  }
+
+  async material(certificateId: number): Promise<IssuedMaterial | undefined> {
+    const item = await this.table.get<Item>(materialKey(certificateId), true);
+    if (!item) return undefined;
+    return {
+      certificatePem: String(item["certificate_pem"]),
+      chainPem: String(item["chain_pem"]),
+      sealedKey: String(item["sealed_key"]),
+    };
+  }
+
+  async openOrders(): Promise<number[]> {
+    const items = await this.table.queryAll<Item>({ partition: OPEN_ORDERS, index: "gsi2" });
+    return items.map((item) => Number((item["order"] as IssuanceOrder).certificateId));
+  }
+
+  private orderPut(order: IssuanceOrder, owner: string, open: boolean): TransactItem {
+    return {
+      Put: {
+        TableName: this.table.name,
+        Item: orderItem(order, open),
+        ConditionExpression: "lease_owner = :owner AND #open = :open",
+        ExpressionAttributeNames: { "#open": "open" },
+        ExpressionAttributeValues: { ":owner": owner, ":open": true },
+      },
+    };
+  }
+
+  private stepUpdate(certificateId: number, step: IssuanceOrder["step"]): TransactItem {
+    return {
+      Update: {
+        TableName: this.table.name,
+        Key: certificateKey(certificateId),
+        UpdateExpression: "SET #step = :step",
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeNames: { "#step": "step" },
+        ExpressionAttributeValues: { ":step": step },
+      },
+    };
+  }
+
+  /** Runs `items` (the order's put first); a failed lease condition is LeaseLostError. */
+  private async leased(order: IssuanceOrder, items: TransactItem[]): Promise<void> {
+    try {
+      await this.table.transact(items);
+    } catch (error) {
+      if (error instanceof TransactionConflict && error.firstFailed() === 0) throw new LeaseLostError(order.certificateId);
+      if (error instanceof TransactionConflict) throw new NotFoundError("Certificate", order.certificateId);
+      throw error;
+    }
+  }
+}
+
+/** The gsi2 partition of open orders. */
+const OPEN_ORDERS = "ORDERS_OPEN";
+
+function orderKey(certificateId: number) {
+  return { pk: `CERTIFICATE#${certificateId}`, sk: "ORDER" };
+}
+
+function materialKey(certificateId: number) {
+  return { pk: `CERTIFICATE#${certificateId}`, sk: "MATERIAL" };
+}
+
+/** The order item; `version` changes with every write so a claim can require what it read. */
+function orderItem(order: IssuanceOrder, open: boolean): Item {
+  const { leaseOwner, leaseUntil, ...state } = order;
+  return {
+    ...orderKey(order.certificateId),
+    order: JSON.parse(JSON.stringify(state)) as Item,
+    open,
+    version: randomUUID(),
+    ...(leaseOwner !== undefined ? { lease_owner: leaseOwner, lease_until: leaseUntil } : {}),
+    ...(open ? { gsi2pk: OPEN_ORDERS, gsi2sk: `CERTIFICATE#${sortableId(order.certificateId)}` } : {}),
+  };
 }

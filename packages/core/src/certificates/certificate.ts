@@ -2,9 +2,45 @@ import type { NameCredential, ProviderSummary } from "../dns-providers/challenge
 
 /**
  * A certificate as rest-api.md shows it (Nginx Proxy Manager's object plus its issuance state).
- * This layer stores and validates requests (`status: "pending"`); issuance makes them real.
+ * A request is stored `pending`; issuance (`@charon/acme`) makes it `active` or `failed`.
  */
-export type CertificateStatus = "pending" | "valid" | "failed" | "expired";
+export const CERTIFICATE_STATUSES = ["pending", "active", "failed", "expired"] as const;
+export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number];
+
+/** `meta.key_type`: the certificate key's algorithm; `ecdsa-p256` when not given. */
+export const KEY_TYPES = ["ecdsa-p256", "ecdsa-p384", "rsa-2048", "rsa-3072", "rsa-4096"] as const;
+export type KeyType = (typeof KEY_TYPES)[number];
+export const DEFAULT_KEY_TYPE: KeyType = "ecdsa-p256";
+
+/** `meta.profile`: an ACME profile (Let's Encrypt's names), sent when the CA's directory offers it. */
+export const ACME_PROFILES = ["classic", "tlsserver", "shortlived"] as const;
+export type AcmeProfile = (typeof ACME_PROFILES)[number];
+
+/**
+ * The milestones of an order, in order (`step` while pending: the last one reached). Each is
+ * persisted before the next begins, so whoever resumes an order continues after it.
+ */
+export const ISSUANCE_STEPS = [
+  "requested",
+  "order_created",
+  "values_written",
+  "propagated",
+  "challenges_answered",
+  "finalized",
+  "stored",
+  "cleaned",
+] as const;
+export type IssuanceStep = (typeof ISSUANCE_STEPS)[number];
+
+/** Per name, where its DNS-01 value went and the credential that wrote it (dns-01.md §1). */
+export interface NameValidation {
+  domain: string;
+  /** `_acme-challenge.<domain without "*.">`. */
+  record_name: string;
+  /** After following CNAMEs; equal to `record_name` without delegation. */
+  effective_record_name: string;
+  dns_credential: { id: number; name: string };
+}
 
 export interface CertificateMeta {
   dns_challenge: boolean;
@@ -13,6 +49,8 @@ export interface CertificateMeta {
   letsencrypt_email?: string;
   letsencrypt_agree?: boolean;
   propagation_seconds?: number;
+  key_type?: KeyType;
+  profile?: AcmeProfile;
 }
 
 /** The DNS credential each name's DNS-01 challenge uses ("Issued using credential: …"). */
@@ -36,6 +74,19 @@ export interface Certificate {
   meta: CertificateMeta;
   dns_provider: ProviderSummary | null;
   credentials: CertificateCredential[];
+  /** When the certificate in service was issued (ISO 8601); null before the first issuance. */
+  issued_at?: string | null;
+  /** Hexadecimal serial number of the certificate in service. */
+  serial?: string | null;
+  /** The issuing CA's distinguished name, as in the certificate. */
+  issuer?: string | null;
+  key_type?: KeyType;
+  /** Set while an order runs: the last milestone it reached. */
+  step?: IssuanceStep | null;
+  /** Why the last order failed (dns-01.md §5), null otherwise. */
+  error?: string | null;
+  /** Per name, the DNS-01 record and credential the last successful order used. */
+  validations?: NameValidation[];
 }
 
 export interface CertificateRequest {
@@ -59,7 +110,9 @@ export interface CertificateSummary {
 }
 
 export function certificateSummary(certificate: Certificate): CertificateSummary {
-  const names = [...new Set(certificate.credentials.map((c) => c.credential_name))];
+  // The credentials that actually answered the challenges once issued, those chosen at request time before.
+  const used = certificate.validations?.map((v) => v.dns_credential.name) ?? certificate.credentials.map((c) => c.credential_name);
+  const names = [...new Set(used)];
   return {
     id: certificate.id,
     nice_name: certificate.nice_name,
