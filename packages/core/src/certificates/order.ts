@@ -1,4 +1,5 @@
-import type { ChallengeRecord } from "../ports/dns01.js";
+import type { Actor } from "../audit/entry.js";
+import type { ChallengeRecord, PresentReceipt } from "../ports/dns01.js";
 import type { Certificate, IssuanceStep, KeyType } from "./certificate.js";
 
 /**
@@ -16,7 +17,7 @@ export interface OrderChallenge {
   /** The TXT value: base64url(SHA-256(key authorization)), RFC 8555 §8.4. Not a secret. */
   value: string;
   /** Set once `present` returned (Route 53: the change to wait for). */
-  receipt?: { changeId?: string };
+  receipt?: PresentReceipt;
   /** Set once the value was removed again. */
   cleaned?: boolean;
 }
@@ -43,8 +44,16 @@ export interface IssuanceOrder {
   keyType: KeyType;
   /** The private key sealed by the KeySealer, made before finalizing (so a resume reuses it). */
   sealedKey?: string;
+  /** Who asked (audit entries of the outcome name them). */
+  requestedBy: Actor;
+  /** Transient errors retried in the current step. */
+  retries?: number;
   /** Set when the attempt failed: cleanup runs, then the certificate becomes `failed` with it. */
   failure?: string;
+  /** The identifiers the failure is counted against (their credentials' failure counts); all when empty. */
+  failedIdentifiers?: string[];
+  /** Statistics and audit entries written (so a resume does not count them twice). */
+  outcomesRecorded?: boolean;
   /** Who holds the order now, until when (ISO 8601); a holder that died loses it then. */
   leaseOwner?: string;
   leaseUntil?: string;

@@ -1,0 +1,531 @@
+import { randomUUID, X509Certificate } from "node:crypto";
+import acme from "acme-client";
+import {
+  CharonError,
+  DEFAULT_KEY_TYPE,
+  LeaseLostError,
+  MAX_DELAY_SECONDS,
+  type Actor,
+  type Certificate,
+  type CertificateRepository,
+  type ChallengeOutcomeRecorder,
+  type Clock,
+  type Dns01Solver,
+  type IssuanceOrder,
+  type IssuanceRepository,
+  type IssuedFields,
+  type KeySealer,
+  type KeyType,
+  type OrderChallenge,
+  type WorkQueue,
+} from "@charon/core";
+import type { AcmeAccounts } from "./account.js";
+
+/** What the issuer logs through (the entry points pass Powertools' JSON logger). */
+export interface IssuanceLogger {
+  info(message: string, ...extra: Array<Record<string, unknown>>): void;
+  error(message: string, ...extra: Array<Record<string, unknown>>): void;
+}
+
+/** Timing of an order, all in seconds. */
+export interface IssuanceTimings {
+  /** `dns_polling_interval_seconds` and `dns_propagation_timeout_seconds` (Settings → Advanced). */
+  propagation(): Promise<{ pollSeconds: number; timeoutSeconds: number }>;
+  /** How long a worker holds an order before another may take it over (default 120). */
+  leaseSeconds?: number;
+  /** How often the CA is asked about a pending validation or certificate (default 1). */
+  caPollSeconds?: number;
+  /** How long the CA may take to validate or issue before the order fails (default 300). */
+  caTimeoutSeconds?: number;
+}
+
+export interface IssuerDependencies {
+  certificates: Pick<CertificateRepository, "get">;
+  orders: IssuanceRepository;
+  solver: Dns01Solver;
+  sealer: KeySealer;
+  queue: WorkQueue;
+  outcomes: ChallengeOutcomeRecorder;
+  accounts: AcmeAccounts;
+  timings: IssuanceTimings;
+  clock: Clock;
+  logger: IssuanceLogger;
+}
+
+/** A failure that ends the order (dns-01.md §5's message), as opposed to one worth retrying. */
+class OrderFailure extends Error {
+  constructor(
+    message: string,
+    /** The identifiers whose credentials the failure is counted against (all when empty). */
+    readonly identifiers: string[] = [],
+  ) {
+    super(message);
+    this.name = "OrderFailure";
+  }
+}
+
+/** What a step asks for next: seconds to wait, the next step now, or nothing (the order is closed). */
+type Next = number | typeof NEXT | typeof CLOSED;
+const NEXT = "next";
+const CLOSED = "closed";
+
+/** Transient errors (the CA or a DNS API unreachable, a 5xx) retried after these waits, then the order fails. */
+const RETRY_DELAYS_SECONDS = [5, 30, 120];
+
+type ProblemDocument = { type?: string; detail?: string; subproblems?: Array<ProblemDocument & { identifier?: { value: string } }> };
+
+/**
+ * Certificates issued over ACME with DNS-01 (RFC 8555, shared/spec/dns-01.md), as an order of
+ * resumable steps: each `advance` runs as many steps as can run now, persisting each before the
+ * next, and when it must wait (propagation, the CA) it sends a delayed `certificate.advance` and
+ * returns. Every call first claims the order's lease, so duplicate deliveries do nothing and a
+ * worker that died is replaced once its lease ends. A certificate in service stays in service
+ * until its successor is stored.
+ */
+export class Issuer {
+  private readonly leaseSeconds: number;
+  private readonly caPollSeconds: number;
+  private readonly caTimeoutSeconds: number;
+
+  constructor(private readonly deps: IssuerDependencies) {
+    this.leaseSeconds = deps.timings.leaseSeconds ?? 120;
+    this.caPollSeconds = deps.timings.caPollSeconds ?? 1;
+    this.caTimeoutSeconds = deps.timings.caTimeoutSeconds ?? 300;
+  }
+
+  /**
+   * Opens an order for `certificate` and enqueues its first step; a certificate with an open
+   * order already keeps that one (false).
+   */
+  async start(certificate: Certificate, requestedBy: Actor): Promise<boolean> {
+    const opened = await this.deps.orders.open({
+      certificateId: certificate.id,
+      attempt: 1,
+      step: "requested",
+      directoryUrl: this.deps.accounts.settings.directoryUrl,
+      challenges: [],
+      keyType: certificate.meta.key_type ?? DEFAULT_KEY_TYPE,
+      requestedBy,
+    });
+    if (opened) await this.deps.queue.send({ kind: "certificate.advance", certificateId: certificate.id });
+    return opened;
+  }
+
+  /** Enqueues every open order (after a restart, the in-process queue lost its messages). */
+  async resumeOpenOrders(): Promise<number[]> {
+    const ids = await this.deps.orders.openOrders();
+    for (const certificateId of ids) await this.deps.queue.send({ kind: "certificate.advance", certificateId });
+    return ids;
+  }
+
+  /** The `certificate.advance` handler. */
+  async advance(certificateId: number): Promise<void> {
+    const owner = randomUUID();
+    const now = this.deps.clock.now();
+    const claimed = await this.deps.orders.claim(
+      certificateId,
+      owner,
+      now,
+      new Date(now.getTime() + this.leaseSeconds * 1000),
+    );
+    if (claimed === undefined) return; // Finished already: a duplicate or late delivery.
+    if ("heldUntil" in claimed) {
+      // Another worker runs it; look again when its lease ends in case that worker died.
+      const wait = Math.ceil((Date.parse(claimed.heldUntil) - now.getTime()) / 1000) + 1;
+      await this.later(certificateId, wait);
+      return;
+    }
+    try {
+      const wait = await this.run(claimed, owner);
+      if (wait !== undefined) {
+        await this.deps.orders.release(claimed, owner);
+        await this.later(certificateId, wait);
+      }
+    } catch (error) {
+      if (error instanceof LeaseLostError) {
+        this.log(claimed, "lease lost; another worker continues the order");
+        return;
+      }
+      throw error;
+    }
+  }
+
+  private later(certificateId: number, seconds: number): Promise<void> {
+    const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.max(1, Math.ceil(seconds)));
+    return this.deps.queue.send({ kind: "certificate.advance", certificateId }, { delaySeconds });
+  }
+
+  /** Runs steps until the order waits (seconds) or is closed (undefined). */
+  private async run(order: IssuanceOrder, owner: string): Promise<number | undefined> {
+    for (;;) {
+      let next: Next;
+      try {
+        next = await this.step(order, owner);
+      } catch (error) {
+        if (error instanceof LeaseLostError) throw error;
+        if (order.failure !== undefined) {
+          // Cleanup of a failed order failed: retried like any step, then the values are reported left behind.
+          order.retries = (order.retries ?? 0) + 1;
+          if (order.retries <= RETRY_DELAYS_SECONDS.length) {
+            await this.deps.orders.save(order, owner);
+            return RETRY_DELAYS_SECONDS[order.retries - 1];
+          }
+          for (const challenge of order.challenges.filter((c) => !c.cleaned)) {
+            this.deps.logger.error("could not remove a DNS-01 value", this.fields(order), {
+              record: challenge.record.effectiveRecordName,
+              error: messageOf(error),
+            });
+            challenge.cleaned = true;
+          }
+          await this.deps.orders.save(order, owner);
+          continue;
+        }
+        const failure = this.failureOf(error, order);
+        if (failure === undefined) {
+          order.retries = (order.retries ?? 0) + 1;
+          await this.deps.orders.save(order, owner);
+          return RETRY_DELAYS_SECONDS[order.retries - 1];
+        }
+        order.failure = failure.message;
+        order.failedIdentifiers = failure.identifiers;
+        this.deps.logger.error("certificate issuance failed", this.fields(order), { error: failure.message });
+        await this.deps.orders.save(order, owner);
+        continue;
+      }
+      if (next === CLOSED) return undefined;
+      if (next !== NEXT) return next;
+    }
+  }
+
+  /**
+   * Ends the order on a failure that retrying cannot fix, or after the retries of a transient
+   * one; undefined means "retry later".
+   */
+  private failureOf(error: unknown, order: IssuanceOrder): OrderFailure | undefined {
+    if (error instanceof OrderFailure) return error;
+    // A provider's refusal (UpstreamError), no credential, a CNAME loop (ValidationError): as the user reads them.
+    if (error instanceof CharonError) return new OrderFailure(error.message, identifierOf(error));
+    const retries = order.retries ?? 0;
+    if (retries < RETRY_DELAYS_SECONDS.length) {
+      this.deps.logger.error("certificate issuance step failed; retrying", this.fields(order), {
+        error: messageOf(error),
+        retry: retries + 1,
+      });
+      return undefined;
+    }
+    return new OrderFailure(messageOf(error));
+  }
+
+  /** One step: seconds to wait, NEXT to go on, or CLOSED. */
+  private async step(order: IssuanceOrder, owner: string): Promise<Next> {
+    if (order.failure !== undefined) {
+      await this.cleanUp(order, owner);
+      await this.finish(order, owner);
+      return CLOSED;
+    }
+    this.log(order, `step after ${order.step}`);
+    switch (order.step) {
+      case "requested":
+        await this.createOrder(order, owner);
+        return NEXT;
+      case "order_created":
+        await this.writeValues(order, owner);
+        return NEXT;
+      case "values_written":
+        return this.awaitPropagation(order, owner);
+      case "propagated":
+        await this.answerChallenges(order, owner);
+        return NEXT;
+      case "challenges_answered":
+        return this.finalize(order, owner);
+      case "finalized":
+        return this.download(order, owner);
+      case "stored":
+        await this.cleanUp(order, owner);
+        return NEXT;
+      case "cleaned":
+        await this.finish(order, owner);
+        return CLOSED;
+    }
+  }
+
+  /** New order, its authorizations, and where each value goes: persisted before anything is written. */
+  private async createOrder(order: IssuanceOrder, owner: string): Promise<void> {
+    const certificate = await this.certificate(order);
+    const providerId = certificate.dns_provider?.id;
+    if (providerId === undefined) throw new OrderFailure("Only DNS-01 validation is supported: the certificate names no DNS provider");
+    const client = await this.deps.accounts.registered();
+    const profile = await this.profile(certificate, order);
+    const created = await client.createOrder({
+      identifiers: certificate.domain_names.map((value) => ({ type: "dns", value })),
+      ...(profile ? { profile } : {}),
+      // `profile` (draft-ietf-acme-profiles) is newer than acme-client's types.
+    } as Parameters<acme.Client["createOrder"]>[0]);
+    const authorizations = await client.getAuthorizations(created);
+    const challenges: OrderChallenge[] = [];
+    for (const authorization of authorizations) {
+      if (authorization.status === "valid") continue;
+      const challenge = authorization.challenges.find((c) => c.type === "dns-01");
+      const identifier = authorization.wildcard ? `*.${authorization.identifier.value}` : authorization.identifier.value;
+      if (!challenge) throw new OrderFailure(`The CA offers no dns-01 challenge for ${identifier}`, [identifier]);
+      challenges.push({
+        identifier,
+        authorizationUrl: authorization.url,
+        challengeUrl: challenge.url,
+        record: await this.deps.solver.locate(providerId, identifier),
+        value: await client.getChallengeKeyAuthorization(challenge),
+      });
+    }
+    order.accountUrl = client.getAccountUrl();
+    order.orderUrl = created.url;
+    order.finalizeUrl = created.finalize;
+    order.challenges = challenges;
+    await this.reach(order, owner, "order_created");
+  }
+
+  /** Each value beside whatever the record holds (the solver serialises writers per record name). */
+  private async writeValues(order: IssuanceOrder, owner: string): Promise<void> {
+    for (const challenge of order.challenges) {
+      if (challenge.receipt !== undefined) continue;
+      try {
+        challenge.receipt = await this.deps.solver.present(challenge.record, challenge.value);
+      } catch (error) {
+        if (!(error instanceof CharonError)) throw error;
+        // Refused (bad credential, no such zone): nothing was written, so there is nothing to remove.
+        challenge.cleaned = true;
+        throw new OrderFailure(error.message, [challenge.identifier]);
+      }
+      await this.deps.orders.save(order, owner);
+    }
+    order.propagationStartedAt = this.deps.clock.now().toISOString();
+    await this.reach(order, owner, "values_written");
+  }
+
+  /** One round over every authoritative server; dns-01.md §3's timeout names the laggards. */
+  private async awaitPropagation(order: IssuanceOrder, owner: string): Promise<Next> {
+    const { pollSeconds, timeoutSeconds } = await this.deps.timings.propagation();
+    const lagging: string[] = [];
+    const laggingIdentifiers: string[] = [];
+    for (const challenge of order.challenges) {
+      const state = await this.deps.solver.checkPropagation(challenge.record, challenge.value, challenge.receipt);
+      if (state.propagated) continue;
+      laggingIdentifiers.push(challenge.identifier);
+      for (const server of state.servers) {
+        const answer = server.error ?? (server.values.length === 0 ? "no value" : server.values.map((v) => `"${v}"`).join(", "));
+        lagging.push(`${server.server} (${challenge.record.effectiveRecordName}: ${answer})`);
+      }
+    }
+    if (laggingIdentifiers.length === 0) {
+      await this.reach(order, owner, "propagated");
+      return NEXT;
+    }
+    const waited = (this.deps.clock.now().getTime() - Date.parse(order.propagationStartedAt ?? "")) / 1000;
+    if (waited >= timeoutSeconds) {
+      throw new OrderFailure(`DNS propagation timeout: after ${timeoutSeconds} s ${[...new Set(lagging)].join("; ")}`, laggingIdentifiers);
+    }
+    return pollSeconds;
+  }
+
+  private async answerChallenges(order: IssuanceOrder, owner: string): Promise<void> {
+    const client = await this.deps.accounts.registered();
+    for (const challenge of order.challenges) {
+      await client.completeChallenge({ type: "dns-01", url: challenge.challengeUrl, status: "pending", token: "" });
+    }
+    order.answeredAt = this.deps.clock.now().toISOString();
+    await this.reach(order, owner, "challenges_answered");
+  }
+
+  /** Once the CA validated every name: the key (sealed and persisted first, so a resume reuses it), the CSR. */
+  private async finalize(order: IssuanceOrder, owner: string): Promise<Next> {
+    const client = await this.deps.accounts.registered();
+    const current = await client.getOrder(this.acmeOrder(order));
+    if (current.status === "invalid") throw await this.invalid(current);
+    if (current.status === "pending") return this.caWait(order);
+    if (current.status === "processing" || current.status === "valid") {
+      await this.reach(order, owner, "finalized"); // Finalized by a worker that died before saying so.
+      return NEXT;
+    }
+    const certificate = await this.certificate(order);
+    if (order.sealedKey === undefined) {
+      const key = await privateKey(order.keyType);
+      order.sealedKey = await this.deps.sealer.seal(key, sealContext(order));
+      await this.deps.orders.save(order, owner);
+    }
+    const key = await this.deps.sealer.open(order.sealedKey, sealContext(order));
+    const [, csr] = await acme.crypto.createCsr({ altNames: certificate.domain_names }, key);
+    await client.finalizeOrder(current, csr);
+    await this.reach(order, owner, "finalized");
+    return NEXT;
+  }
+
+  private async download(order: IssuanceOrder, owner: string): Promise<Next> {
+    const client = await this.deps.accounts.registered();
+    const current = await client.getOrder(this.acmeOrder(order));
+    if (current.status === "invalid") throw await this.invalid(current);
+    if (current.status !== "valid") return this.caWait(order);
+    const pem = await client.getCertificate(current);
+    const [leaf = "", ...chain] = acme.crypto.splitPemChain(pem);
+    const parsed = new X509Certificate(leaf);
+    const fields: IssuedFields = {
+      issued_at: this.deps.clock.now().toISOString(),
+      expires_on: new Date(parsed.validTo).toISOString(),
+      serial: parsed.serialNumber.toLowerCase(),
+      issuer: parsed.issuer.split("\n").join(", "),
+      key_type: order.keyType,
+      validations: order.challenges.map((c) => ({
+        domain: c.identifier,
+        record_name: c.record.recordName,
+        effective_record_name: c.record.effectiveRecordName,
+        dns_credential: c.record.credential,
+      })),
+    };
+    order.step = "stored";
+    await this.deps.orders.storeIssued(
+      order,
+      owner,
+      { certificatePem: leaf, chainPem: chain.join(""), sealedKey: order.sealedKey ?? "" },
+      fields,
+    );
+    this.log(order, "certificate stored", { serial: fields.serial, expires_on: fields.expires_on });
+    return NEXT;
+  }
+
+  /** Removes every value the order wrote (or may have written); absent values are fine. */
+  private async cleanUp(order: IssuanceOrder, owner: string): Promise<void> {
+    for (const challenge of order.challenges) {
+      if (challenge.cleaned) continue;
+      await this.deps.solver.cleanUp(challenge.record, challenge.value);
+      challenge.cleaned = true;
+      await this.deps.orders.save(order, owner);
+    }
+    if (order.failure === undefined) await this.reach(order, owner, "cleaned");
+  }
+
+  /** Statistics and audit per credential, then the order is closed (the certificate `failed` on failure). */
+  private async finish(order: IssuanceOrder, owner: string): Promise<void> {
+    if (!order.outcomesRecorded) {
+      const certificate = await this.certificate(order);
+      const provider = certificate.dns_provider;
+      const blamed = new Set(order.failedIdentifiers ?? []);
+      const counted = order.failure === undefined || blamed.size === 0 ? order.challenges : order.challenges.filter((c) => blamed.has(c.identifier));
+      const byCredential = new Map<number, OrderChallenge[]>();
+      for (const c of counted) byCredential.set(c.record.credential.id, [...(byCredential.get(c.record.credential.id) ?? []), c]);
+      for (const challenges of byCredential.values()) {
+        const first = challenges[0];
+        if (!provider || !first) continue;
+        await this.deps.outcomes.recordChallengeOutcome({
+          provider,
+          credential: first.record.credential,
+          certificateId: order.certificateId,
+          domains: challenges.map((c) => c.identifier),
+          action: order.failure === undefined ? (order.attempt > 1 ? "certificate_renewed" : "certificate_issued") : "certificate_failed",
+          succeeded: order.failure === undefined,
+          ...(order.failure !== undefined ? { error: order.failure } : {}),
+          actor: order.requestedBy,
+        });
+      }
+      order.outcomesRecorded = true;
+      await this.deps.orders.save(order, owner);
+    }
+    await this.deps.orders.close(order, owner, order.failure);
+    this.log(order, order.failure === undefined ? "order closed: certificate active" : "order closed: failed");
+  }
+
+  private async reach(order: IssuanceOrder, owner: string, step: IssuanceOrder["step"]): Promise<void> {
+    order.step = step;
+    order.retries = 0;
+    await this.deps.orders.save(order, owner);
+    this.log(order, `reached ${step}`);
+  }
+
+  /** Waits for the CA; an order it never finishes fails after `caTimeoutSeconds`. */
+  private caWait(order: IssuanceOrder): number {
+    const since = Date.parse(order.answeredAt ?? this.deps.clock.now().toISOString());
+    if ((this.deps.clock.now().getTime() - since) / 1000 > this.caTimeoutSeconds) {
+      throw new OrderFailure(`The CA did not finish the order within ${this.caTimeoutSeconds} s`);
+    }
+    return this.caPollSeconds;
+  }
+
+  /** The CA's problem document (type and detail, per identifier), RFC 8555 §6.7 / §7.1.3. */
+  private async invalid(current: acme.Order): Promise<OrderFailure> {
+    const client = await this.deps.accounts.registered();
+    const problems: string[] = [];
+    const identifiers: string[] = [];
+    for (const authorization of await client.getAuthorizations(current)) {
+      if (authorization.status !== "invalid") continue;
+      const identifier = authorization.wildcard ? `*.${authorization.identifier.value}` : authorization.identifier.value;
+      identifiers.push(identifier);
+      const failed = authorization.challenges.find((c) => c.type === "dns-01")?.error as ProblemDocument | undefined;
+      problems.push(`${identifier}: ${describe(failed)}`);
+    }
+    const orderProblem = current.error as ProblemDocument | undefined;
+    const message = problems.length > 0 ? problems.join("; ") : describe(orderProblem);
+    return new OrderFailure(`The CA refused the order: ${message}`, identifiers);
+  }
+
+  /** `meta.profile` when the directory offers it; otherwise the CA's default (logged). */
+  private async profile(certificate: Certificate, order: IssuanceOrder): Promise<string | undefined> {
+    const wanted = certificate.meta.profile;
+    if (wanted === undefined) return undefined;
+    const offered = (await this.deps.accounts.directory()).meta?.profiles ?? {};
+    if (wanted in offered) return wanted;
+    this.log(order, "the CA offers no such profile; its default applies", { profile: wanted });
+    return undefined;
+  }
+
+  private async certificate(order: IssuanceOrder): Promise<Certificate> {
+    const certificate = await this.deps.certificates.get(order.certificateId);
+    if (!certificate) throw new OrderFailure("The certificate was deleted");
+    return certificate;
+  }
+
+  private acmeOrder(order: IssuanceOrder): acme.Order {
+    return { url: order.orderUrl ?? "", finalize: order.finalizeUrl ?? "", status: "pending", identifiers: [], authorizations: [] };
+  }
+
+  private fields(order: IssuanceOrder): Record<string, unknown> {
+    return { category: "certificate_issuance", certificate_id: order.certificateId, attempt: order.attempt, step: order.step };
+  }
+
+  private log(order: IssuanceOrder, message: string, extra: Record<string, unknown> = {}): void {
+    this.deps.logger.info(message, this.fields(order), extra);
+  }
+}
+
+/** Binds a sealed key to its certificate and order (KeySealer's context). */
+function sealContext(order: IssuanceOrder): Record<string, string> {
+  return { certificate_id: String(order.certificateId), purpose: "certificate-private-key" };
+}
+
+async function privateKey(type: KeyType): Promise<string> {
+  switch (type) {
+    case "ecdsa-p256":
+      return (await acme.crypto.createPrivateEcdsaKey("P-256")).toString();
+    case "ecdsa-p384":
+      return (await acme.crypto.createPrivateEcdsaKey("P-384")).toString();
+    case "rsa-2048":
+      return (await acme.crypto.createPrivateRsaKey(2048)).toString();
+    case "rsa-3072":
+      return (await acme.crypto.createPrivateRsaKey(3072)).toString();
+    case "rsa-4096":
+      return (await acme.crypto.createPrivateRsaKey(4096)).toString();
+  }
+}
+
+function describe(problem: ProblemDocument | undefined): string {
+  if (!problem) return "no problem document";
+  const own = [problem.type, problem.detail].filter(Boolean).join(": ");
+  const subproblems = (problem.subproblems ?? []).map((p) => `${p.identifier?.value ?? "?"}: ${describe(p)}`);
+  return [own, ...subproblems].join("; ");
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The identifier a CharonError is about, when it names one (the solver's `identifier` extra). */
+function identifierOf(error: CharonError): string[] {
+  const identifier = error.extra["identifier"];
+  return typeof identifier === "string" ? [identifier] : [];
+}

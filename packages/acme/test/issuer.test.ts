@@ -1,0 +1,281 @@
+import { createCipheriv, createDecipheriv, randomBytes, X509Certificate } from "node:crypto";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import {
+  KeySealError,
+  type ChallengeRecord,
+  type Dns01Solver,
+  type KeySealer,
+  type WorkMessage,
+  type WorkQueue,
+} from "@charon/core";
+import { DynamoCertificateRepository, DynamoIssuanceRepository } from "@charon/aws";
+import { createDnsProviderClient } from "@charon/dns";
+import { AcmeAccounts, Issuer } from "@charon/acme";
+import { capturingLogger, dnsTestApp, temporarySecretStore, type DnsTestApp } from "../../../test/support/dns-app.js";
+
+/**
+ * The order's steps against the run's Pebble, which validates every DNS-01 value by asking the
+ * run's PowerDNS. The solver here writes through the PowerDNS adapter of `@charon/dns` and needs
+ * no delegation; `@charon/acme`'s own solver has its own tests.
+ */
+const suffix = randomBytes(4).toString("hex");
+const zone = `issuer-${suffix}.test`;
+const pdns = { url: inject("powerdnsApiUrl"), key: inject("powerdnsApiKey") };
+
+let t: DnsTestApp;
+let providerId: number;
+let badProviderId: number;
+
+async function pdnsZone(name: string): Promise<void> {
+  const response = await fetch(`${pdns.url}/api/v1/servers/localhost/zones`, {
+    method: "POST",
+    headers: { "x-api-key": pdns.key, "content-type": "application/json" },
+    body: JSON.stringify({ name: `${name}.`, kind: "Native", nameservers: [`ns1.${name}.`] }),
+  });
+  expect(response.status).toBe(201);
+}
+
+/** The TXT values PowerDNS holds at `name`. */
+async function txtValues(name: string): Promise<string[]> {
+  const response = await fetch(`${pdns.url}/api/v1/servers/localhost/zones/${zone}.`, { headers: { "x-api-key": pdns.key } });
+  const body = (await response.json()) as { rrsets: Array<{ name: string; type: string; records: Array<{ content: string }> }> };
+  return body.rrsets.filter((r) => r.name === `${name}.` && r.type === "TXT").flatMap((r) => r.records.map((x) => x.content));
+}
+
+async function provider(apiKey: string): Promise<number> {
+  const created = await t.call("POST", "/api/v1/dns-providers", {
+    name: `PowerDNS ${randomBytes(3).toString("hex")}`,
+    acme_dns_provider: "powerdns",
+    meta: { PDNS_API_URL: pdns.url, PDNS_API_KEY: apiKey },
+  });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  return created.body.id;
+}
+
+const hostedZone = { id: `${zone}.`, name: zone };
+
+/** DNS-01 through one PowerDNS provider, without delegation (the zone is the test's). */
+function powerDnsSolver(keys: Map<number, string>): Dns01Solver {
+  const client = (record: ChallengeRecord) =>
+    createDnsProviderClient("powerdns", { api_url: pdns.url, api_key: keys.get(record.providerId) ?? "" }, { retries: 0 });
+  return {
+    async locate(id, identifier) {
+      const [chosen] = await t.services.dnsDirectory.resolveCredentials(id, [identifier]);
+      const recordName = `_acme-challenge.${identifier.replace(/^\*\./, "")}`;
+      return {
+        identifier,
+        recordName,
+        effectiveRecordName: recordName,
+        cnameChain: [],
+        providerId: id,
+        providerType: "powerdns",
+        credential: { id: chosen!.credentialId, name: chosen!.credentialName },
+      };
+    },
+    async present(record, value) {
+      await client(record).addTxtRecord(hostedZone, record.effectiveRecordName, value, 60);
+      return {};
+    },
+    async cleanUp(record, value) {
+      await client(record).removeTxtRecord(hostedZone, record.effectiveRecordName, value);
+    },
+    async checkPropagation(record, value) {
+      const values = await txtValues(record.effectiveRecordName);
+      const server = { server: "powerdns", values: values.map((v) => v.replace(/^"|"$/g, "")) };
+      return server.values.includes(value) ? { propagated: true, servers: [server] } : { propagated: false, servers: [server] };
+    },
+  };
+}
+
+/** AES-256-GCM with a key of the test's own: what the local adapter does, in a few lines. */
+function testSealer(): KeySealer {
+  const key = randomBytes(32);
+  return {
+    async seal(plaintext, context) {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv("aes-256-gcm", key, iv).setAAD(Buffer.from(JSON.stringify(context)));
+      const sealed = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+      return [iv, cipher.getAuthTag(), sealed].map((b) => b.toString("base64")).join(".");
+    },
+    async open(sealed, context) {
+      const [iv, tag, body] = sealed.split(".").map((part) => Buffer.from(part, "base64"));
+      try {
+        const decipher = createDecipheriv("aes-256-gcm", key, iv!).setAAD(Buffer.from(JSON.stringify(context)));
+        decipher.setAuthTag(tag!);
+        return Buffer.concat([decipher.update(body!), decipher.final()]).toString();
+      } catch (error) {
+        throw new KeySealError("cannot open", { cause: error });
+      }
+    },
+  };
+}
+
+/** Messages are kept, delays noted; the test delivers them (twice when it wants duplicates). */
+function recordingQueue() {
+  const pending: Array<{ message: WorkMessage; delaySeconds: number }> = [];
+  const queue: WorkQueue = {
+    async send(message, options) {
+      pending.push({ message, delaySeconds: options?.delaySeconds ?? 0 });
+    },
+  };
+  return { queue, pending };
+}
+
+function setUp(keys: Map<number, string>, solver: Dns01Solver = powerDnsSolver(keys)) {
+  const { queue, pending } = recordingQueue();
+  const { lines, logger } = capturingLogger();
+  const orders = new DynamoIssuanceRepository(t.table);
+  const issuer = new Issuer({
+    certificates: new DynamoCertificateRepository(t.table),
+    orders,
+    solver,
+    sealer: testSealer(),
+    queue,
+    outcomes: t.services.dnsDirectory,
+    accounts: new AcmeAccounts(t.secrets, { directoryUrl: inject("pebbleDirectoryUrl"), email: "ops@example.test" }),
+    timings: { propagation: async () => ({ pollSeconds: 1, timeoutSeconds: 30 }) },
+    clock: { now: () => new Date() },
+    logger,
+  });
+  /** Delivers every message (each `copies` times at once) until none is left; returns the deliveries. */
+  const drain = async (copies = 1): Promise<number> => {
+    let delivered = 0;
+    for (let guard = 0; pending.length > 0; guard++) {
+      if (guard > 500) throw new Error("the order never settled");
+      const { message } = pending.shift()!;
+      await Promise.all(Array.from({ length: copies }, () => issuer.advance(message.certificateId)));
+      delivered += copies;
+    }
+    return delivered;
+  };
+  return { issuer, orders, drain, pending, lines };
+}
+
+async function requestCertificate(id: number, names: string[], meta: Record<string, unknown> = {}) {
+  const created = await t.call("POST", "/api/nginx/certificates", {
+    provider: "letsencrypt",
+    domain_names: names,
+    meta: { dns_challenge: true, dns_provider_id: id, ...meta },
+  });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  return (await t.services.certificates.get(created.body.id))!;
+}
+
+/** Leaf, then chain, verified up to Pebble's root from its management API. */
+async function verifiedChain(certificatePem: string, chainPem: string): Promise<X509Certificate> {
+  const root = new X509Certificate(await (await fetch(`${inject("pebbleManagementUrl")}/roots/0`)).text());
+  const chain = chainPem.split(/(?=-----BEGIN CERTIFICATE-----)/).filter(Boolean).map((pem) => new X509Certificate(pem));
+  const leaf = new X509Certificate(certificatePem);
+  let child = leaf;
+  for (const parent of [...chain, root]) {
+    expect(child.checkIssued(parent)).toBe(true);
+    expect(child.verify(parent.publicKey)).toBe(true);
+    child = parent;
+  }
+  return leaf;
+}
+
+function sans(leaf: X509Certificate): string[] {
+  return (leaf.subjectAltName ?? "").split(", ").map((s) => s.replace(/^DNS:/, "")).sort();
+}
+
+async function credentialOf(id: number) {
+  const list = await t.call("GET", `/api/v1/dns-providers/${id}/credentials`);
+  return list.body.credentials?.[0] ?? list.body[0];
+}
+
+beforeAll(async () => {
+  t = await dnsTestApp({ secrets: await temporarySecretStore() });
+  await pdnsZone(zone);
+  providerId = await provider(pdns.key);
+  badProviderId = await provider("not-the-api-key");
+});
+
+describe("an order against Pebble and PowerDNS", () => {
+  it("issues apex + wildcard in one order: active, chain to Pebble's root, exactly the names, values removed, counted", async () => {
+    const keys = new Map([[providerId, pdns.key]]);
+    const { issuer, orders, drain } = setUp(keys);
+    const names = [zone, `*.${zone}`];
+    const certificate = await requestCertificate(providerId, names);
+    expect(await issuer.start(certificate, { user: "test", ipAddress: null, via: "test" })).toBe(true);
+    await drain();
+
+    const issued = (await t.services.certificates.get(certificate.id))!;
+    expect(issued).toMatchObject({ status: "active", key_type: "ecdsa-p256", step: null, error: null });
+    const material = (await orders.material(certificate.id))!;
+    expect(material.sealedKey).not.toContain("PRIVATE KEY");
+    const leaf = await verifiedChain(material.certificatePem, material.chainPem);
+    expect(sans(leaf)).toEqual([...names].sort());
+    expect(issued.serial).toBe(leaf.serialNumber.toLowerCase());
+    expect(issued.expires_on).toBe(new Date(leaf.validTo).toISOString());
+    expect(leaf.publicKey.asymmetricKeyDetails?.namedCurve).toBe("prime256v1");
+    const credential = await credentialOf(providerId);
+    expect(issued.validations?.map((v) => [v.domain, v.record_name, v.dns_credential.id])).toEqual(
+      expect.arrayContaining(names.map((n) => [n, `_acme-challenge.${zone}`, credential.id])),
+    );
+    expect(await txtValues(`_acme-challenge.${zone}`)).toEqual([]);
+    expect(credential).toMatchObject({ success_count: 1, failure_count: 0 });
+    const audit = await t.call("GET", `/api/v1/audit-logs?action=certificate_issued`);
+    expect(JSON.stringify(audit.body)).toContain(`"credential_id":${credential.id}`);
+    expect(JSON.stringify(audit.body)).not.toContain("PRIVATE KEY");
+    expect(await orders.openOrders()).not.toContain(certificate.id);
+  });
+
+  it("issues once under duplicate deliveries of every message", async () => {
+    const keys = new Map([[providerId, pdns.key]]);
+    const { issuer, orders, drain } = setUp(keys);
+    const name = `dup.${zone}`;
+    const certificate = await requestCertificate(providerId, [name], { key_type: "rsa-2048" });
+    const before = (await credentialOf(providerId)).success_count as number;
+    await issuer.start(certificate, { user: "test", ipAddress: null, via: "test" });
+    await drain(3);
+    const issued = (await t.services.certificates.get(certificate.id))!;
+    expect(issued.status).toBe("active");
+    const material = (await orders.material(certificate.id))!;
+    const leaf = await verifiedChain(material.certificatePem, material.chainPem);
+    expect(leaf.publicKey.asymmetricKeyType).toBe("rsa");
+    expect(leaf.publicKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
+    expect((await credentialOf(providerId)).success_count).toBe(before + 1);
+    // A late duplicate after the order closed does nothing.
+    await issuer.advance(certificate.id);
+    expect((await t.services.certificates.get(certificate.id))!.serial).toBe(issued.serial);
+  });
+
+  it("fails with the provider's refusal, counts the failure and leaves no value", async () => {
+    const keys = new Map([[badProviderId, "not-the-api-key"]]);
+    const { issuer, drain } = setUp(keys);
+    const name = `refused.${zone}`;
+    const certificate = await requestCertificate(badProviderId, [name]);
+    await issuer.start(certificate, { user: "test", ipAddress: null, via: "test" });
+    await drain();
+    const failed = (await t.services.certificates.get(certificate.id))!;
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toMatch(/^PowerDNS API returned 401/);
+    expect(failed.error).not.toContain("not-the-api-key");
+    expect(await credentialOf(badProviderId)).toMatchObject({ success_count: 0, failure_count: 1 });
+    expect(await txtValues(`_acme-challenge.${name}`)).toEqual([]);
+    const audit = await t.call("GET", `/api/v1/audit-logs?action=certificate_failed`);
+    expect(JSON.stringify(audit.body)).toContain("PowerDNS API returned 401");
+  });
+
+  it("fails with the CA's problem when the value it reads is wrong, and still cleans up", async () => {
+    const keys = new Map([[providerId, pdns.key]]);
+    const honest = powerDnsSolver(keys);
+    // Writes a value the CA does not expect (and removes that one again).
+    const wrong = "not-the-key-authorization";
+    const { issuer, drain } = setUp(keys, {
+      ...honest,
+      present: (record) => honest.present(record, wrong),
+      cleanUp: (record) => honest.cleanUp(record, wrong),
+      checkPropagation: (record) => honest.checkPropagation(record, wrong),
+    });
+    const name = `wrong.${zone}`;
+    const certificate = await requestCertificate(providerId, [name]);
+    await issuer.start(certificate, { user: "test", ipAddress: null, via: "test" });
+    await drain();
+    const failed = (await t.services.certificates.get(certificate.id))!;
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toContain(`${name}: urn:ietf:params:acme:error:unauthorized`);
+    expect(await txtValues(`_acme-challenge.${name}`)).toEqual([]);
+  });
+});
