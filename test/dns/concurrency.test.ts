@@ -63,7 +63,9 @@ describe("concurrent credential creates", () => {
     );
     const created = results.filter((r) => r.status === 201);
     expect(created).toHaveLength(1);
-    for (const conflict of results.filter((r) => r.status === 409)) {
+    const conflicts = results.filter((r) => r.status === 409);
+    expect(conflicts).toHaveLength(49);
+    for (const conflict of conflicts) {
       expect(conflict.body.message).toMatch(/^A credential named '.*' already exists for this provider$/);
       expect(conflict.body.conflicting_credential_id).toBe(created[0]!.body.id);
     }

@@ -123,7 +123,8 @@ beforeEach(() => {
 
 const base = (providerId: number) => `/api/v1/dns-providers/${providerId}`;
 const token = (label: string) => {
-  const value = `${label}-${randomBytes(8).toString("hex")}`;
+  // 40 characters: the form of a Cloudflare API token.
+  const value = `${label}-${randomBytes(20).toString("hex")}`.slice(0, 40);
   cloudflare.state.addToken(value);
   return value;
 };
@@ -348,12 +349,18 @@ describe("deleting a provider part-way", () => {
 
 describe("a credential test racing a rotation", () => {
   it("whose secret was rotated away before it was read tests the new secret", async () => {
-    const { providerId, ids } = await providerWith(t, { Rotating: "*.customer-a.com" }, { credentials: { api_token: token("old") } });
+    const old = token("old");
+    const { providerId, ids } = await providerWith(t, { Rotating: "*.customer-a.com" }, { credentials: { api_token: old } });
     const path = `${base(providerId)}/credentials/${ids.Rotating}`;
+    let rotated = false;
     secrets.beforeGet = async () => {
       expect((await t.call("PATCH", path, { credentials: { api_token: token("new") } })).status).toBe(200);
+      // Cloudflare now refuses the old token: a test of it would fail.
+      cloudflare.state.addToken(old, { status: "disabled" });
+      rotated = true;
     };
     const tested = await t.call("POST", `${path}/test`);
+    expect(rotated).toBe(true);
     expect(tested.status, JSON.stringify(tested.body)).toBe(200);
     expect(tested.body.status).toBe("success");
     expect((await t.call("GET", path)).body.last_test_status).toBe("success");

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { CreateHostedZoneCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startFakeCloudflare } from "../fakes/cloudflare/index.js";
-import { startFakeDigitalOcean } from "../fakes/digitalocean/index.js";
+import { cloudflareGlobalKey, cloudflareToken, startFakeCloudflare } from "../fakes/cloudflare/index.js";
+import { digitalOceanToken, startFakeDigitalOcean } from "../fakes/digitalocean/index.js";
 import { dnsTestApp, type DnsTestApp } from "../support/dns-app.js";
 
 /**
@@ -14,6 +14,9 @@ let cloudflare: Awaited<ReturnType<typeof startFakeCloudflare>>;
 let digitalocean: Awaited<ReturnType<typeof startFakeDigitalOcean>>;
 const suffix = randomBytes(4).toString("hex");
 const pdnsZone = `pdns-${suffix}.example`;
+const cfScopedToken = cloudflareToken();
+const cfGlobalKey = cloudflareGlobalKey();
+const doToken = digitalOceanToken();
 
 beforeAll(async () => {
   [cloudflare, digitalocean] = await Promise.all([startFakeCloudflare(), startFakeDigitalOcean()]);
@@ -110,27 +113,27 @@ describe("Cloudflare (fake)", () => {
   beforeAll(async () => {
     cloudflare.state.addZone(`cf-${suffix}.com`);
     cloudflare.state.addZone(`hidden-${suffix}.com`);
-    cloudflare.state.addToken("cf-scoped-token", { zones: [`cf-${suffix}.com`] });
-    cloudflare.state.addGlobalKey("ops@example.com", "cf-global-key");
-    providerId = await multiProvider("cloudflare", { CF_API_TOKEN: "cf-scoped-token" });
+    cloudflare.state.addToken(cfScopedToken, { zones: [`cf-${suffix}.com`] });
+    cloudflare.state.addGlobalKey("ops@example.com", cfGlobalKey);
+    providerId = await multiProvider("cloudflare", { CF_API_TOKEN: cfScopedToken });
   });
 
   it("token: success, and a warning for a zone the token cannot see", async () => {
-    expect(await saved(providerId, `*.cf-${suffix}.com`, { api_token: "cf-scoped-token" })).toEqual({
+    expect(await saved(providerId, `*.cf-${suffix}.com`, { api_token: cfScopedToken })).toEqual({
       status: "success",
       message: "Credential validated successfully",
       details: { provider: "cloudflare", test_performed: "zone_list", accessible_zones: [`cf-${suffix}.com`] },
     });
-    expect((await saved(providerId, `hidden-${suffix}.com`, { api_token: "cf-scoped-token" })).status).toBe("warning");
+    expect((await saved(providerId, `hidden-${suffix}.com`, { api_token: cfScopedToken })).status).toBe("warning");
   });
 
   it("global key and e-mail", async () => {
-    const result = await saved(providerId, `sub.hidden-${suffix}.com`, { api_key: "cf-global-key", email: "ops@example.com" });
+    const result = await saved(providerId, `sub.hidden-${suffix}.com`, { api_key: cfGlobalKey, email: "ops@example.com" });
     expect(result.status).toBe("success");
   });
 
   it("invalid credentials fail with the provider's code and words", async () => {
-    const result = await saved(providerId, `x-${suffix}.com`, { api_token: "cf-unknown-token" });
+    const result = await saved(providerId, `x-${suffix}.com`, { api_token: cloudflareToken() });
     expect(result).toEqual({
       status: "failed",
       message: "API authentication failed",
@@ -142,10 +145,10 @@ describe("Cloudflare (fake)", () => {
     const created = await t.call("POST", `/api/v1/dns-providers/${providerId}/credentials`, {
       name: "Unlucky",
       zone_filter: `unlucky-${suffix}.com`,
-      credentials: { api_token: "cf-scoped-token" },
+      credentials: { api_token: cfScopedToken },
     });
     const test = () => t.call("POST", `/api/v1/dns-providers/${providerId}/credentials/${created.body.id}/test`);
-    cloudflare.state.slowNext(5_000);
+    cloudflare.state.hangNext();
     const slow = await test();
     expect(slow.status).toBe(200);
     expect(slow.body).toMatchObject({ status: "failed", message: "Provider API timed out", details: { error_code: "timeout" } });
@@ -162,11 +165,11 @@ describe("Cloudflare (fake)", () => {
 describe("DigitalOcean (fake)", () => {
   it("success and failure", async () => {
     digitalocean.state.addDomain(`do-${suffix}.net`);
-    digitalocean.state.addToken("do-good-token");
-    const providerId = await multiProvider("digitalocean", { DO_AUTH_TOKEN: "do-good-token" });
-    const good = await saved(providerId, `do-${suffix}.net`, { api_token: "do-good-token" });
+    digitalocean.state.addToken(doToken);
+    const providerId = await multiProvider("digitalocean", { DO_AUTH_TOKEN: doToken });
+    const good = await saved(providerId, `do-${suffix}.net`, { api_token: doToken });
     expect(good).toMatchObject({ status: "success", details: { provider: "digitalocean", accessible_zones: [`do-${suffix}.net`] } });
-    const bad = await saved(providerId, `bad-${suffix}.net`, { DO_AUTH_TOKEN: "do-bad-token" });
+    const bad = await saved(providerId, `bad-${suffix}.net`, { DO_AUTH_TOKEN: digitalOceanToken() });
     expect(bad).toMatchObject({ status: "failed", message: "API authentication failed", details: { error_code: "401" } });
   });
 });

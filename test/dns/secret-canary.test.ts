@@ -11,7 +11,8 @@ import { certificateFor } from "./helpers.js";
  * then a scan of every response body, every log line, every audit entry and every item in the
  * table for any of those values, as they are and base64-encoded. None may appear.
  */
-const canary = (label: string) => `canary-${label}-${randomBytes(9).toString("hex")}`;
+// 40 characters: the form of a Cloudflare API token, so the Cloudflare fake takes them.
+const canary = (label: string) => `canary-${label}-${randomBytes(20).toString("hex")}`.slice(0, 40);
 const SECRETS = {
   providerToken: canary("provider"),
   rotatedProviderToken: canary("rotated"),

@@ -4,14 +4,14 @@ import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "@charon/local";
-import { startFakeCloudflare } from "../fakes/cloudflare/index.js";
+import { cloudflareToken, startFakeCloudflare } from "../fakes/cloudflare/index.js";
 import type { JsonBody } from "../support/dns-app.js";
 import { documentCurl } from "../support/document-curl.js";
 import { npmStart, type StartedServer } from "../support/npm-start.js";
 
 /**
  * The API Reference of multi-credential-dns.md, run as written: each curl command below is the
- * document's text byte for byte, executed by bash against `npm start`. Only the host, the token
+ * document's text byte for byte, executed by bash against `npm start`. Only the host, the tokens
  * and the ids change: the server allocates ids, and the document's 42/44/45 are illustrations.
  * Output options live in a `.curlrc`, so no flag is added to the commands.
  */
@@ -68,6 +68,17 @@ https://your-charon-instance/api/v1/dns-providers/1/disable-multi-credential \\
 -H "Authorization: Bearer YOUR_API_TOKEN"`,
 };
 
+/**
+ * The document's placeholder Cloudflare tokens, swapped for tokens of a form Cloudflare issues:
+ * Cloudflare (and its fake) refuse `your-cloudflare-token` as a malformed header.
+ */
+const cfToken = cloudflareToken();
+const cfApiToken = cloudflareToken();
+const placeholders: Array<[string, string]> = [
+  ["your-cloudflare-token", cfToken],
+  ["your-cloudflare-api-token", cfApiToken],
+];
+
 const bootstrapToken = `chrn_e2e_${randomUUID().replaceAll("-", "")}`;
 let base: string;
 let server: StartedServer | undefined;
@@ -85,6 +96,7 @@ async function curl(command: string, token = bootstrapToken): Promise<{ status: 
       ["/dns-providers/1/", `/dns-providers/${ids.provider}/`],
       ["/credentials/42", `/credentials/${ids.customerA}`],
       ["/credentials/44", `/credentials/${ids.customerB}`],
+      ...placeholders,
     ],
   });
   return { status, body: body as JsonBody };
@@ -102,8 +114,8 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
 
 beforeAll(async () => {
   cloudflare = await startFakeCloudflare();
-  cloudflare.state.addToken("your-cloudflare-token");
-  cloudflare.state.addToken("your-cloudflare-api-token", { zones: ["customer-a.com"] });
+  cloudflare.state.addToken(cfToken);
+  cloudflare.state.addToken(cfApiToken, { zones: ["customer-a.com"] });
   for (const zone of ["customer-a.com", "customer-b.com", "example.com"]) cloudflare.state.addZone(zone);
 
   runCurl = await documentCurl();
@@ -136,11 +148,16 @@ describe("multi-credential-dns.md API Reference, verbatim against npm start", ()
   });
 
   it("authenticates with the bearer token", async () => {
-    // `/api/v1/...` stands for any path; this one names no route.
-    expect((await curl(DOC.authentication)).body).toMatchObject({ error: "Not found" });
-    const unauthorised = await curl(DOC.list, "chrn_wrong");
+    // `/api/v1/...` stands for any path: here the provider list, which needs a token.
+    const anyPath: [string, string] = ["/api/v1/...", "/api/v1/dns-providers"];
+    const accepted = await runCurl(DOC.authentication, { base, token: bootstrapToken, replace: [anyPath] });
+    expect(accepted.status).toBe(200);
+    expect(JSON.stringify(accepted.body)).toContain('"name":"Cloudflare Production"');
+    const unauthorised = await runCurl(DOC.authentication, { base, token: "chrn_wrong", replace: [anyPath] });
     expect(unauthorised.status).toBe(401);
     expect(unauthorised.body).toMatchObject({ error: "Unauthorized", message: "Invalid or expired API token" });
+    const withoutToken = await fetch(`${base}/api/v1/dns-providers`);
+    expect(withoutToken.status).toBe(401);
   });
 
   it("enables multi-credential mode: the existing credential becomes the primary catch-all", async () => {
@@ -164,7 +181,7 @@ describe("multi-credential-dns.md API Reference, verbatim against npm start", ()
       name: "Customer A Production",
       description: "Credential for Customer A production domains",
       zone_filter: "*.customer-a.com",
-      credentials: { api_token: "your-cloudflare-api-token" },
+      credentials: { api_token: cfApiToken },
     });
     expect(customerA.status).toBe(201);
     ids.customerA = customerA.body.id;
@@ -185,7 +202,7 @@ describe("multi-credential-dns.md API Reference, verbatim against npm start", ()
       warnings: [],
     });
     expect(created.body.created_at).toBe(created.body.updated_at);
-    expect(JSON.stringify(created.body)).not.toContain("your-cloudflare-api-token");
+    expect(JSON.stringify(created.body)).not.toContain(cfApiToken);
   });
 
   it("lists and gets credentials, with the domains that use them", async () => {
@@ -273,7 +290,7 @@ describe("multi-credential-dns.md API Reference, verbatim against npm start", ()
       message: "Credential validated successfully",
       details: { provider: "cloudflare", test_performed: "zone_list", accessible_zones: ["customer-a.com"] },
     });
-    cloudflare.state.addToken("your-cloudflare-api-token", { status: "disabled", zones: ["customer-a.com"] });
+    cloudflare.state.addToken(cfApiToken, { status: "disabled", zones: ["customer-a.com"] });
     const failed = await curl(DOC.test);
     expect(failed.status).toBe(200);
     expect(failed.body).toMatchObject({ status: "failed", message: "API authentication failed", details: { provider: "cloudflare" } });

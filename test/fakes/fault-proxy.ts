@@ -5,7 +5,7 @@
  */
 import { createServer, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Delays, Faults, type InjectedResponse } from "./faults.js";
+import { HeldRequests, Faults, type InjectedResponse } from "./faults.js";
 import { readBody } from "./server.js";
 
 export interface FaultProxyOptions {
@@ -21,7 +21,7 @@ export async function startFaultProxy(
 ): Promise<{ url: string; faults: Faults; stop: () => Promise<void> }> {
   const upstream = new URL(target);
   const faults = new Faults(options.errorBody);
-  const delays = new Delays();
+  const held = new HeldRequests();
 
   const server = createServer((req, res) => {
     const answer = (response: InjectedResponse) => {
@@ -35,8 +35,8 @@ export async function startFaultProxy(
       const body = await readBody(req);
       const plan = faults.take(method, url);
       if (plan?.kind === "respond") return answer(plan.response);
-      if (plan?.kind === "slow") {
-        await delays.wait(plan.delayMs);
+      if (plan?.kind === "hang") {
+        await held.hold();
         if (res.destroyed) return;
       }
       const refusal = options.refuse?.({ method, path: url.pathname, headers: req.headers });
@@ -69,7 +69,7 @@ export async function startFaultProxy(
     faults,
     stop: () =>
       new Promise<void>((resolve) => {
-        delays.cancelAll();
+        held.releaseAll();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

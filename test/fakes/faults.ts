@@ -11,8 +11,8 @@ export interface InjectedResponse {
 
 export type Plan =
   | { kind: "respond"; response: InjectedResponse }
-  /** Hold the request this long, then answer it normally. */
-  | { kind: "slow"; delayMs: number };
+  /** Never answer: the request is held until the fake stops (a provider that hangs). */
+  | { kind: "hang" };
 
 export interface SeenRequest {
   method: string;
@@ -67,9 +67,12 @@ export class Faults {
     });
   }
 
-  /** The next `times` requests are held `delayMs` before being answered normally. */
-  slowNext(delayMs: number, times = 1, filter?: RequestFilter): void {
-    this.queue.push({ plan: { kind: "slow", delayMs }, remaining: times, filter });
+  /**
+   * The next `times` requests are never answered, so a client's time-out always fires first:
+   * no race between a delay and a time-out.
+   */
+  hangNext(times = 1, filter?: RequestFilter): void {
+    this.queue.push({ plan: { kind: "hang" }, remaining: times, filter });
   }
 
   /** The next `times` requests get a body that is not what the API sends (HTML, not JSON). */
@@ -121,25 +124,17 @@ export class Faults {
   }
 }
 
-/**
- * The pauses of `slow` plans, cancellable all at once so that stopping a fake never waits for a
- * response it was told to delay.
- */
-export class Delays {
-  readonly #timers = new Set<NodeJS.Timeout>();
+/** The requests of `hang` plans, released all at once when a fake stops. */
+export class HeldRequests {
+  readonly #held = new Set<() => void>();
 
-  wait(delayMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#timers.delete(timer);
-        resolve();
-      }, delayMs);
-      this.#timers.add(timer);
-    });
+  /** Resolves only when `releaseAll` runs. */
+  hold(): Promise<void> {
+    return new Promise((resolve) => this.#held.add(resolve));
   }
 
-  cancelAll(): void {
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
+  releaseAll(): void {
+    for (const release of this.#held) release();
+    this.#held.clear();
   }
 }

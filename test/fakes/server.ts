@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Delays, type Faults } from "./faults.js";
+import { HeldRequests, type Faults } from "./faults.js";
 
 export interface StartedServer {
   /** `http://127.0.0.1:<port>` */
@@ -23,11 +23,11 @@ export interface FakeResponse {
 
 /**
  * Serves `handle` on a free loopback port, applying the faults planned in `faults` first:
- * an injected answer replaces the handler's, a slow plan holds the request before handling it.
- * `stop()` drops open connections and pending slow answers.
+ * an injected answer replaces the handler's, a hang plan holds the request and never answers it.
+ * `stop()` drops open connections and releases held requests.
  */
 export async function serveFake(faults: Faults, handle: (request: FakeRequest) => FakeResponse | Promise<FakeResponse>): Promise<StartedServer> {
-  const delays = new Delays();
+  const held = new HeldRequests();
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? "/", "http://127.0.0.1");
@@ -35,8 +35,8 @@ export async function serveFake(faults: Faults, handle: (request: FakeRequest) =
       const method = req.method ?? "GET";
       const plan = faults.take(method, url);
       if (plan?.kind === "respond") return send(res, plan.response);
-      if (plan?.kind === "slow") {
-        await delays.wait(plan.delayMs);
+      if (plan?.kind === "hang") {
+        await held.hold();
         if (res.destroyed) return;
       }
       const host = req.headers.host ?? "127.0.0.1";
@@ -51,7 +51,7 @@ export async function serveFake(faults: Faults, handle: (request: FakeRequest) =
     origin: `http://127.0.0.1:${port}`,
     stop: () =>
       new Promise<void>((resolve) => {
-        delays.cancelAll();
+        held.releaseAll();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

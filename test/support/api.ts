@@ -16,12 +16,12 @@ import { join } from "node:path";
 import { createApp, createServices, type App, type AppServices } from "@charon/api";
 import { LocalSecretStore } from "@charon/local";
 import { freshTable } from "../harness/dynamodb.js";
-import { startFakeCloudflare } from "../fakes/cloudflare/index.js";
+import { cloudflareToken, startFakeCloudflare } from "../fakes/cloudflare/index.js";
 import { fakeDnsDirectory, standardProviders } from "./dns-directory.js";
 import { responseProblems, type OpenApiDocument } from "./openapi.js";
 
 /** The Cloudflare API token the fake Cloudflare accepts (real DNS stack). */
-export const FAKE_CLOUDFLARE_TOKEN = "cf-test-token-accepted-by-the-fake";
+export const FAKE_CLOUDFLARE_TOKEN = cloudflareToken();
 
 export const silentLogger = { info() {}, warn() {}, error() {} };
 

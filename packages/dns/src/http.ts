@@ -165,7 +165,8 @@ export class HttpClient {
     const error = this.failure(reason, `${this.label} API returned ${status}: ${upstream}`, { status, upstream });
     if (status === 429 || status === 503) {
       const wait =
-        parseRetryAfter(response.headers.get("retry-after")) ?? this.config.retryAfterMs?.(response);
+        parseRetryAfter(response.headers.get("retry-after"), this.config.settings.now()) ??
+        this.config.retryAfterMs?.(response);
       throw new RetryableFailure(error, wait);
     }
     if (status >= 500) throw retryUnlessApplied(method, error);

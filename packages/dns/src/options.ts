@@ -1,3 +1,5 @@
+import { setTimeout as delay } from "node:timers/promises";
+
 /**
  * How a client talks to its provider. Everything has a default; entry points pass base URLs they
  * read from their own configuration (`CHARON_CLOUDFLARE_API_URL`, …) — providers never read the
@@ -27,6 +29,10 @@ export interface DnsClientOptions {
   changePollMs?: number;
   /** The fetch implementation (Cloudflare, DigitalOcean, PowerDNS); default global fetch. */
   fetch?: typeof fetch;
+  /** How the client waits out a provider's `Retry-After` (ms); default a timer. Tests record it. */
+  sleep?: (ms: number) => Promise<void>;
+  /** The current time in epoch ms, for rate-limit resets given as a time; default `Date.now`. */
+  now?: () => number;
 }
 
 export interface ClientSettings {
@@ -38,6 +44,8 @@ export interface ClientSettings {
   changeTimeoutMs: number;
   changePollMs: number;
   fetch: typeof fetch;
+  sleep: (ms: number) => Promise<void>;
+  now: () => number;
 }
 
 export function resolveSettings(options: DnsClientOptions = {}): ClientSettings {
@@ -50,6 +58,8 @@ export function resolveSettings(options: DnsClientOptions = {}): ClientSettings 
     changeTimeoutMs: options.changeTimeoutMs ?? 120_000,
     changePollMs: options.changePollMs ?? 1_000,
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    sleep: options.sleep ?? ((ms) => delay(ms)),
+    now: options.now ?? Date.now,
   };
 }
 

@@ -1,4 +1,3 @@
-import { setTimeout as delay } from "node:timers/promises";
 import pRetry from "p-retry";
 import { DnsProviderError } from "./errors.js";
 import type { ClientSettings } from "./options.js";
@@ -52,7 +51,7 @@ export async function withRetries<T>(
         onFailedAttempt: async (error) => {
           // p-retry calls this even after shouldRetry said no; only wait when a retry follows.
           if (!(error instanceof RetryableFailure) || !waitable(error) || error.retriesLeft <= 0) return;
-          if (error.retryAfterMs) await delay(error.retryAfterMs);
+          if (error.retryAfterMs) await settings.sleep(error.retryAfterMs);
         },
       },
     );

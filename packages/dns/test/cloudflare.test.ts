@@ -1,11 +1,19 @@
 import { createServer } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createDnsProviderClient, type DnsClientOptions, type DnsProviderError } from "@charon/dns";
-import { startFakeCloudflare, type CloudflareFakeState } from "../../../test/fakes/cloudflare/index.js";
+import {
+  CLOUDFLARE_ERRORS,
+  cloudflareErrorBody,
+  cloudflareGlobalKey,
+  cloudflareToken,
+  startFakeCloudflare,
+  type CloudflareFakeState,
+} from "../../../test/fakes/cloudflare/index.js";
 import { unquoteTxt } from "../src/names.js";
 import { describeProviderContract, zoneNames, type ProviderFixture } from "./contract.js";
 
-const TOKEN = "cf-token-0123456789abcdefghijklmnopqrstu";
+const TOKEN = cloudflareToken();
+const KEY = cloudflareGlobalKey();
 let fake: { url: string; stop: () => Promise<void>; state: CloudflareFakeState };
 
 const fast = (url: string): DnsClientOptions => ({
@@ -37,12 +45,16 @@ const fixture = (): ProviderFixture => ({
   testPerformed: "zone_list",
   rateLimitNext: (times) => fake.state.failNext(429, times, { retryAfterSeconds: 1 }),
   rateLimitHasRetryAfter: true,
-  badCredentials: () => ({
-    client: createDnsProviderClient("cloudflare", { CF_API_TOKEN: "not-a-known-token-000000000000000000000" }, fast(fake.url)),
-    message: "Cloudflare API returned 401: Invalid API Token",
-    secret: "not-a-known-token-000000000000000000000",
-  }),
+  badCredentials: () => {
+    const unknown = cloudflareToken();
+    return {
+      client: createDnsProviderClient("cloudflare", { CF_API_TOKEN: unknown }, fast(fake.url)),
+      message: "Cloudflare API returned 401: Invalid API Token",
+      secret: unknown,
+    };
+  },
   garbageMessage: /^Cloudflare API returned an unreadable response to GET \/zones \(HTTP 200, not JSON\)$/,
+  redirectMessage: (location) => `Cloudflare API answered 307 with a redirect to ${location}; configure the final URL instead`,
 });
 
 describeProviderContract(fixture);
@@ -62,14 +74,10 @@ describe("Cloudflare specifics", () => {
   });
 
   it("authenticates with a global API key and e-mail (CF_API_KEY + CF_API_EMAIL)", async () => {
-    fake.state.addGlobalKey("ops@example.com", "global-key-1234567890");
+    fake.state.addGlobalKey("ops@example.com", KEY);
     const [name] = zoneNames(1);
     fake.state.addZone(name!);
-    const client = createDnsProviderClient(
-      "cloudflare",
-      { CF_API_KEY: "global-key-1234567890", CF_API_EMAIL: "ops@example.com" },
-      fast(fake.url),
-    );
+    const client = createDnsProviderClient("cloudflare", { CF_API_KEY: KEY, CF_API_EMAIL: "ops@example.com" }, fast(fake.url));
     const check = await client.verify();
     expect(check.accessibleZones).toContain(name);
     // The global key cannot call /user/tokens/verify; only the zone list was asked for.
@@ -77,8 +85,8 @@ describe("Cloudflare specifics", () => {
   });
 
   it("reports a wrong global key with Cloudflare's wording", async () => {
-    fake.state.addGlobalKey("ops@example.com", "global-key-1234567890");
-    const client = createDnsProviderClient("cloudflare", { api_key: "wrong-key-999999", email: "ops@example.com" }, fast(fake.url));
+    fake.state.addGlobalKey("ops@example.com", KEY);
+    const client = createDnsProviderClient("cloudflare", { api_key: cloudflareGlobalKey(), email: "ops@example.com" }, fast(fake.url));
     const error = (await client.verify().catch((e: unknown) => e)) as DnsProviderError;
     expect(error.message).toBe("Cloudflare API returned 403: Unknown X-Auth-Key or X-Auth-Email");
     expect(error.reason).toBe("auth");
@@ -86,9 +94,43 @@ describe("Cloudflare specifics", () => {
     expect(error.upstreamMessage).toBe("Unknown X-Auth-Key or X-Auth-Email");
   });
 
+  it("a global key of a form Cloudflare never issues is refused as a malformed header", async () => {
+    const client = createDnsProviderClient("cloudflare", { api_key: "wrong-key-999999", email: "ops@example.com" }, fast(fake.url));
+    const error = (await client.verify().catch((e: unknown) => e)) as DnsProviderError;
+    expect(error.message).toBe("Cloudflare API returned 400: Invalid request headers: Invalid format for X-Auth-Key header");
+    expect(error.reason).toBe("auth");
+  });
+
+  it("an identical record that appeared since the adapter looked counts as created", async () => {
+    const [name] = zoneNames(1);
+    const zone = fake.state.addZone(name!);
+    const creates = (r: { method: string }) => r.method === "POST";
+    // Another process (a second issuance of the same challenge) created it between list and create.
+    fake.state.failNext(400, 1, { filter: creates, body: cloudflareErrorBody(CLOUDFLARE_ERRORS.identical), contentType: "application/json" });
+    await fixture().client().addTxtRecord({ id: zone.id, name: zone.name }, `_acme-challenge.${zone.name}`, "same", 120);
+    expect(fake.state.count(creates)).toBe(1);
+  });
+
+  it("any other refusal of a create is an error with Cloudflare's wording", async () => {
+    const [name] = zoneNames(1);
+    const zone = fake.state.addZone(name!);
+    fake.state.failNext(400, 1, {
+      filter: (r) => r.method === "POST",
+      body: cloudflareErrorBody(CLOUDFLARE_ERRORS.validation),
+      contentType: "application/json",
+    });
+    const error = (await fixture()
+      .client()
+      .addTxtRecord({ id: zone.id, name: zone.name }, `_acme-challenge.${zone.name}`, "v", 120)
+      .catch((e: unknown) => e)) as DnsProviderError;
+    expect(error.message).toBe("Cloudflare API returned 400: DNS Validation Error");
+    expect(error.reason).toBe("rejected");
+  });
+
   it("reports an expired token as such", async () => {
-    fake.state.addToken("expired-token-abcdefghijklmnopqrstuvwxyz", { status: "expired" });
-    const client = createDnsProviderClient("cloudflare", { api_token: "expired-token-abcdefghijklmnopqrstuvwxyz" }, fast(fake.url));
+    const expired = cloudflareToken();
+    fake.state.addToken(expired, { status: "expired" });
+    const client = createDnsProviderClient("cloudflare", { api_token: expired }, fast(fake.url));
     await expect(client.verify()).rejects.toThrow("Cloudflare API token is expired");
   });
 
@@ -96,8 +138,9 @@ describe("Cloudflare specifics", () => {
     const [mine, theirs] = zoneNames(2);
     fake.state.addZone(mine!);
     const other = fake.state.addZone(theirs!);
-    fake.state.addToken("scoped-token-abcdefghijklmnopqrstuvwxyz", { zones: [mine!] });
-    const client = createDnsProviderClient("cloudflare", { api_token: "scoped-token-abcdefghijklmnopqrstuvwxyz" }, fast(fake.url));
+    const scoped = cloudflareToken();
+    fake.state.addToken(scoped, { zones: [mine!] });
+    const client = createDnsProviderClient("cloudflare", { api_token: scoped }, fast(fake.url));
     expect((await client.verify()).accessibleZones).toEqual([mine]);
     const error = (await client
       .addTxtRecord({ id: other.id, name: other.name }, `_acme-challenge.${other.name}`, "v", 60)
@@ -106,14 +149,17 @@ describe("Cloudflare specifics", () => {
     expect(error.reason).toBe("forbidden");
   });
 
-  it("a token passed through to a malformed header gets Cloudflare's error chain", async () => {
-    const client = createDnsProviderClient("cloudflare", { api_token: "has spaces in it" }, fast(fake.url));
-    const error = (await client.listZones().catch((e: unknown) => e)) as DnsProviderError;
-    expect(error.message).toBe(
-      "Cloudflare API returned 400: Invalid request headers: Invalid format for Authorization header",
-    );
-    expect(error.reason).toBe("auth");
-  });
+  it.each(["has spaces in it", "your-cloudflare-token", `${cloudflareToken()}x`])(
+    "a token of a form Cloudflare never issues (%j) gets Cloudflare's error chain",
+    async (token) => {
+      const client = createDnsProviderClient("cloudflare", { api_token: token }, fast(fake.url));
+      const error = (await client.listZones().catch((e: unknown) => e)) as DnsProviderError;
+      expect(error.message).toBe(
+        "Cloudflare API returned 400: Invalid request headers: Invalid format for Authorization header",
+      );
+      expect(error.reason).toBe("auth");
+    },
+  );
 
   it("never repeats a credential the API echoes back", async () => {
     fake.state.failNext(400, 1, {
@@ -126,9 +172,11 @@ describe("Cloudflare specifics", () => {
 
   it("does not wait for a Retry-After beyond its limit", async () => {
     fake.state.failNext(429, 1, { retryAfterSeconds: 3600 });
-    const started = Date.now();
-    const error = (await fixture().client().listZones().catch((e: unknown) => e)) as DnsProviderError;
-    expect(Date.now() - started).toBeLessThan(5_000);
+    const waits: number[] = [];
+    const client = fixture().client({ sleep: async (ms) => void waits.push(ms) });
+    const error = (await client.listZones().catch((e: unknown) => e)) as DnsProviderError;
+    expect(waits).toEqual([]);
+    expect(fake.state.count()).toBe(1);
     expect(error.message).toBe(
       "Cloudflare API returned 429: Please wait and consider throttling your request speed (asked to retry after 3600 s)",
     );

@@ -4,6 +4,8 @@
  * last two behind a fault proxy so failures can be injected).
  */
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { ValidationError, type DnsProviderClient, type DnsZone } from "@charon/core";
 import { DnsProviderError, type DnsClientOptions } from "@charon/dns";
@@ -33,6 +35,8 @@ export interface ProviderFixture {
   badCredentials(): { client: DnsProviderClient; message: string; secret: string };
   /** The message for an answer that is not JSON / XML. */
   garbageMessage: RegExp;
+  /** The message for a redirect to `location`; undefined where the SDK words it (Route 53). */
+  redirectMessage?: (location: string) => string;
 }
 
 /** Unique lower-case zone names for one test. */
@@ -163,14 +167,15 @@ export function describeProviderContract(fixture: () => ProviderFixture): void {
 
     it("is told to slow down, waits, and succeeds", async () => {
       const f = fixture();
-      const client = f.client();
+      // The client's waits are recorded instead of slept, so the test reads the wait it chose.
+      const waits: number[] = [];
+      const client = f.client({ sleep: async (ms) => void waits.push(ms) });
       const clean = await requestsPerListing(client);
       f.rateLimitNext(1);
       const before = f.faults.count();
-      const started = Date.now();
       await client.listZones();
       expect(f.faults.count() - before).toBe(clean + 1);
-      if (f.rateLimitHasRetryAfter) expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+      if (f.rateLimitHasRetryAfter) expect(waits).toEqual([1000]);
     });
 
     it("retries server errors and succeeds", async () => {
@@ -203,7 +208,7 @@ export function describeProviderContract(fixture: () => ProviderFixture): void {
     it("gives up when the provider does not answer in time", async () => {
       const f = fixture();
       const client = f.client({ timeoutMs: 300, retries: 1 });
-      f.faults.slowNext(3_000, 2);
+      f.faults.hangNext(2);
       const error = await client.listZones().catch((e: unknown) => e);
       f.faults.clearPlans();
       expect(error).toBeInstanceOf(DnsProviderError);
@@ -211,6 +216,22 @@ export function describeProviderContract(fixture: () => ProviderFixture): void {
         new RegExp(`^${f.label} API did not answer within 0\\.3 s \\(.+\\) \\(gave up after 2 attempts\\)$`),
       );
       expect((error as DnsProviderError).reason).toBe("timeout");
+    });
+
+    it("never follows a redirect: the credentials never reach another host", async () => {
+      const f = fixture();
+      const elsewhere = await countingServer();
+      try {
+        const location = `${elsewhere.origin}/stolen`;
+        f.faults.failNext(307, 1, { headers: { location } });
+        const error = await f.client({ retries: 0 }).listZones().catch((e: unknown) => e);
+        f.faults.clearPlans();
+        expect(error).toBeInstanceOf(DnsProviderError);
+        if (f.redirectMessage) expect((error as DnsProviderError).message).toBe(f.redirectMessage(location));
+        expect(elsewhere.requests()).toBe(0);
+      } finally {
+        await elsewhere.stop();
+      }
     });
 
     it("reports an unreadable answer clearly instead of crashing", async () => {
@@ -223,4 +244,20 @@ export function describeProviderContract(fixture: () => ProviderFixture): void {
       expect((error as DnsProviderError).reason).toBe("bad_response");
     });
   });
+}
+
+/** A server that only counts what reaches it: where a redirect would have sent the credentials. */
+async function countingServer(): Promise<{ origin: string; requests: () => number; stop: () => Promise<void> }> {
+  let requests = 0;
+  const server = createServer((_req, res) => {
+    requests++;
+    res.end("{}");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    requests: () => requests,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }

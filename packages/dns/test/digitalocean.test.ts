@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createDnsProviderClient, type DnsClientOptions, type DnsProviderError } from "@charon/dns";
-import { startFakeDigitalOcean, type DigitalOceanFakeState } from "../../../test/fakes/digitalocean/index.js";
+import { digitalOceanToken, startFakeDigitalOcean, type DigitalOceanFakeState } from "../../../test/fakes/digitalocean/index.js";
 import { describeProviderContract, zoneNames, type ProviderFixture } from "./contract.js";
 
-const TOKEN = "dop_v1_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+const TOKEN = digitalOceanToken();
 let fake: { url: string; stop: () => Promise<void>; state: DigitalOceanFakeState };
 
 const fast = (url: string): DnsClientOptions => ({
@@ -38,12 +38,16 @@ const fixture = (): ProviderFixture => ({
   testPerformed: "zone_list",
   rateLimitNext: (times) => fake.state.failNext(429, times, { retryAfterSeconds: 1 }),
   rateLimitHasRetryAfter: true,
-  badCredentials: () => ({
-    client: createDnsProviderClient("digitalocean", { DO_AUTH_TOKEN: "dop_v1_revoked_token_value" }, fast(fake.url)),
-    message: "DigitalOcean API returned 401: Unable to authenticate you",
-    secret: "dop_v1_revoked_token_value",
-  }),
+  badCredentials: () => {
+    const revoked = digitalOceanToken();
+    return {
+      client: createDnsProviderClient("digitalocean", { DO_AUTH_TOKEN: revoked }, fast(fake.url)),
+      message: "DigitalOcean API returned 401: Unable to authenticate you",
+      secret: revoked,
+    };
+  },
   garbageMessage: /^DigitalOcean API returned an unreadable response to GET \/domains \(HTTP 200, not JSON\)$/,
+  redirectMessage: (location) => `DigitalOcean API answered 307 with a redirect to ${location}; configure the final URL instead`,
 });
 
 describeProviderContract(fixture);
@@ -66,7 +70,7 @@ describe("DigitalOcean specifics", () => {
     const [name] = zoneNames(1);
     fake.state.addDomain(name!);
     const creations = (r: { method: string }) => r.method === "POST";
-    fake.state.slowNext(2_000, 1, creations);
+    fake.state.hangNext(1, creations);
     const client = fixture().client({ timeoutMs: 300, retries: 3 });
     const error = await client.addTxtRecord({ id: name!, name: name! }, `_acme-challenge.${name}`, "once", 30).catch((e: unknown) => e);
     expect((error as DnsProviderError).reason).toBe("timeout");
@@ -77,21 +81,21 @@ describe("DigitalOcean specifics", () => {
   });
 
   it("honours DigitalOcean's ratelimit-reset when there is no Retry-After", async () => {
-    const client = fixture().client();
+    const now = Date.parse("2026-01-04T15:30:00.250Z");
+    const waits: number[] = [];
+    const client = fixture().client({ now: () => now, sleep: async (ms) => void waits.push(ms) });
+    // The window resets at 15:30:02 (epoch seconds): 1.75 s after the client's now.
+    fake.state.failNext(429, 1, { headers: { "ratelimit-remaining": "0", "ratelimit-reset": String(Date.parse("2026-01-04T15:30:02Z") / 1000) } });
     await client.listZones();
-    fake.state.reset();
-    fake.state.failNext(429, 1, { headers: { "ratelimit-remaining": "0", "ratelimit-reset": String(Math.ceil(Date.now() / 1000) + 1) } });
-    const started = Date.now();
-    await client.listZones();
-    // The reset is at least one whole second away.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(waits).toEqual([1750]);
   });
 
   it("a read-only token is refused writes with DigitalOcean's wording", async () => {
     const [name] = zoneNames(1);
     fake.state.addDomain(name!);
-    fake.state.addToken("dop_v1_read_only_token", { write: false });
-    const client = createDnsProviderClient("digitalocean", { api_token: "dop_v1_read_only_token" }, fast(fake.url));
+    const readOnly = digitalOceanToken();
+    fake.state.addToken(readOnly, { write: false });
+    const client = createDnsProviderClient("digitalocean", { api_token: readOnly }, fast(fake.url));
     expect((await client.verify()).accessibleZones).toContain(name);
     const error = (await client
       .addTxtRecord({ id: name!, name: name! }, `_acme-challenge.${name}`, "v", 60)

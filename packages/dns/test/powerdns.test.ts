@@ -66,6 +66,7 @@ const fixture = (): ProviderFixture => ({
     secret: "wrong-api-key-123",
   }),
   garbageMessage: /^PowerDNS API returned an unreadable response to GET \/zones \(HTTP 200, not JSON\)$/,
+  redirectMessage: (location) => `PowerDNS API answered 307 with a redirect to ${location}; configure the final URL instead`,
 });
 
 describeProviderContract(fixture);

@@ -2,7 +2,9 @@
  * A small stand-in for Cloudflare's API v4 (https://developers.cloudflare.com/api/), built from
  * its reference: the `{ success, errors, messages, result, result_info }` envelope, token and
  * global-key authentication with Cloudflare's error codes and wording, `/zones` pagination and the
- * DNS-record endpoints the adapter uses. Records live in memory.
+ * DNS-record endpoints the adapter uses. Records live in memory. It refuses what Cloudflare
+ * refuses: credentials not of a form Cloudflare issues, record types it does not serve, a TTL
+ * out of range, an identical record twice.
  */
 import { randomBytes } from "node:crypto";
 import { STATUS_CODES } from "node:http";
@@ -36,14 +38,38 @@ interface TokenGrant {
 
 type Caller = { kind: "token"; grant: TokenGrant } | { kind: "key" };
 
-/** Cloudflare's documented error wording. */
-const ERR = {
+/**
+ * API token forms Cloudflare issues: the 40-character legacy token, and the scannable
+ * `cfut_`/`cfat_` + 40 characters + 8-hex checksum form (the checksum is not checked here).
+ * https://developers.cloudflare.com/fundamentals/api/get-started/token-formats/
+ */
+const TOKEN_FORM = /^(?:[A-Za-z0-9_-]{40}|cf(?:ut|at)_[A-Za-z0-9]{40}[0-9a-f]{8})$/;
+/** Global API key forms: 37 hex digits (legacy), or the scannable `cfk_` form (same page). */
+const GLOBAL_KEY_FORM = /^(?:[0-9a-f]{37}|cfk_[A-Za-z0-9]{40}[0-9a-f]{8})$/;
+
+/**
+ * The record types `POST /zones/{zone_id}/dns_records` takes
+ * (https://developers.cloudflare.com/api/resources/dns/subresources/records/methods/create/).
+ */
+export const CLOUDFLARE_RECORD_TYPES = new Set([
+  "A", "AAAA", "CAA", "CERT", "CNAME", "DNSKEY", "DS", "HTTPS", "LOC", "MX", "NAPTR",
+  "NS", "OPENPGPKEY", "PTR", "SMIMEA", "SRV", "SSHFP", "SVCB", "TLSA", "TXT", "URI",
+]);
+
+/**
+ * Cloudflare's error codes and wording, as its API answers them (code, message and chain as
+ * quoted in Cloudflare's API reference and in the public reports of real answers).
+ */
+export const CLOUDFLARE_ERRORS = {
   missingAuth: { code: 9106, message: "Missing X-Auth-Key, X-Auth-Email or Authorization headers" },
   badHeaders: (chain: { code: number; message: string }) => ({
     code: 6003,
     message: "Invalid request headers",
     error_chain: [chain],
   }),
+  badAuthorization: { code: 6111, message: "Invalid format for Authorization header" },
+  badKey: { code: 6103, message: "Invalid format for X-Auth-Key header" },
+  badEmail: { code: 6102, message: "Invalid format for X-Auth-Email header" },
   invalidToken: { code: 9109, message: "Invalid access token" },
   invalidApiToken: { code: 1000, message: "Invalid API Token" },
   unknownKey: { code: 9103, message: "Unknown X-Auth-Key or X-Auth-Email" },
@@ -52,6 +78,7 @@ const ERR = {
   badZone: { code: 7003, message: "Could not route to /zones, perhaps your object identifier is invalid?" },
   recordMissing: { code: 81044, message: "Record does not exist." },
   identical: { code: 81058, message: "An identical record already exists." },
+  exists: { code: 81057, message: "Record already exists." },
   validation: { code: 1004, message: "DNS Validation Error" },
   ttl: { code: 9021, message: "Invalid TTL. Must be between 60 and 86400 seconds, or 1 for Automatic." },
   rateLimited: { code: 971, message: "Please wait and consider throttling your request speed" },
@@ -67,7 +94,14 @@ function envelope(status: number, result: unknown, errors: unknown[] = [], resul
   });
 }
 
+const ERR = CLOUDFLARE_ERRORS;
+
 const failure = (status: number, ...errors: unknown[]) => envelope(status, null, errors);
+
+/** The body Cloudflare answers with these errors (for tests that plan one with `failNext`). */
+export function cloudflareErrorBody(...errors: unknown[]): string {
+  return failure(400, ...errors).body ?? "";
+}
 
 export class CloudflareFakeState extends Faults {
   readonly zones = new Map<string, CloudflareFakeZone>();
@@ -94,8 +128,12 @@ export class CloudflareFakeState extends Faults {
     );
   }
 
-  /** A token Cloudflare would accept; `zones` limits it to those zone names. */
+  /**
+   * A token Cloudflare would accept; `zones` limits it to those zone names. Only the forms
+   * Cloudflare issues exist (`cloudflareToken()` makes one).
+   */
   addToken(token: string, options: { status?: TokenGrant["status"]; zones?: string[]; canEdit?: boolean } = {}): void {
+    if (!TOKEN_FORM.test(token)) throw new Error(`Cloudflare never issues an API token like '${token}' (see TOKEN_FORM)`);
     this.tokens.set(token, {
       status: options.status ?? "active",
       zones: options.zones ? new Set(options.zones) : undefined,
@@ -105,6 +143,7 @@ export class CloudflareFakeState extends Faults {
 
   /** A global API key and its account e-mail. */
   addGlobalKey(email: string, key: string): void {
+    if (!GLOBAL_KEY_FORM.test(key)) throw new Error(`Cloudflare never issues a global API key like '${key}' (see GLOBAL_KEY_FORM)`);
     this.keys.set(email, key);
   }
 
@@ -154,7 +193,7 @@ export class CloudflareFakeState extends Faults {
 
   private verifyToken(request: FakeRequest): FakeResponse {
     const token = bearer(request);
-    if (token === undefined) return failure(400, ERR.badHeaders({ code: 6111, message: "Invalid format for Authorization header" }));
+    if (token === undefined) return failure(400, ERR.badHeaders(ERR.badAuthorization));
     const grant = this.tokens.get(token);
     if (!grant) return failure(401, ERR.invalidApiToken);
     const id = Buffer.from(token).toString("hex").slice(0, 32);
@@ -165,7 +204,7 @@ export class CloudflareFakeState extends Faults {
     const header = request.headers["authorization"];
     if (header !== undefined) {
       const token = bearer(request);
-      if (token === undefined) return failure(400, ERR.badHeaders({ code: 6111, message: "Invalid format for Authorization header" }));
+      if (token === undefined) return failure(400, ERR.badHeaders(ERR.badAuthorization));
       const grant = this.tokens.get(token);
       if (!grant || grant.status !== "active") return failure(403, ERR.invalidToken);
       return { kind: "token", grant };
@@ -173,6 +212,8 @@ export class CloudflareFakeState extends Faults {
     const key = request.headers["x-auth-key"];
     const email = request.headers["x-auth-email"];
     if (typeof key !== "string" || typeof email !== "string") return failure(400, ERR.missingAuth);
+    if (!GLOBAL_KEY_FORM.test(key)) return failure(400, ERR.badHeaders(ERR.badKey));
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) return failure(400, ERR.badHeaders(ERR.badEmail));
     if (this.keys.get(email) !== key) return failure(403, ERR.unknownKey);
     return { kind: "key" };
   }
@@ -206,9 +247,8 @@ export class CloudflareFakeState extends Faults {
     const input = parseJson(request.body);
     if (typeof input !== "object" || input === null) return failure(400, ERR.validation);
     const { type, name, content, ttl } = input as Record<string, unknown>;
-    if (typeof type !== "string" || typeof name !== "string" || typeof content !== "string" || content === "") {
-      return failure(400, ERR.validation);
-    }
+    if (typeof type !== "string" || !CLOUDFLARE_RECORD_TYPES.has(type)) return failure(400, ERR.validation);
+    if (typeof name !== "string" || typeof content !== "string" || content === "") return failure(400, ERR.validation);
     const ttlValue = ttl === undefined ? 1 : ttl;
     if (typeof ttlValue !== "number" || (ttlValue !== 1 && (ttlValue < 60 || ttlValue > 86_400))) {
       return failure(400, ERR.ttl);
@@ -251,10 +291,20 @@ function edgeErrorPage(status: number): string {
   return `<html><head><title>${title}</title></head><body><center><h1>${title}</h1></center><hr><center>cloudflare</center></body></html>`;
 }
 
-/** The token of `Authorization: Bearer <token>`; undefined when the header is malformed. */
+/** The token of `Authorization: Bearer <token>`; undefined when the header or token is malformed. */
 function bearer(request: FakeRequest): string | undefined {
-  const match = /^Bearer ([A-Za-z0-9_-]+)$/.exec(String(request.headers["authorization"] ?? ""));
-  return match?.[1];
+  const token = /^Bearer (\S+)$/.exec(String(request.headers["authorization"] ?? ""))?.[1];
+  return token !== undefined && TOKEN_FORM.test(token) ? token : undefined;
+}
+
+/** A fresh API token of Cloudflare's scannable form (`cfut_` + 40 characters + checksum). */
+export function cloudflareToken(): string {
+  return `cfut_${randomBytes(30).toString("base64").replace(/[^A-Za-z0-9]/g, "0").slice(0, 40)}${randomBytes(4).toString("hex")}`;
+}
+
+/** A fresh global API key of the legacy form (37 hex digits). */
+export function cloudflareGlobalKey(): string {
+  return randomBytes(19).toString("hex").slice(0, 37);
 }
 
 /** Starts the fake on a free loopback port; `url` is the API base (`…/client/v4`). */

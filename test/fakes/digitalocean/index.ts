@@ -3,8 +3,11 @@
  * (https://docs.digitalocean.com/reference/api/), built from its reference: bearer-token
  * authentication with DigitalOcean's `{ id, message }` errors, `{ domains, links: { pages },
  * meta: { total } }` lists with `page`/`per_page`, and domain records whose names are relative to
- * the domain (the `name` filter takes the fully qualified name). Records live in memory.
+ * the domain (the `name` filter takes the fully qualified name). Records live in memory. It
+ * refuses what DigitalOcean refuses: tokens not of a form DigitalOcean issues, record types the
+ * API does not create, a TTL under 30 s; domain names are looked up in any case, as DNS names are.
  */
+import { randomBytes } from "node:crypto";
 import { STATUS_CODES } from "node:http";
 import { Faults } from "../faults.js";
 import { json, paging, parseJson, serveFake, type FakeRequest, type FakeResponse } from "../server.js";
@@ -32,7 +35,22 @@ interface TokenGrant {
   write: boolean;
 }
 
-const ERR = {
+/**
+ * Tokens DigitalOcean issues: `dop_v1_` (personal access) or `doo_v1_` (OAuth) and 64 hex
+ * digits (https://docs.digitalocean.com/reference/api/ "DigitalOcean access tokens begin with an
+ * identifiable prefix"); `dor_v1_` refresh tokens cannot call the API.
+ */
+const TOKEN_FORM = /^do[po]_v1_[0-9a-f]{64}$/;
+
+/**
+ * The record types `POST /v2/domains/{domain_name}/records` creates
+ * (https://docs.digitalocean.com/products/networking/dns/reference/api/domain-records): SOA
+ * exists, but "can only have ttl changed, cannot be deleted".
+ */
+export const DIGITALOCEAN_RECORD_TYPES = new Set(["A", "AAAA", "CAA", "CNAME", "MX", "NS", "SRV", "TXT"]);
+
+/** DigitalOcean's `{ id, message }` errors, as its API reference gives them. */
+export const DIGITALOCEAN_ERRORS = {
   unauthorized: { id: "Unauthorized", message: "Unable to authenticate you" },
   forbidden: { id: "Forbidden", message: "You are not authorized to perform this operation" },
   notFound: { id: "not_found", message: "The resource you were accessing could not be found." },
@@ -40,6 +58,8 @@ const ERR = {
   serverError: { id: "server_error", message: "Unexpected server-side error" },
   unprocessable: (message: string) => ({ id: "unprocessable_entity", message }),
 };
+
+const ERR = DIGITALOCEAN_ERRORS;
 
 export class DigitalOceanFakeState extends Faults {
   readonly domains = new Map<string, DigitalOceanFakeDomain>();
@@ -61,20 +81,24 @@ export class DigitalOceanFakeState extends Faults {
     }));
   }
 
-  /** A personal access token; `write: false` makes it read-only. */
+  /**
+   * A personal access token; `write: false` makes it read-only. Only the forms DigitalOcean
+   * issues exist (`digitalOceanToken()` makes one).
+   */
   addToken(token: string, options: { write?: boolean } = {}): void {
+    if (!TOKEN_FORM.test(token)) throw new Error(`DigitalOcean never issues a token like '${token}' (see TOKEN_FORM)`);
     this.tokens.set(token, { write: options.write ?? true });
   }
 
   addDomain(name: string): DigitalOceanFakeDomain {
-    const domain: DigitalOceanFakeDomain = { name, ttl: 1800, records: new Map() };
-    this.domains.set(name, domain);
+    const domain: DigitalOceanFakeDomain = { name: name.toLowerCase(), ttl: 1800, records: new Map() };
+    this.domains.set(domain.name, domain);
     return domain;
   }
 
   /** TXT data at the fully qualified `fqdn`. */
   txtData(domainName: string, fqdn: string): string[] {
-    const domain = this.domains.get(domainName);
+    const domain = this.domains.get(domainName.toLowerCase());
     if (!domain) return [];
     return [...domain.records.values()].filter((r) => r.type === "TXT" && this.fqdn(domain, r.name) === fqdn).map((r) => r.data);
   }
@@ -95,7 +119,7 @@ export class DigitalOceanFakeState extends Faults {
         .map((d) => ({ name: d.name, ttl: d.ttl, zone_file: this.zoneFile(d) }));
       return this.page(request, "domains", domains);
     }
-    const domain = this.domains.get(decodeURIComponent(domainName));
+    const domain = this.domains.get(decodeURIComponent(domainName).toLowerCase());
     if (!domain) return json(404, ERR.notFound);
 
     if (recordId === undefined && request.method === "GET") {
@@ -119,7 +143,7 @@ export class DigitalOceanFakeState extends Faults {
     const input = parseJson(request.body);
     if (typeof input !== "object" || input === null) return json(422, ERR.unprocessable("Invalid JSON body"));
     const { type, name, data, ttl } = input as Record<string, unknown>;
-    if (typeof type !== "string" || !["A", "AAAA", "CAA", "CNAME", "MX", "NS", "SOA", "SRV", "TXT"].includes(type)) {
+    if (typeof type !== "string" || !DIGITALOCEAN_RECORD_TYPES.has(type)) {
       return json(422, ERR.unprocessable("Record type is not valid"));
     }
     if (typeof name !== "string" || name === "") return json(422, ERR.unprocessable("Name can't be blank"));
@@ -176,6 +200,11 @@ export class DigitalOceanFakeState extends Faults {
       "",
     ].join("\n");
   }
+}
+
+/** A fresh personal access token of DigitalOcean's form. */
+export function digitalOceanToken(): string {
+  return `dop_v1_${randomBytes(32).toString("hex")}`;
 }
 
 /** Starts the fake on a free loopback port; `url` is the API base (`…/v2`). */

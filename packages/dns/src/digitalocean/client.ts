@@ -30,7 +30,7 @@ export class DigitalOceanApi {
       // On 429 DigitalOcean says when its window resets (epoch seconds) rather than Retry-After.
       retryAfterMs: (response) => {
         const reset = Number(response.headers.get("ratelimit-reset"));
-        return Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - Date.now()) : undefined;
+        return Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - settings.now()) : undefined;
       },
     });
   }
