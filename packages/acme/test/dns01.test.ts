@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, inject, it } from "vitest";
 import { ChallengeCredentials, ValidationError } from "@charon/core";
 import { DynamoCredentialRepository, DynamoRecordLeases } from "@charon/aws";
 import { dnsProviderClientFactory, dnsProviderTypes, normaliseCredentials } from "@charon/dns";
-import { DnsSolver, NameServers, parseNameServers } from "@charon/acme";
+import { DnsSolver, NameServers, parseNameServers, propagationTimeoutMessage } from "@charon/acme";
 import { dnsTestApp, type DnsTestApp } from "../../../test/support/dns-app.js";
 import { providerWith } from "../../../test/dns/helpers.js";
 
@@ -55,14 +55,14 @@ let challenges: ChallengeCredentials;
 let leases: DynamoRecordLeases;
 
 /** A solver as a worker process builds it; two of them stand for two Lambda instances. */
-function solver(options: { authoritative?: boolean; timeoutMs?: number } = {}): DnsSolver {
+function solver(options: { authoritative?: boolean; timeoutMs?: number; propagationServers?: string } = {}): DnsSolver {
   const resolvers = parseNameServers(`127.0.0.1:${dnsPort}`);
   return new DnsSolver({
     challenges,
     leases,
     // PowerDNS stands in for the recursive resolver too: it answers for every zone used here.
     nameServers: new NameServers({ recursive: resolvers, timeoutMs: options.timeoutMs ?? 1_000, authoritativePort: dnsPort }),
-    propagationServers: options.authoritative ? undefined : resolvers,
+    propagationServers: options.authoritative ? undefined : parseNameServers(options.propagationServers ?? `127.0.0.1:${dnsPort}`),
   });
 }
 
@@ -200,10 +200,12 @@ describe("present, clean up and propagation (dns-01.md §2–3)", () => {
       ],
     });
     await s.present(record, "other-value");
-    expect(await s.checkPropagation(record, "propagation-value")).toMatchObject({
-      propagated: false,
-      servers: [{ values: ["other-value"] }, { values: ["other-value"] }],
-    });
+    const stale = await s.checkPropagation(record, "propagation-value");
+    expect(stale).toMatchObject({ propagated: false, servers: [{ values: ["other-value"] }, { values: ["other-value"] }] });
+    expect(propagationTimeoutMessage(record, stale)).toBe(
+      `DNS propagation timeout: _acme-challenge.prop.${zone("apex")} not seen on ` +
+        `ns1.${zone("apex")} (returned "other-value"), ns2.${zone("apex")} (returned "other-value")`,
+    );
     await s.present(record, "propagation-value");
     const after = await s.checkPropagation(record, "propagation-value");
     expect(after.propagated).toBe(true);
@@ -217,6 +219,26 @@ describe("present, clean up and propagation (dns-01.md §2–3)", () => {
 });
 
 describe("CHARON_DNS_RESOLVERS", () => {
+  it("replaces the authoritative servers, and every one of them must show the value", async () => {
+    // 127.0.0.3 runs no DNS server: the value is on PowerDNS, but not on every listed server.
+    const s = solver({ timeoutMs: 200, propagationServers: `127.0.0.1:${dnsPort},127.0.0.3:${dnsPort}` });
+    const record = await s.locate(providerId, `split.${zone("apex")}`);
+    await s.present(record, "split-value");
+    const state = await s.checkPropagation(record, "split-value");
+    expect(state).toEqual({
+      propagated: false,
+      servers: [{ server: `127.0.0.3:${dnsPort}`, values: [], error: `127.0.0.3:${dnsPort} did not answer within 200 ms` }],
+    });
+    expect(propagationTimeoutMessage(record, state)).toBe(
+      `DNS propagation timeout: _acme-challenge.split.${zone("apex")} not seen on 127.0.0.3:${dnsPort} (127.0.0.3:${dnsPort} did not answer within 200 ms)`,
+    );
+    expect(await solver().checkPropagation(record, "split-value")).toEqual({
+      propagated: true,
+      servers: [{ server: `127.0.0.1:${dnsPort}`, values: ["split-value"] }],
+    });
+    await s.cleanUp(record, "split-value");
+  });
+
   it("reads host:port lists and rejects what is not an address", () => {
     expect(parseNameServers("192.0.2.1:5353, [2001:db8::1]:53,198.51.100.7")).toEqual([
       { host: "192.0.2.1", port: 5353, label: "192.0.2.1:5353" },

@@ -44,6 +44,7 @@ export type {
   ProviderSummary,
 } from "./dns-providers/challenge-directory.js";
 export { SecretStoreError, SecretAlreadyExistsError } from "./ports/secret-store-errors.js";
+export { DnsProviderError, type DnsProviderFailure } from "./ports/dns-provider-errors.js";
 export type {
   CredentialCheck,
   DnsCredentialField,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { UpstreamError, type DnsCredential, type DnsProvider, type DnsProviderClient } from "@charon/core";
+import { DnsProviderError, type DnsCredential, type DnsProvider, type DnsProviderClient } from "@charon/core";
 import { providerStatistics } from "../src/credentials/statistics.js";
 import { planMoves } from "../src/credentials/reassignment.js";
 import { credentialSecretName, parseCredentialSecretName } from "../src/credentials/secrets.js";
@@ -105,7 +105,9 @@ describe("credential test outcomes", () => {
   });
 
   it("scrubs secret values from whatever a failure says", async () => {
-    const failure = Object.assign(new UpstreamError("Cloudflare API returned 403: bad token s3cr3t-value"), {
+    const failure = new DnsProviderError({
+      provider: "cloudflare",
+      message: "Cloudflare API returned 403: bad token s3cr3t-value",
       reason: "forbidden",
       upstreamStatus: 403,
       upstreamMessage: "token s3cr3t-value is invalid",

@@ -23,10 +23,6 @@ export interface DnsClientOptions {
   maxRetryDelayMs?: number;
   /** A 429 asking to wait longer than this fails at once instead; default 30 000. */
   maxRetryAfterMs?: number;
-  /** Route 53: how long to wait for a change to reach INSYNC; default 120 000. */
-  changeTimeoutMs?: number;
-  /** Route 53: first delay between GetChange polls (doubles, at most 5 s); default 1 000. */
-  changePollMs?: number;
   /** The fetch implementation (Cloudflare, DigitalOcean, PowerDNS); default global fetch. */
   fetch?: typeof fetch;
   /** How the client waits out a provider's `Retry-After` (ms); default a timer. Tests record it. */
@@ -41,8 +37,6 @@ export interface ClientSettings {
   minRetryDelayMs: number;
   maxRetryDelayMs: number;
   maxRetryAfterMs: number;
-  changeTimeoutMs: number;
-  changePollMs: number;
   fetch: typeof fetch;
   sleep: (ms: number) => Promise<void>;
   now: () => number;
@@ -55,8 +49,6 @@ export function resolveSettings(options: DnsClientOptions = {}): ClientSettings 
     minRetryDelayMs: options.minRetryDelayMs ?? 500,
     maxRetryDelayMs: options.maxRetryDelayMs ?? 8_000,
     maxRetryAfterMs: options.maxRetryAfterMs ?? 30_000,
-    changeTimeoutMs: options.changeTimeoutMs ?? 120_000,
-    changePollMs: options.changePollMs ?? 1_000,
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
     sleep: options.sleep ?? ((ms) => delay(ms)),
     now: options.now ?? Date.now,

@@ -13,7 +13,7 @@ import {
   type RecordLeases,
 } from "@charon/core";
 import { normaliseName } from "@charon/zones";
-import type { NameServer } from "./dns-query.js";
+import { DnsQueryError, type NameServer } from "./dns-query.js";
 import type { NameServers } from "./name-servers.js";
 
 /** dns-01.md §2: 60 s, raised by each provider's adapter to its minimum. */
@@ -96,7 +96,14 @@ export class DnsSolver implements Dns01Solver {
       }
     }
     const { nameServers } = this.options;
-    const servers = this.options.propagationServers ?? (await nameServers.authoritative(record.effectiveRecordName));
+    let servers: NameServer[];
+    try {
+      servers = this.options.propagationServers ?? (await nameServers.authoritative(record.effectiveRecordName));
+    } catch (error) {
+      // No zone or name servers found (yet): not propagated, and the report says why.
+      if (!(error instanceof DnsQueryError)) throw error;
+      return { propagated: false, servers: [{ server: error.server.label, values: [], error: error.message }] };
+    }
     const answers: NameServerAnswer[] = await Promise.all(
       servers.map(async (server) => ({ server: server.label, ...(await nameServers.txtValues(server, record.effectiveRecordName)) })),
     );

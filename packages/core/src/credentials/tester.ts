@@ -1,5 +1,5 @@
 import { findHostedZone } from "@charon/zones";
-import { UpstreamError } from "../errors.js";
+import { DnsProviderError, type DnsProviderFailure } from "../ports/dns-provider-errors.js";
 import type { DnsProviderClient, DnsProviderTypeName } from "../ports/dns-provider.js";
 import { storedFilter, type CredentialTestStatus } from "./credential.js";
 import { redactSecrets } from "./redaction.js";
@@ -19,14 +19,7 @@ export interface CredentialTestResult {
   };
 }
 
-/** What a provider failure may say beyond its message (`DnsProviderError` of `@charon/dns`). */
-interface ProviderFailureDetail {
-  reason?: string;
-  upstreamStatus?: number;
-  upstreamMessage?: string;
-}
-
-const FAILURE_MESSAGES: Record<string, string> = {
+const FAILURE_MESSAGES: Partial<Record<DnsProviderFailure, string>> = {
   auth: "API authentication failed",
   forbidden: "API authentication failed",
   timeout: "Provider API timed out",
@@ -58,7 +51,7 @@ export async function testCredential(
 ): Promise<CredentialTestResult> {
   let check;
   try {
-    check = await withDeadline(client().verify(), deadlineMs);
+    check = await withDeadline(provider, client().verify(), deadlineMs);
   } catch (error) {
     return failure(provider, error, secretValues);
   }
@@ -82,12 +75,12 @@ function zonesNotVisible(zoneFilter: string, accessibleZones: readonly string[])
   return zones.filter((zone) => findHostedZone(zone, accessibleZones) === null);
 }
 
-function withDeadline<T>(work: Promise<T>, deadlineMs: number): Promise<T> {
+function withDeadline<T>(provider: DnsProviderTypeName, work: Promise<T>, deadlineMs: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const message = `The provider did not answer within ${deadlineMs / 1000} s`;
-      reject(Object.assign(new UpstreamError(message), { reason: "timeout" }));
+      reject(new DnsProviderError({ provider, reason: "timeout", message }));
     }, deadlineMs);
   });
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
@@ -99,16 +92,14 @@ function failure(
   secretValues: readonly string[],
 ): CredentialTestResult {
   const scrub = (text: string) => redactSecrets(text, secretValues);
-  if (error instanceof UpstreamError) {
-    const detail = error as UpstreamError & ProviderFailureDetail;
-    const reason = detail.reason ?? "rejected";
+  if (error instanceof DnsProviderError) {
     return {
       status: "failed",
-      message: FAILURE_MESSAGES[reason] ?? "Provider API request failed",
+      message: FAILURE_MESSAGES[error.reason] ?? "Provider API request failed",
       details: {
         provider,
-        errorCode: detail.upstreamStatus !== undefined ? String(detail.upstreamStatus) : reason,
-        errorMessage: scrub(detail.upstreamMessage ?? error.message),
+        errorCode: error.upstreamStatus !== undefined ? String(error.upstreamStatus) : error.reason,
+        errorMessage: scrub(error.upstreamMessage ?? error.message),
       },
     };
   }

@@ -25,9 +25,9 @@ export interface CredentialCheck {
 }
 
 /**
- * One authenticated connection to a provider. Every method fails with an `UpstreamError`
- * (in practice `DnsProviderError` from `@charon/dns`) whose message names the provider and what
- * it said, and never contains a credential.
+ * One authenticated connection to a provider. Every method fails with a `DnsProviderError`
+ * (`./dns-provider-errors.ts`: reason, upstream status and message, typed) whose message names
+ * the provider and what it said, and never contains a credential.
  */
 export interface DnsProviderClient {
   /** Every zone the credential can see, all pages. */

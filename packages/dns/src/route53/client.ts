@@ -1,5 +1,4 @@
 import { STATUS_CODES } from "node:http";
-import { setTimeout as delay } from "node:timers/promises";
 import {
   ChangeResourceRecordSetsCommand,
   GetChangeCommand,
@@ -96,8 +95,12 @@ export class Route53Api {
     };
   }
 
-  /** Writes (UPSERT) or deletes the whole set, then waits until the change is INSYNC. */
-  async change(zoneId: string, action: "UPSERT" | "DELETE", set: Route53TxtSet): Promise<void> {
+  /**
+   * Writes (UPSERT) or deletes the whole set; returns the change id (`/change/C…`). Route 53
+   * applies it to its name servers within about a minute: `changeStatus` says when it has,
+   * so a caller waits with a delayed message, not a sleeping process.
+   */
+  async change(zoneId: string, action: "UPSERT" | "DELETE", set: Route53TxtSet): Promise<string> {
     const command = new ChangeResourceRecordSetsCommand({
       HostedZoneId: zoneId,
       ChangeBatch: {
@@ -116,33 +119,16 @@ export class Route53Api {
       },
     });
     const answer = await this.send("ChangeResourceRecordSets", (c, o) => c.send(command, o));
-    const info = answer.ChangeInfo;
-    if (!info?.Id) throw this.unexpected("ChangeResourceRecordSets", "no ChangeInfo");
-    await this.waitInSync(info.Id, info.Status ?? "PENDING");
+    if (!answer.ChangeInfo?.Id) throw this.unexpected("ChangeResourceRecordSets", "no ChangeInfo");
+    return answer.ChangeInfo.Id;
   }
 
-  /** Polls GetChange with a growing pause until INSYNC, for at most `changeTimeoutMs`. */
-  private async waitInSync(changeId: string, initial: string): Promise<void> {
-    const deadline = Date.now() + this.settings.changeTimeoutMs;
-    let status = initial;
-    let pause = this.settings.changePollMs;
-    while (status !== "INSYNC") {
-      if (Date.now() + pause > deadline) {
-        throw new DnsProviderError({
-          provider: "route53",
-          reason: "timeout",
-          message:
-            `Route 53 change ${changeId.replace(/^\/change\//, "")} is still ${status}` +
-            ` after ${seconds(this.settings.changeTimeoutMs)}`,
-        });
-      }
-      await delay(pause);
-      pause = Math.min(pause * 2, 5_000);
-      const command = new GetChangeCommand({ Id: changeId });
-      const answer = await this.send("GetChange", (c, o) => c.send(command, o));
-      if (!answer.ChangeInfo?.Status) throw this.unexpected("GetChange", "no ChangeInfo");
-      status = answer.ChangeInfo.Status;
-    }
+  /** `GetChange`: `PENDING` or `INSYNC` (https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetChange.html). */
+  async changeStatus(changeId: string): Promise<string> {
+    const command = new GetChangeCommand({ Id: changeId });
+    const answer = await this.send("GetChange", (c, o) => c.send(command, o));
+    if (!answer.ChangeInfo?.Status) throw this.unexpected("GetChange", "no ChangeInfo");
+    return answer.ChangeInfo.Status;
   }
 
   /** One SDK call with our retries; each attempt is aborted after `timeoutMs`. */

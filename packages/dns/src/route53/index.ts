@@ -89,11 +89,12 @@ export function createRoute53Client(
         const client = await route53();
         const values = (await client.getTxtSet(zone.id, name))?.values ?? [];
         if (values.some((v) => unquoteTxt(v) === value)) return;
-        await client.change(zone.id, "UPSERT", {
+        const changeId = await client.change(zone.id, "UPSERT", {
           name,
           ttl: Math.max(1, Math.round(ttlSeconds)),
           values: [...values, quoteTxt(value)],
         });
+        return { changeId: changeId.replace(/^\/change\//, "") };
       });
     },
 
@@ -108,6 +109,11 @@ export function createRoute53Client(
         if (remaining.length === 0) await client.change(zone.id, "DELETE", set);
         else await client.change(zone.id, "UPSERT", { ...set, values: remaining });
       });
+    },
+
+    async changeStatus(changeId) {
+      const status = await (await route53()).changeStatus(changeId);
+      return status === "INSYNC" ? "in_sync" : "pending";
     },
 
     async verify() {
