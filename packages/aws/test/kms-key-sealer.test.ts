@@ -43,6 +43,17 @@ describe("KmsKeySealer", () => {
     expect(Object.fromEntries(calls)).toEqual({ GenerateDataKeyCommand: 1, DecryptCommand: 1 });
   });
 
+  it("asks KMS once when a batch of seals starts on a cold cache", async () => {
+    const { client: counted, calls } = countingClient();
+    const sealer = new KmsKeySealer({ keyArn: await newKeyArn(), client: counted });
+    const ids = Array.from({ length: 20 }, (_, i) => String(i + 1));
+    const sealed = await Promise.all(ids.map((id) => sealer.seal(`key ${id}`, { certificate_id: id })));
+    expect(calls.get("GenerateDataKeyCommand")).toBe(1);
+    expect(await Promise.all(ids.map((id, i) => sealer.open(sealed[i] as string, { certificate_id: id })))).toEqual(
+      ids.map((id) => `key ${id}`),
+    );
+  });
+
   it("asks KMS for a new data key once one has sealed its limit", async () => {
     const { client: counted, calls } = countingClient();
     const sealer = new KmsKeySealer({ keyArn: await newKeyArn(), client: counted, dataKeyMaxMessages: 10 });

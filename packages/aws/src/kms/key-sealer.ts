@@ -45,6 +45,8 @@ interface Sdk {
  */
 export class KmsKeySealer implements KeySealer {
   private sdk: Promise<Sdk> | undefined;
+  /** The first seal, which fetches the data key: seals that start meanwhile wait for it. */
+  private firstSeal: Promise<unknown> | undefined;
   private readonly encryptionContext: Readonly<Record<string, string>>;
 
   constructor(private readonly options: KmsKeySealerOptions) {
@@ -53,6 +55,22 @@ export class KmsKeySealer implements KeySealer {
 
   /** `KeySealError` (the SDK's or KMS's error as cause) when KMS or the SDK fails. */
   async seal(plaintext: string, context: Readonly<Record<string, string>>): Promise<string> {
+    // A batch of seals on a cold cache would each miss and each ask KMS for a data key; the
+    // first one asks, the others then find its key in the cache.
+    if (this.firstSeal) await this.firstSeal.catch(() => undefined);
+    else {
+      const sealing = this.sealWithSdk(plaintext, context);
+      // A failed first seal lets the next one try again.
+      this.firstSeal = sealing.catch((error: unknown) => {
+        this.firstSeal = undefined;
+        throw error;
+      });
+      return sealing;
+    }
+    return this.sealWithSdk(plaintext, context);
+  }
+
+  private async sealWithSdk(plaintext: string, context: Readonly<Record<string, string>>): Promise<string> {
     const { encrypt, materials, suiteId } = await this.loadSdk();
     const envelope = Buffer.from(JSON.stringify({ context: canonical(context), key: plaintext }), "utf8");
     try {
