@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { describe, expect, it } from "vitest";
-import { SecretStoreError, type Clock } from "@charon/core";
+import { SecretAlreadyExistsError, SecretStoreError, type Clock } from "@charon/core";
 import { freePort } from "@charon/local";
 import { MalformedSecretError, SecretsManagerError, SecretsManagerSecretStore } from "@charon/aws";
 import { wrapSdkError } from "../src/secrets-manager/errors.js";
@@ -45,6 +45,29 @@ describe("SecretsManagerSecretStore", () => {
       new SecretsManagerSecretStore(client, { prefix: "" }).list(`${prefix}dns-credentials/`),
     );
     expect(listed.map((s) => s.name)).toEqual([`${prefix}dns-credentials/1/42/abc`]);
+  });
+
+  it("a create whose answer was lost after it landed is retried by the SDK and counts as created", async () => {
+    const prefix = testPrefix();
+    const client = new SecretsManagerClient({});
+    let sent = 0;
+    // Inside the SDK's retry loop: the first CreateSecret reaches Secrets Manager, then its answer is lost.
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== "CreateSecretCommand") return next(args);
+        sent++;
+        const answer = await next(args);
+        if (sent === 1) throw Object.assign(new Error("socket hang up"), { name: "TimeoutError", code: "ECONNRESET" });
+        return answer;
+      },
+      { step: "finalizeRequest", priority: "low", name: "loseFirstCreateAnswer" },
+    );
+    const store = new SecretsManagerSecretStore(client, { prefix });
+    await store.create("dns-credentials/1/7/00", { api_token: "landed" });
+    expect(sent).toBe(2);
+    expect(await store.get("dns-credentials/1/7/00")).toEqual({ api_token: "landed" });
+    // A create by anyone else (another request token) is still refused.
+    await expect(store.create("dns-credentials/1/7/00", { api_token: "other" })).rejects.toThrow(SecretAlreadyExistsError);
   });
 
   it("answers a second read within the TTL from its cache, and asks again after it", async () => {
