@@ -1,6 +1,6 @@
-/// <reference path="./.sst/platform/config.d.ts" />
 // Deploy: `npx sst deploy --stage <stage>` (README, "Deploy with SST"). The stacks are plain
-// typed modules taking SST's namespace, so they are tested without `sst install`.
+// typed modules taking SST's namespace, so they are tested without `sst install`; this file is
+// type-checked against stacks/sst-globals.d.ts (`npm run typecheck`).
 export default $config({
   app(input) {
     return {
@@ -12,11 +12,19 @@ export default $config({
   },
   async run() {
     const { storage } = await import("./stacks/storage");
+    const { work } = await import("./stacks/work");
     const { api } = await import("./stacks/api");
-    const { buildLambdaBundle } = await import("@charon/api/lambda-bundle");
-    const platform = { app: $app, aws: sst.aws };
+    const { buildFunctionBundle } = await import("./stacks/bundle");
+    const platform = { app: $app, aws: sst.aws, kms: aws.kms, interpolate: $interpolate };
+    // Each function is its own build, holding only what its entry reaches.
+    const [apiBundle, worker, sweep] = await Promise.all([
+      buildFunctionBundle("packages/api/src/lambda.ts", ".sst/charon/api"),
+      buildFunctionBundle("packages/worker/src/queue.ts", ".sst/charon/worker"),
+      buildFunctionBundle("packages/worker/src/sweep.ts", ".sst/charon/sweep"),
+    ]);
     const data = storage(platform);
-    const { http } = api(platform, data, await buildLambdaBundle("packages/api/src/lambda.ts", ".sst/charon/api"));
-    return { url: http.url, table: data.table.name };
+    const { queue, deadLetters } = work(platform, data, { worker, sweep });
+    const { http } = api(platform, data, queue, apiBundle);
+    return { url: http.url, table: data.table.name, queue: queue.url, deadLetters: deadLetters.url };
   },
 });

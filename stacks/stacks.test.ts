@@ -1,30 +1,61 @@
-import { mkdtemp } from "node:fs/promises";
+/**
+ * The deployment as SST would build it, recorded instead of deployed (stacks take SST's namespace
+ * as a parameter: platform.ts). Each function is checked for what breaks a deployment on its
+ * first call: its environment, that its permissions name the same resources as its environment,
+ * that its permissions cover the AWS calls its bundle can make, and that the bundle, run with
+ * exactly that environment against the emulators, answers.
+ */
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readFile, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { describe, expect, it } from "vitest";
+import { promisify } from "node:util";
+import { build } from "esbuild";
+import { beforeAll, describe, expect, it } from "vitest";
 import { tableSchema } from "@charon/aws/schema";
-import { buildLambdaBundle } from "@charon/api/lambda-bundle";
+import { DynamoApiTokenRepository, type DynamoTable } from "@charon/aws";
+import { TokenService, systemClock } from "@charon/core";
+import { freshTable } from "../test/harness/dynamodb.js";
 import { api } from "./api.js";
-import type { DynamoArgs, FunctionArgs, Platform } from "./platform.js";
+import { buildFunctionBundle, functionBundleOptions, type FunctionBundle } from "./bundle.js";
+import type { CronArgs, DynamoArgs, FunctionArgs, KmsKeyArgs, Platform, QueueArgs, QueueSubscriberArgs } from "./platform.js";
 import { storage } from "./storage.js";
+import { WORKER_TIMEOUT_SECONDS, work } from "./work.js";
+
+const run = promisify(execFile);
+
+/** The entry of each function, as sst.config.ts builds them. */
+const entries = {
+  api: "packages/api/src/lambda.ts",
+  worker: "packages/worker/src/queue.ts",
+  sweep: "packages/worker/src/sweep.ts",
+} as const;
+type FunctionName = keyof typeof entries;
+
+/** `$interpolate` for plain strings. */
+const interpolate = (strings: TemplateStringsArray, ...values: unknown[]) =>
+  strings.reduce((out, part, i) => out + part + (i < values.length ? String(values[i]) : ""), "");
 
 /** Stands in for SST's `sst.aws`: records what the stacks declare instead of deploying it. */
-function recordingPlatform(stage: string) {
+function recordingPlatform(stage: string, tableName = `Table-${stage}`) {
   const tables: Array<{ name: string; args: DynamoArgs; transformed: Record<string, unknown> }> = [];
-  const routes: Array<{ api: string; route: string; handler: FunctionArgs }> = [];
+  const functions = new Map<string, FunctionArgs>();
+  const queues: Array<{ name: string; args: QueueArgs | undefined; url: string; arn: string; subscribers: Array<{ fn: FunctionArgs; args?: QueueSubscriberArgs }> }> = [];
+  const crons: Array<{ name: string; args: CronArgs }> = [];
+  const keys: Array<{ name: string; args: KmsKeyArgs; arn: string }> = [];
   const platform: Platform = {
     app: { name: "charon", stage },
+    interpolate,
     aws: {
       Dynamo: class {
-        name: string;
-        arn: string;
+        name = tableName;
+        arn = `arn:aws:dynamodb:us-east-1:123456789012:table/${tableName}`;
         constructor(name: string, args: DynamoArgs) {
           const transformed: Record<string, unknown> = {};
           args.transform?.table?.(transformed);
           tables.push({ name, args, transformed });
-          this.name = `${name}-table-name`;
-          this.arn = `arn:aws:dynamodb:us-east-1:123456789012:table/${name}`;
         }
       },
       ApiGatewayV2: class {
@@ -33,18 +64,67 @@ function recordingPlatform(stage: string) {
           this.url = `https://${name}.example`;
         }
         route(route: string, handler: FunctionArgs) {
-          routes.push({ api: this.name, route, handler });
+          functions.set(`${this.name} ${route}`, handler);
+        }
+      },
+      Queue: class {
+        url: string;
+        arn: string;
+        constructor(name: string, args?: QueueArgs) {
+          this.url = `https://sqs.us-east-1.amazonaws.com/123456789012/${name}`;
+          this.arn = `arn:aws:sqs:us-east-1:123456789012:${name}`;
+          queues.push({ name, args, url: this.url, arn: this.arn, subscribers: [] });
+        }
+        subscribe(fn: FunctionArgs, args?: QueueSubscriberArgs) {
+          queues.find((q) => q.arn === this.arn)?.subscribers.push({ fn, args });
+          functions.set(`subscriber of ${this.arn}`, fn);
+        }
+      },
+      CronV2: class {
+        constructor(name: string, args: CronArgs) {
+          crons.push({ name, args });
+          functions.set(`cron ${name}`, args.function);
+        }
+      },
+    },
+    kms: {
+      Key: class {
+        arn: string;
+        keyId = "1234abcd-12ab-34cd-56ef-1234567890ab";
+        constructor(name: string, args: KmsKeyArgs) {
+          this.arn = `arn:aws:kms:us-east-1:123456789012:key/${this.keyId}`;
+          keys.push({ name, args, arn: this.arn });
         }
       },
     },
   };
-  return { platform, tables, routes };
+  return { platform, tables, functions, queues, crons, keys };
 }
+
+/** The whole deployment of sst.config.ts, recorded; functions by name. */
+function deploy(stage: string, bundles: Record<FunctionName, FunctionBundle>, tableName?: string) {
+  const recorded = recordingPlatform(stage, tableName);
+  const data = storage(recorded.platform);
+  const { queue } = work(recorded.platform, data, { worker: bundles.worker, sweep: bundles.sweep });
+  api(recorded.platform, data, queue, bundles.api);
+  const byName: Record<FunctionName, FunctionArgs> = {
+    api: recorded.functions.get("Api $default")!,
+    worker: recorded.functions.get(`subscriber of ${String(queue.arn)}`)!,
+    sweep: recorded.functions.get("cron Sweep")!,
+  };
+  return { ...recorded, data, byName };
+}
+
+const placeholderBundles = Object.fromEntries(
+  Object.entries(entries).map(([name]) => [name, { directory: `bundle-${name}`, handler: `${name}.handler` }]),
+) as Record<FunctionName, FunctionBundle>;
+
+const actionsOn = (fn: FunctionArgs, service: string) =>
+  (fn.permissions ?? []).filter((p) => p.actions.every((a) => a.startsWith(`${service}:`)));
 
 describe("stacks", () => {
   it("declares the table the local runtime creates, with every index and point-in-time recovery", () => {
-    const { platform, tables } = recordingPlatform("staging");
-    storage(platform);
+    const { tables } = deploy("staging", placeholderBundles);
     expect(tables).toHaveLength(1);
     const [table] = tables;
     expect(table?.args.primaryIndex).toEqual({ hashKey: "pk", rangeKey: "sk" });
@@ -57,33 +137,278 @@ describe("stacks", () => {
     expect(table?.transformed["pointInTimeRecovery"]).toEqual({ enabled: true });
   });
 
-  it("routes every API request to one Lambda on Node 22, uploading the benchmark's own build", async () => {
-    const { platform, routes } = recordingPlatform("prod");
-    const directory = await mkdtemp(join(tmpdir(), "charon-bundle-"));
-    const bundle = await buildLambdaBundle("packages/api/src/lambda.ts", directory);
-    api(platform, storage(platform), bundle);
-    expect(routes).toHaveLength(1);
-    const [route] = routes;
-    expect(route?.route).toBe("$default");
-    expect(route?.handler.runtime).toBe("nodejs22.x");
-    expect(route?.handler.environment?.["CHARON_TABLE_NAME"]).toBe("Table-table-name");
-    // What Lambda will load: <bundle>/lambda.mjs, exporting handler.
-    expect(route?.handler.bundle).toBe(directory);
-    expect(route?.handler.handler).toBe("lambda.handler");
-    const entry = (await import(pathToFileURL(join(directory, "lambda.mjs")).href)) as { handler?: unknown };
-    expect(typeof entry.handler).toBe("function");
+  it("gives the worker the queue with partial batch responses, a dead-letter queue, and six times its timeout of visibility", () => {
+    const { queues, byName } = deploy("prod", placeholderBundles);
+    const work = queues.find((q) => q.subscribers.length > 0)!;
+    const deadLetters = queues.find((q) => q.arn === (work.args?.dlq?.queue as string))!;
+    expect(deadLetters.subscribers).toEqual([]);
+    expect(work.args?.dlq?.retry).toBeGreaterThanOrEqual(3);
+    expect(work.subscribers).toHaveLength(1);
+    expect(work.subscribers[0]?.args?.batch).toMatchObject({ partialResponses: true, window: "0 seconds" });
+    expect(byName.worker.timeout).toBe(`${WORKER_TIMEOUT_SECONDS} seconds`);
+    expect(work.args?.visibilityTimeout).toBe(`${6 * WORKER_TIMEOUT_SECONDS} seconds`);
   });
 
-  it("scopes the Lambda's permissions to its own table and its stage's secrets", () => {
-    const { platform, routes } = recordingPlatform("prod");
-    const data = storage(platform);
-    api(platform, data, { directory: "bundle", handler: "lambda.handler" });
-    const handler = routes[0]?.handler;
-    expect(handler?.link).toEqual([data.table]);
-    const resources = handler?.permissions?.flatMap((p) => p.resources) ?? [];
-    expect(resources).toEqual(["arn:aws:secretsmanager:*:*:secret:charon/prod/*"]);
-    for (const permission of handler?.permissions ?? []) {
-      for (const action of permission.actions) expect(action).toMatch(/^secretsmanager:(Create|Get|Delete)/);
-    }
+  it("seals private keys with a stage's own rotating KMS key", () => {
+    const { keys } = deploy("prod", placeholderBundles);
+    expect(keys).toHaveLength(1);
+    expect(keys[0]?.args.enableKeyRotation).toBe(true);
+    expect(keys[0]?.args.description).toContain("prod");
+  });
+
+  it("runs the sweep hourly", () => {
+    const { crons } = deploy("prod", placeholderBundles);
+    expect(crons.map((c) => [c.name, c.args.schedule])).toEqual([["Sweep", "rate(1 hour)"]]);
+  });
+
+  describe("each function's environment names what its permissions allow, and nothing else", () => {
+    const { byName, data, queues, keys } = deploy("prod", placeholderBundles);
+    const workQueue = queues.find((q) => q.subscribers.length > 0)!;
+    it.each(Object.keys(entries) as FunctionName[])("%s", (name) => {
+      const fn = byName[name];
+      const env = fn.environment ?? {};
+      expect(fn.runtime).toBe("nodejs22.x");
+      // Linking would grant dynamodb:* on the table: permissions are listed instead.
+      expect(fn.link).toBeUndefined();
+
+      // The table: named by CHARON_TABLE_NAME, its items and indexes (and nothing else) allowed.
+      expect(env["CHARON_TABLE_NAME"]).toBe(data.table.name);
+      const table = actionsOn(fn, "dynamodb");
+      expect(table.flatMap((p) => p.resources)).toEqual([data.table.arn, `${String(data.table.arn)}/index/*`]);
+      expect(table.flatMap((p) => p.actions)).toEqual(expect.arrayContaining(["dynamodb:GetItem", "dynamodb:Query"]));
+
+      // Secrets: under CHARON_SECRETS_PREFIX only (ListSecrets cannot be scoped; only the sweep has it).
+      const prefix = env["CHARON_SECRETS_PREFIX"];
+      expect(prefix).toBe(`charon/prod/`);
+      for (const permission of actionsOn(fn, "secretsmanager")) {
+        const expected = permission.actions.includes("secretsmanager:ListSecrets")
+          ? ["*"]
+          : [`arn:aws:secretsmanager:*:*:secret:${String(prefix)}*`];
+        expect(permission.resources).toEqual(expected);
+      }
+      expect(actionsOn(fn, "secretsmanager").some((p) => p.actions.includes("secretsmanager:ListSecrets"))).toBe(name === "sweep");
+
+      // The queue and the key: allowed exactly when the environment names them.
+      const sqs = actionsOn(fn, "sqs");
+      if (env["CHARON_WORK_QUEUE_URL"] === undefined) expect(sqs).toEqual([]);
+      else {
+        expect(env["CHARON_WORK_QUEUE_URL"]).toBe(workQueue.url);
+        expect(sqs.flatMap((p) => p.resources)).toEqual([workQueue.arn]);
+      }
+      const kms = actionsOn(fn, "kms");
+      if (env["CHARON_KMS_KEY_ID"] === undefined) expect(kms).toEqual([]);
+      else {
+        expect(env["CHARON_KMS_KEY_ID"]).toBe(keys[0]?.arn);
+        expect(kms.flatMap((p) => p.resources)).toEqual([keys[0]?.arn]);
+      }
+      expect(Object.keys(env).sort()).toEqual(expectedEnvironment[name]);
+    });
+  });
+
+  describe("built and run as deployed", () => {
+    let directory: string;
+    const bundles = {} as Record<FunctionName, FunctionBundle>;
+    let table: DynamoTable;
+
+    beforeAll(async () => {
+      directory = await mkdtemp(join(tmpdir(), "charon-bundles-"));
+      for (const [name, entry] of Object.entries(entries) as Array<[FunctionName, string]>) {
+        bundles[name] = await buildFunctionBundle(entry, join(directory, name));
+      }
+      table = await freshTable();
+    });
+
+    it("uploads each function's own build, whose entry loads without building anything", async () => {
+      const { byName } = deploy("prod", bundles);
+      for (const name of Object.keys(entries) as FunctionName[]) {
+        expect(byName[name].bundle).toBe(bundles[name].directory);
+        const [file, exported] = byName[name].handler.split(".");
+        const module = (await import(pathToFileURL(join(bundles[name].directory, `${file}.mjs`)).href)) as Record<string, unknown>;
+        expect(typeof module[exported!]).toBe("function");
+      }
+    });
+
+    it.each(Object.keys(entries) as FunctionName[])(
+      "%s: its permissions cover every call its bundle can make on the stage's resources",
+      async (name) => {
+        const { byName } = deploy("prod", bundles);
+        const granted = new Set((byName[name].permissions ?? []).flatMap((p) => p.actions));
+        const needed = (await sdkCallsInBundle(entries[name])).filter((call) => !(call in notCalled[name]));
+        expect(needed.filter((call) => !grantCovers(granted, call))).toEqual([]);
+      },
+    );
+
+    it("api: answers its first request with exactly the stack's environment", async () => {
+      const stage = `s${randomBytes(3).toString("hex")}`;
+      const { byName } = deploy(stage, bundles, table.name);
+      const token = `chrn_stack-test-${randomBytes(12).toString("hex")}`;
+      await new TokenService(new DynamoApiTokenRepository(table), systemClock).ensureBootstrapToken(token);
+      const result = await invoke(bundles.api, byName.api, {
+        version: "2.0",
+        rawPath: "/api/v1/tokens",
+        rawQueryString: "",
+        headers: { host: "api.example.com", authorization: `Bearer ${token}` },
+        requestContext: { http: { method: "GET", path: "/api/v1/tokens", sourceIp: "203.0.113.9" } },
+        isBase64Encoded: false,
+      });
+      expect(result).toMatchObject({ statusCode: 200 });
+      expect(JSON.parse((result as { body: string }).body)).toEqual([expect.objectContaining({ name: "bootstrap" })]);
+    });
+
+    it("worker: answers a batch with exactly the stack's environment", async () => {
+      const { byName } = deploy(`s${randomBytes(3).toString("hex")}`, bundles, table.name);
+      const record = (messageId: string, body: string) => ({
+        messageId,
+        receiptHandle: `handle-${messageId}`,
+        body,
+        attributes: { ApproximateReceiveCount: "1" },
+        messageAttributes: {},
+        eventSource: "aws:sqs",
+        eventSourceARN: "arn:aws:sqs:us-east-1:123456789012:Work",
+        awsRegion: "us-east-1",
+      });
+      const batch = { Records: [record("m1", JSON.stringify({ kind: "certificate.advance", certificateId: 7 }))] };
+      expect(await invoke(bundles.worker, byName.worker, batch)).toEqual({ batchItemFailures: [] });
+    });
+
+    it("sweep: runs with exactly the stack's environment", async () => {
+      const { byName } = deploy(`s${randomBytes(3).toString("hex")}`, bundles, table.name);
+      expect(await invoke(bundles.sweep, byName.sweep, {})).toEqual({ secretsExamined: 0, secretsDeleted: 0 });
+    });
   });
 });
+
+/** The variables each function is given: those its code requires (packages/runtime/src/config.ts). */
+const expectedEnvironment: Record<FunctionName, string[]> = {
+  api: ["CHARON_KMS_KEY_ID", "CHARON_SECRETS_PREFIX", "CHARON_TABLE_NAME", "CHARON_WORK_QUEUE_URL"],
+  worker: ["CHARON_KMS_KEY_ID", "CHARON_SECRETS_PREFIX", "CHARON_TABLE_NAME", "CHARON_WORK_QUEUE_URL"],
+  sweep: ["CHARON_SECRETS_PREFIX", "CHARON_TABLE_NAME"],
+};
+
+/**
+ * AWS calls whose code is in a function's bundle (a file of ours that sends the command is
+ * bundled) but that the function never makes, each with the reason. Anything else must be
+ * granted: a new SDK call without its permission fails here, not on the deployed function.
+ */
+const notCalled: Record<FunctionName, Record<string, string>> = {
+  api: {
+    "secretsmanager:ListSecrets": "the secret store's listing is used only by the sweep",
+  },
+  worker: {
+    "secretsmanager:ListSecrets": "the secret store's listing is used only by the sweep",
+    "secretsmanager:DeleteSecret": "credentials' secrets are deleted through the API only",
+  },
+  sweep: {
+    "dynamodb:PutItem": "the sweep reads credentials and writes nothing to the table",
+    "dynamodb:UpdateItem": "the sweep reads credentials and writes nothing to the table",
+    "dynamodb:DeleteItem": "the sweep reads credentials and writes nothing to the table",
+    "dynamodb:TransactWriteItems": "the sweep reads credentials and writes nothing to the table",
+    "secretsmanager:CreateSecret": "the sweep only deletes secrets",
+    "secretsmanager:GetSecretValue": "the sweep only deletes secrets",
+    "sqs:SendMessage": "the sweep sends no work",
+  },
+};
+
+/**
+ * SDK packages whose calls use the function's role (Route 53 is called with a user's
+ * credentials), and the IAM service prefix of their operations.
+ */
+const roleServices: Record<string, string> = {
+  "client-dynamodb": "dynamodb",
+  "client-secrets-manager": "secretsmanager",
+  "client-sqs": "sqs",
+  "client-kms": "kms",
+};
+/** The document client's commands, by the DynamoDB operation each sends. */
+const documentCommands: Record<string, string> = {
+  Get: "GetItem",
+  Put: "PutItem",
+  Update: "UpdateItem",
+  Delete: "DeleteItem",
+  Query: "Query",
+  Scan: "Scan",
+  BatchGet: "BatchGetItem",
+  BatchWrite: "BatchWriteItem",
+  TransactGet: "TransactGetItems",
+  TransactWrite: "TransactWriteItems",
+};
+
+/** `Command class name → service:Operation` for every command of the SDK packages above. */
+async function commandIndex(): Promise<Map<string, string>> {
+  const index = new Map<string, string>();
+  for (const [name, operation] of Object.entries(documentCommands)) index.set(`${name}Command`, `dynamodb:${operation}`);
+  for (const [sdkPackage, service] of Object.entries(roleServices)) {
+    for (const file of await readdir(join("node_modules/@aws-sdk", sdkPackage, "dist-es/commands"))) {
+      const match = /^(\w+)Command\.js$/.exec(file);
+      if (match) index.set(`${match[1]}Command`, `${service}:${match[1]}`);
+    }
+  }
+  return index;
+}
+
+/**
+ * `service:Operation` for every SDK command that code of ours in the bundle of `entry`
+ * constructs (`new XCommand(`). The SDK's own modules hold every command of a client (and a
+ * lazily imported client all of them), so what counts is what our code sends.
+ */
+async function sdkCallsInBundle(entry: string): Promise<string[]> {
+  const outdir = await mkdtemp(join(tmpdir(), "charon-metafile-"));
+  const result = await build({ ...functionBundleOptions(entry, outdir), metafile: true });
+  const index = await commandIndex();
+  const calls = new Set<string>();
+  for (const output of Object.values(result.metafile!.outputs)) {
+    for (const [file, input] of Object.entries(output.inputs)) {
+      if (!file.startsWith("packages/") || input.bytesInOutput === 0) continue;
+      for (const [, command] of (await readFile(file, "utf8")).matchAll(/new (\w+Command)\(/g)) {
+        const call = index.get(command!);
+        if (call) calls.add(call);
+      }
+    }
+  }
+  return [...calls].sort();
+}
+
+/**
+ * Whether `granted` allows `call`. A transaction's parts are authorised as the item actions
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html).
+ */
+function grantCovers(granted: Set<string>, call: string): boolean {
+  if (call === "dynamodb:TransactWriteItems") {
+    return ["PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"].every((a) => granted.has(`dynamodb:${a}`));
+  }
+  if (call === "dynamodb:TransactGetItems") return granted.has("dynamodb:GetItem");
+  return granted.has(call);
+}
+
+/**
+ * Runs the bundled `handler` once in a fresh Node process whose environment is exactly the
+ * function's (plus the emulators' endpoints and credentials, as Lambda would give a role's), and
+ * returns what it returned.
+ */
+async function invoke(bundle: FunctionBundle, fn: FunctionArgs, event: unknown): Promise<unknown> {
+  const [file, exported] = fn.handler.split(".");
+  const script = [
+    "const m=await import(process.env.BUNDLE_URL);",
+    "const r=await m[process.env.EXPORTED](JSON.parse(process.env.EVENT),{awsRequestId:'stack-test'});",
+    "process.stdout.write(JSON.stringify(r??null));",
+  ].join("");
+  const emulators = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => key.startsWith("AWS_")),
+  );
+  const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], {
+    maxBuffer: 1 << 22,
+    env: {
+      PATH: process.env.PATH,
+      ...emulators,
+      ...(fn.environment as Record<string, string>),
+      POWERTOOLS_LOG_LEVEL: "SILENT",
+      BUNDLE_URL: pathToFileURL(join(bundle.directory, `${file}.mjs`)).href,
+      EXPORTED: exported,
+      EVENT: JSON.stringify(event),
+    },
+  }).catch((error: { stderr?: string }) => {
+    // The last lines name the failure; the rest is the minified bundle's source.
+    throw new Error(`the ${fn.handler} bundle failed: ${(error.stderr ?? "").split("\n").slice(-6).join("\n").slice(-1500)}`);
+  });
+  return JSON.parse(stdout) as unknown;
+}

@@ -1,7 +1,11 @@
 import { tableSchema } from "@charon/aws/schema";
 import type { Platform } from "./platform.js";
 
-/** The one DynamoDB table (shape shared with the local runtime) and where secrets live. */
+/**
+ * The one DynamoDB table (shape shared with the local runtime), where secrets live, and the KMS
+ * key that seals certificates' private keys (envelope encryption: the sealed keys sit beside
+ * their certificates in the table, one KMS key for the stage).
+ */
 export function storage(platform: Platform) {
   const keyAttributes = [
     tableSchema.partitionKey,
@@ -26,7 +30,13 @@ export function storage(platform: Platform) {
   });
   // Every secret of a stage sits under one prefix, so IAM can grant exactly that subtree.
   const secretsPrefix = `charon/${platform.app.stage}/`;
-  return { table, secretsPrefix };
+  const key = new platform.kms.Key("PrivateKeySealing", {
+    description: `Charon ${platform.app.stage}: seals certificates' private keys`,
+    enableKeyRotation: true,
+    // The longest wait: a key scheduled for deletion by mistake can still be recovered.
+    deletionWindowInDays: 30,
+  });
+  return { table, secretsPrefix, key };
 }
 
 export type Storage = ReturnType<typeof storage>;

@@ -1,14 +1,19 @@
 /**
- * `npm run bench:lambda`: what the Lambda entry costs at cold start, compared with a bare Hono
- * hello-world behind the same adapter, and its peak memory under load.
+ * `npm run bench:lambda`: what the Lambda functions cost at cold start, compared with a bare Hono
+ * hello-world behind the same adapter, and the API's peak memory under load.
  *
- * 1. esbuild bundles (minified, platform node, ESM, node22) of packages/api/src/lambda.ts and of
- *    test/bench/hello-lambda.ts; their sizes.
+ * 1. The bundles the deploy uploads (stacks/bundle.ts) of the API (packages/api/src/lambda.ts),
+ *    the worker (packages/worker/src/queue.ts) and the hello-world (test/bench/hello-lambda.ts);
+ *    their sizes.
  * 2. The median time to import each bundle in a fresh Node process (20 runs each).
- * 3. The API handler's peak RSS after 10 000 mixed requests through the Lambda entry against
+ * 3. Cold start as Lambda bills it: the median time from the start of the import to the first
+ *    response, in a fresh Node process (20 runs each) against DynamoDB Local — the API answering
+ *    `GET /api/health`, the worker a batch of one `certificate.advance` message, the hello-world `GET /`.
+ * 4. The API handler's peak RSS after 10 000 mixed requests through the Lambda entry against
  *    DynamoDB Local (a child process, so the figure is the handler's alone, with the V8 heap
  *    flags Lambda's runtime sets for a 128 MB function).
- * 4. Last, `api/hello import time: <ratio>x`. Targets: ratio ≤ 1.6, API bundle ≤ 1.2 MB, RSS < 128 MiB.
+ * 5. Last, the ratios to the hello-world of import + first response.
+ *    Targets: API ≤ 2.5x, worker ≤ 2x, API bundle ≤ 1.2 MB, RSS < 128 MiB.
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -20,7 +25,7 @@ import { build } from "esbuild";
 import { TokenService, systemClock } from "@charon/core";
 import { DynamoApiTokenRepository, createDynamoTable, ensureTable } from "@charon/aws";
 import { startDynamoDbLocal } from "@charon/local";
-import { lambdaBundleOptions } from "@charon/api/lambda-bundle";
+import { functionBundleOptions } from "../../stacks/bundle.js";
 
 const run = promisify(execFile);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -38,8 +43,8 @@ const lambdaHeapFlags = [
 
 /** Bundles `entry` as the deploy does; returns the entry file and the size of all output files. */
 async function bundle(entry: string, outdir: string): Promise<{ file: string; bytes: number }> {
-  const result = await build({ ...lambdaBundleOptions(join(root, entry), outdir), metafile: true });
-  const outputs = Object.entries(result.metafile.outputs);
+  const result = await build({ ...functionBundleOptions(join(root, entry), outdir), metafile: true });
+  const outputs = Object.entries(result.metafile!.outputs);
   const bytes = outputs.reduce((sum, [, output]) => sum + output.bytes, 0);
   return { file: join(outdir, basename(entry).replace(/\.ts$/, ".mjs")), bytes };
 }
@@ -54,22 +59,54 @@ async function importTime(file: string): Promise<number> {
   return Number(stdout);
 }
 
+/** An API Gateway HTTP API (v2) event for `GET path`. */
+const httpEvent = (path: string) => ({
+  version: "2.0",
+  routeKey: "$default",
+  rawPath: path,
+  rawQueryString: "",
+  headers: { host: "x" },
+  requestContext: {
+    http: { method: "GET", path, protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "b" },
+    requestId: "r",
+    routeKey: "$default",
+    stage: "$default",
+    timeEpoch: 0,
+  },
+  isBase64Encoded: false,
+});
+
+/** An SQS event of one work message, as the event source mapping delivers it. */
+const sqsEvent = {
+  Records: [
+    {
+      messageId: "bench-1",
+      receiptHandle: "r",
+      body: JSON.stringify({ kind: "certificate.advance", certificateId: 987654321 }),
+      attributes: { ApproximateReceiveCount: "1" },
+      messageAttributes: {},
+      md5OfBody: "",
+      eventSource: "aws:sqs",
+      eventSourceARN: "arn:aws:sqs:us-east-1:123456789012:bench",
+      awsRegion: "us-east-1",
+    },
+  ],
+};
+
 /**
- * Milliseconds from the start of the import to the first response (`path`, no DynamoDB call):
- * what lazy initialisation moves out of the import, reported beside it.
+ * Milliseconds from the start of the import to the first response to `event`: what lazy
+ * initialisation moves out of the import, and what a cold start costs. `ok` checks the answer.
  */
-async function firstResponseTime(file: string, path: string): Promise<number> {
+async function firstResponseTime(file: string, event: unknown, env: NodeJS.ProcessEnv): Promise<number> {
   const script = [
     "const t=performance.now();",
     "const{handler}=await import(process.env.BUNDLE_URL);",
-    "const e={version:'2.0',routeKey:'$default',rawPath:process.env.PATH_TO_GET,rawQueryString:'',headers:{host:'x'},",
-    "requestContext:{http:{method:'GET',path:process.env.PATH_TO_GET,protocol:'HTTP/1.1',sourceIp:'127.0.0.1',userAgent:'b'},",
-    "requestId:'r',routeKey:'$default',stage:'$default',timeEpoch:0},isBase64Encoded:false};",
-    "const r=await handler(e,{});if(r.statusCode!==200)throw new Error(String(r.statusCode));",
+    "const r=await handler(JSON.parse(process.env.EVENT),{});",
+    "if(r.statusCode!==undefined?r.statusCode!==200:r.batchItemFailures.length!==0)throw new Error(JSON.stringify(r));",
     "process.stdout.write(String(performance.now()-t));",
   ].join("");
   const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], {
-    env: { ...process.env, BUNDLE_URL: pathToFileURL(file).href, PATH_TO_GET: path, CHARON_TABLE_NAME: "bench", CHARON_SECRETS_PREFIX: "charon-bench/" },
+    env: { ...process.env, ...env, BUNDLE_URL: pathToFileURL(file).href, EVENT: JSON.stringify(event) },
   });
   return Number(stdout);
 }
@@ -81,56 +118,61 @@ async function median(measure: () => Promise<number>): Promise<number> {
   return (times[IMPORT_RUNS / 2 - 1]! + times[IMPORT_RUNS / 2]!) / 2;
 }
 
-async function peakRssUnderLoad(file: string): Promise<{ maxRssKiB: number; statuses: Record<string, number> }> {
-  const dynamodb = await startDynamoDbLocal();
-  try {
-    const env = {
-      ...process.env,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
-      AWS_REGION: "us-east-1",
-      AWS_ACCESS_KEY_ID: "bench",
-      AWS_SECRET_ACCESS_KEY: "bench",
-      CHARON_TABLE_NAME: "bench",
-      CHARON_SECRETS_PREFIX: "charon-bench/",
-      POWERTOOLS_LOG_LEVEL: "ERROR",
-    };
-    Object.assign(process.env, env);
-    const table = createDynamoTable("bench");
-    await ensureTable(table.client, table.name);
-    const token = "chrn_bench_token_for_the_lambda_load";
-    await new TokenService(new DynamoApiTokenRepository(table), systemClock).ensureBootstrapToken(token);
-    const { stdout } = await run(process.execPath, [...lambdaHeapFlags, join(root, "test/bench/lambda-load.mjs")], {
-      env: { ...env, BUNDLE_URL: pathToFileURL(file).href, TOKEN: token, REQUESTS: String(LOAD_REQUESTS) },
-      maxBuffer: 1 << 20,
-    });
-    return JSON.parse(stdout) as { maxRssKiB: number; statuses: Record<string, number> };
-  } finally {
-    await dynamodb.stop();
-  }
+async function peakRssUnderLoad(file: string, env: NodeJS.ProcessEnv): Promise<{ maxRssKiB: number; statuses: Record<string, number> }> {
+  const token = "chrn_bench_token_for_the_lambda_load";
+  await new TokenService(new DynamoApiTokenRepository(createDynamoTable("bench")), systemClock).ensureBootstrapToken(token);
+  const { stdout } = await run(process.execPath, [...lambdaHeapFlags, join(root, "test/bench/lambda-load.mjs")], {
+    env: { ...process.env, ...env, BUNDLE_URL: pathToFileURL(file).href, TOKEN: token, REQUESTS: String(LOAD_REQUESTS) },
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(stdout) as { maxRssKiB: number; statuses: Record<string, number> };
 }
 
 const directory = await mkdtemp(join(tmpdir(), "charon-bench-"));
+const dynamodb = await startDynamoDbLocal();
 try {
+  // What the stack gives each function (stacks/), pointed at DynamoDB Local.
+  const env = {
+    AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "bench",
+    AWS_SECRET_ACCESS_KEY: "bench",
+    CHARON_TABLE_NAME: "bench",
+    CHARON_SECRETS_PREFIX: "charon-bench/",
+    CHARON_WORK_QUEUE_URL: "https://sqs.us-east-1.amazonaws.com/123456789012/bench",
+    POWERTOOLS_LOG_LEVEL: "ERROR",
+  };
+  Object.assign(process.env, env);
+  const table = createDynamoTable("bench");
+  await ensureTable(table.client, table.name);
+
   const api = await bundle("packages/api/src/lambda.ts", join(directory, "api"));
+  const worker = await bundle("packages/worker/src/queue.ts", join(directory, "worker"));
   const hello = await bundle("test/bench/hello-lambda.ts", join(directory, "hello"));
-  const apiFile = api.file;
-  const helloFile = hello.file;
   console.log(`api bundle: ${(api.bytes / 1024).toFixed(1)} KiB (${api.bytes} bytes, all chunks)`);
+  console.log(`worker bundle: ${(worker.bytes / 1024).toFixed(1)} KiB (${worker.bytes} bytes, all chunks)`);
   console.log(`hello bundle: ${(hello.bytes / 1024).toFixed(1)} KiB (${hello.bytes} bytes)`);
-  const apiImport = await median(() => importTime(apiFile));
-  const helloImport = await median(() => importTime(helloFile));
+  const apiImport = await median(() => importTime(api.file));
+  const workerImport = await median(() => importTime(worker.file));
+  const helloImport = await median(() => importTime(hello.file));
   console.log(`api import time (median of ${IMPORT_RUNS}): ${apiImport.toFixed(2)} ms`);
+  console.log(`worker import time (median of ${IMPORT_RUNS}): ${workerImport.toFixed(2)} ms`);
   console.log(`hello import time (median of ${IMPORT_RUNS}): ${helloImport.toFixed(2)} ms`);
-  const apiFirst = await median(() => firstResponseTime(apiFile, "/api/health"));
-  const helloFirst = await median(() => firstResponseTime(helloFile, "/"));
+  const apiFirst = await median(() => firstResponseTime(api.file, httpEvent("/api/health"), env));
+  const workerFirst = await median(() => firstResponseTime(worker.file, sqsEvent, env));
+  const helloFirst = await median(() => firstResponseTime(hello.file, httpEvent("/"), env));
   console.log(`api import + first response (median of ${IMPORT_RUNS}): ${apiFirst.toFixed(2)} ms`);
+  console.log(`worker import + first response (median of ${IMPORT_RUNS}): ${workerFirst.toFixed(2)} ms`);
   console.log(`hello import + first response (median of ${IMPORT_RUNS}): ${helloFirst.toFixed(2)} ms`);
-  const load = await peakRssUnderLoad(apiFile);
+  const load = await peakRssUnderLoad(api.file, env);
   console.log(
     `api peak RSS after ${LOAD_REQUESTS} mixed requests (${lambdaHeapFlags.join(" ")}): ${(load.maxRssKiB / 1024).toFixed(1)} MiB`,
   );
   console.log(`  statuses: ${JSON.stringify(load.statuses)}`);
   console.log(`api/hello import time: ${(apiImport / helloImport).toFixed(2)}x`);
+  console.log(`api/hello import + first response: ${(apiFirst / helloFirst).toFixed(2)}x (target ≤ 2.5x)`);
+  console.log(`worker/hello import + first response: ${(workerFirst / helloFirst).toFixed(2)}x (target ≤ 2x)`);
 } finally {
+  await dynamodb.stop();
   await rm(directory, { recursive: true, force: true });
 }

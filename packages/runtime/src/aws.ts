@@ -1,9 +1,9 @@
 /**
- * The composition of a deployed function (API, worker, scheduler): DynamoDB and Secrets Manager
- * named by the stack's environment (`readAwsConfig`). Called on a function's first invocation, so
- * that importing its entry builds nothing.
+ * The composition of a deployed function (API, worker, scheduler): DynamoDB, Secrets Manager and
+ * the SQS work queue named by the stack's environment (`readAwsConfig`). Called on a function's
+ * first invocation, so that importing its entry builds nothing.
  */
-import { createDynamoTable, createSecretsManagerStore } from "@charon/aws";
+import { SqsWorkQueue, createDynamoTable, createSecretsManagerStore } from "@charon/aws";
 import { createServices, type AppServices } from "./compose.js";
 import { dnsEndpointsFrom, readAwsConfig } from "./config.js";
 
@@ -13,5 +13,6 @@ export function createAwsServices(env: NodeJS.ProcessEnv = process.env): AppServ
     table: createDynamoTable(config.tableName),
     secrets: createSecretsManagerStore(config.secretsPrefix),
     dnsClientOptions: { endpoints: dnsEndpointsFrom(env) },
+    ...(config.workQueueUrl ? { workQueue: new SqsWorkQueue({ queueUrl: config.workQueueUrl }) } : {}),
   });
 }

@@ -15,6 +15,7 @@ import {
   type DnsChallengeDirectory,
   type DnsProviderCatalog,
   type SecretStore,
+  type WorkQueue,
 } from "@charon/core";
 import {
   DynamoApiTokenRepository,
@@ -44,6 +45,8 @@ export interface AppServices {
   credentials: CredentialService;
   dnsDirectory: DnsDirectory;
   auditLog: AuditLogService;
+  /** Where work that must wait or run apart from a request is sent (`certificate.advance`). */
+  workQueue: WorkQueue;
 }
 
 /** The adapters an entry point chooses; everything else is wired the same everywhere. */
@@ -58,6 +61,8 @@ export interface Adapters {
   secrets?: SecretStore;
   /** DNS provider API base URLs (CHARON_CLOUDFLARE_API_URL, …) and time-outs. */
   dnsClientOptions?: DnsClientOptions;
+  /** SQS on AWS, the in-process queue under `npm start`. Without one, any send fails. */
+  workQueue?: WorkQueue;
 }
 
 export function createServices({
@@ -67,6 +72,7 @@ export function createServices({
   authFailureLimits,
   secrets = noSecretStore,
   dnsClientOptions = {},
+  workQueue = noWorkQueue,
 }: Adapters): AppServices {
   const hosts = new DynamoProxyHostRepository(table);
   const dns = dnsServices(table, secrets, clock, dnsClientOptions, hosts);
@@ -81,6 +87,7 @@ export function createServices({
     settings,
     security: new SecurityService(proxyHosts, settings, new DynamoCrowdSecDecisionRepository(table), clock),
     ...dns,
+    workQueue,
   };
 }
 
@@ -123,3 +130,8 @@ const noSecretStore: SecretStore = {
   }),
 };
 
+
+/** Fails every send, so that a function whose stack gave it no queue says so at once. */
+const noWorkQueue: WorkQueue = {
+  send: () => Promise.reject(new Error("No WorkQueue is configured")),
+};

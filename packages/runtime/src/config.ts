@@ -33,12 +33,22 @@ export interface AwsConfig {
   tableName: string;
   /** CHARON_SECRETS_PREFIX: the stage's Secrets Manager name prefix, e.g. `charon/production/`. */
   secretsPrefix: string;
+  /** CHARON_WORK_QUEUE_URL: the work queue's URL, for the functions that send work (API, worker). */
+  workQueueUrl: string | undefined;
+  /**
+   * CHARON_KMS_KEY_ID: the ARN of the KMS key that seals certificates' private keys, for the
+   * functions that seal or open them (worker, API). An ARN, not a bare id: the AWS Encryption
+   * SDK's keyring decrypts only under a key named by its ARN.
+   */
+  kmsKeyId: string | undefined;
 }
 
 export function readAwsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
   return {
     tableName: required(env, "CHARON_TABLE_NAME", "the table's name"),
     secretsPrefix: required(env, "CHARON_SECRETS_PREFIX", "the secrets' name prefix"),
+    workQueueUrl: env.CHARON_WORK_QUEUE_URL?.trim() || undefined,
+    kmsKeyId: env.CHARON_KMS_KEY_ID?.trim() || undefined,
   };
 }
 

@@ -1,21 +1,23 @@
 /**
  * The composition of `npm start`: DynamoDB Local persisted under CHARON_DATA_DIR (unless
  * AWS_ENDPOINT_URL_DYNAMODB names one already running), secrets in the local encrypted store, the
- * bootstrap token, and the hourly sweep of secrets a crash left behind. The HTTP server
+ * bootstrap token, the work queue consumed in this process by the same handler as the worker
+ * Lambda's, and the hourly sweep of secrets a crash left behind. The HTTP server
  * (packages/api/src/server.ts) is one consumer of what this starts.
  */
 import { join, resolve } from "node:path";
 import { createDynamoTable, ensureTable } from "@charon/aws";
-import { LocalSecretStore, startDynamoDbLocal, type RunningService } from "@charon/local";
+import { InProcessWorkQueue, LocalSecretStore, startDynamoDbLocal, type RunningService } from "@charon/local";
 import { createServices, type AppServices } from "./compose.js";
 import { dnsEndpointsFrom, type LocalConfig } from "./config.js";
 import type { Logger } from "./logger.js";
+import { createWorkHandler } from "./work.js";
 
 export interface LocalRuntime {
   services: AppServices;
   /** Absolute path of CHARON_DATA_DIR. */
   dataDirectory: string;
-  /** Stops what `startLocalRuntime` started (DynamoDB Local, timers). */
+  /** Stops what `startLocalRuntime` started: the queue (waiting for running handlers), timers, DynamoDB Local. */
   stop(): Promise<void>;
 }
 
@@ -41,11 +43,14 @@ export async function startLocalRuntime(config: LocalConfig, logger: Logger): Pr
   try {
     const table = createDynamoTable(config.tableName);
     await ensureTable(table.client, table.name);
+    const workQueue = new InProcessWorkQueue({ logger });
     const services = createServices({
       table,
       secrets: LocalSecretStore.fromEnvironment(dataDirectory),
       dnsClientOptions: { endpoints: dnsEndpointsFrom() },
+      workQueue,
     });
+    workQueue.start(createWorkHandler(services, logger));
     if (config.bootstrapToken) await services.tokens.ensureBootstrapToken(config.bootstrapToken);
 
     // Secrets a crash left behind (docs/decisions/0007-secret-write-order.md): at start-up, then hourly.
@@ -62,6 +67,8 @@ export async function startLocalRuntime(config: LocalConfig, logger: Logger): Pr
       dataDirectory,
       stop: async () => {
         clearInterval(timer);
+        // Handlers still running need the table: they finish before DynamoDB Local stops.
+        await workQueue.stop();
         await stopAll();
       },
     };

@@ -1,9 +1,12 @@
 /**
- * How the Lambda entry is bundled (esbuild), shared by `npm run bench:lambda` and the deploy
- * (sst.config.ts) so that what is measured is what is deployed.
+ * How every Lambda function is bundled (esbuild): the API, the queue worker, the scheduled sweep.
+ * Shared by `npm run bench:lambda`, the stack test and the deploy (sst.config.ts), so that what is
+ * measured is what is deployed. Each function is its own build into its own directory, so its
+ * bundle holds only what its entry reaches.
  *
- * - ESM with code splitting: `lambda.js` is a few hundred bytes; the app and the SDK clients
- *   live in chunks loaded on the first invocation (lambda.ts), so the cold import stays small.
+ * - ESM with code splitting: an entry file is a few hundred bytes; the app and the SDK clients
+ *   live in chunks loaded on the first invocation (e.g. packages/api/src/lambda.ts), so the cold
+ *   import stays small.
  * - `module` before `main`: CommonJS builds defeat tree shaking (zod-to-openapi's would pull in
  *   all of zod).
  * - zod's error-message locales: only English is bundled (the API never switches locale); the
@@ -34,8 +37,8 @@ const englishOnlyZodLocales: Plugin = {
   },
 };
 
-/** esbuild's options for the Lambda entry `entry`, written to `outdir` (lambda.mjs and its chunks). */
-export function lambdaBundleOptions(entry: string, outdir: string): BuildOptions {
+/** esbuild's options for the Lambda entry `entry`, written to `outdir` (`<entry>.mjs` and its chunks). */
+export function functionBundleOptions(entry: string, outdir: string): BuildOptions {
   return {
     entryPoints: [entry],
     outdir,
@@ -56,15 +59,22 @@ export function lambdaBundleOptions(entry: string, outdir: string): BuildOptions
   };
 }
 
+/** What to deploy for one function: the built directory, and the handler within it. */
+export interface FunctionBundle {
+  directory: string;
+  /** `<entry file name>.handler`, e.g. `lambda.handler`. */
+  handler: string;
+}
+
 /**
- * Builds the Lambda entry `entry` (exporting `handler`) into `outdir` and says what to deploy:
- * the directory, and the handler within it. `sst deploy` uploads this build as it is — SST's own bundler runs esbuild
- * from Go and cannot take plugins (sst#4514, #6410), so handing it these options would deploy
- * something other than what `npm run bench:lambda` measures.
+ * Builds the Lambda entry `entry` (exporting `handler`) into `outdir`. `sst deploy` uploads this
+ * build as it is — SST's own bundler runs esbuild from Go and cannot take plugins (sst#4514,
+ * #6410), so handing it these options would deploy something other than what
+ * `npm run bench:lambda` measures.
  */
-export async function buildLambdaBundle(entry: string, outdir: string): Promise<{ directory: string; handler: string }> {
+export async function buildFunctionBundle(entry: string, outdir: string): Promise<FunctionBundle> {
   const { build } = await import("esbuild");
   await rm(outdir, { recursive: true, force: true });
-  await build(lambdaBundleOptions(entry, outdir));
+  await build(functionBundleOptions(entry, outdir));
   return { directory: outdir, handler: `${basename(entry, extname(entry))}.handler` };
 }

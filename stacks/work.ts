@@ -1,0 +1,77 @@
+import type { FunctionBundle } from "./bundle.js";
+import { listSecrets, queueSend, keyUse, secretsAccess, tableAccess } from "./access.js";
+import type { Platform } from "./platform.js";
+import type { Storage } from "./storage.js";
+
+/** The worker's time limit: one step of an order (waits are delayed messages, not time spent here). */
+export const WORKER_TIMEOUT_SECONDS = 60;
+/**
+ * A message stays invisible this long after a receive: six times the worker's timeout, as AWS
+ * advises for a Lambda event source (the batching window is 0, so nothing is added:
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html), so a batch still
+ * being worked on is never handed to a second worker.
+ */
+export const WORK_VISIBILITY_TIMEOUT_SECONDS = 6 * WORKER_TIMEOUT_SECONDS;
+/** Receives before a message moves to the dead-letter queue (each failure is logged by the worker). */
+export const WORK_MAX_RECEIVES = 5;
+
+/**
+ * The work queue and its dead-letter queue, the worker that consumes it (packages/worker/src/queue.ts,
+ * partial batch responses) and the hourly sweep (packages/worker/src/sweep.ts). Each function is
+ * allowed only what it touches.
+ */
+export function work(
+  platform: Platform,
+  { table, secretsPrefix, key }: Storage,
+  bundles: { worker: FunctionBundle; sweep: FunctionBundle },
+) {
+  const deadLetters = new platform.aws.Queue("WorkDeadLetters");
+  const queue = new platform.aws.Queue("Work", {
+    visibilityTimeout: `${WORK_VISIBILITY_TIMEOUT_SECONDS} seconds`,
+    dlq: { queue: deadLetters.arn, retry: WORK_MAX_RECEIVES },
+  });
+  queue.subscribe(
+    {
+      bundle: bundles.worker.directory,
+      handler: bundles.worker.handler,
+      runtime: "nodejs22.x",
+      architecture: "arm64",
+      // Key generation (RSA up to 4096 bits) is CPU-bound, and Lambda's CPU grows with memory.
+      memory: "512 MB",
+      timeout: `${WORKER_TIMEOUT_SECONDS} seconds`,
+      environment: {
+        CHARON_TABLE_NAME: table.name,
+        CHARON_SECRETS_PREFIX: secretsPrefix,
+        CHARON_WORK_QUEUE_URL: queue.url,
+        CHARON_KMS_KEY_ID: key.arn,
+      },
+      permissions: [
+        tableAccess(platform, table, "write"),
+        // DNS credentials are read; ACME account keys are created once, then read.
+        secretsAccess(secretsPrefix, ["CreateSecret", "GetSecretValue"]),
+        queueSend(queue),
+        keyUse(key, ["GenerateDataKey", "Decrypt"]),
+      ],
+    },
+    // A batch arrives as soon as there is a message (SST's default window is 20 s); only the
+    // messages that failed come back (`batchItemFailures`).
+    { batch: { size: 10, window: "0 seconds", partialResponses: true } },
+  );
+  new platform.aws.CronV2("Sweep", {
+    schedule: "rate(1 hour)",
+    function: {
+      bundle: bundles.sweep.directory,
+      handler: bundles.sweep.handler,
+      runtime: "nodejs22.x",
+      architecture: "arm64",
+      memory: "256 MB",
+      timeout: "5 minutes",
+      environment: {
+        CHARON_TABLE_NAME: table.name,
+        CHARON_SECRETS_PREFIX: secretsPrefix,
+      },
+      permissions: [tableAccess(platform, table, "read"), listSecrets, secretsAccess(secretsPrefix, ["DeleteSecret"])],
+    },
+  });
+  return { queue, deadLetters };
+}
