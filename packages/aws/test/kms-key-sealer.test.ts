@@ -81,6 +81,13 @@ describe("KmsKeySealer", () => {
     expect((error as Error).message).toBe("cannot open the sealed key: it was not sealed by this sealer");
   });
 
+  it("refuses an alias or a malformed ARN when built", () => {
+    for (const keyArn of ["alias/charon", "arn:aws:kms:us-east-1:123456789012:alias/charon", "1234abcd-12ab-34cd-56ef-1234567890ab"]) {
+      expect(() => new KmsKeySealer({ keyArn })).toThrow(/^keyArn must be a KMS key ARN/);
+    }
+    expect(() => new KmsKeySealer({ keyArn: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" })).not.toThrow();
+  });
+
   it("reports KMS being unreachable as a KeySealError with the cause", async () => {
     const unreachable = new KMSClient({ endpoint: `http://127.0.0.1:${await freePort()}`, maxAttempts: 1 });
     const pem = privateKeyPem();

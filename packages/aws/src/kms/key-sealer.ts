@@ -49,7 +49,11 @@ export class KmsKeySealer implements KeySealer {
   private firstSeal: Promise<unknown> | undefined;
   private readonly encryptionContext: Readonly<Record<string, string>>;
 
+  /** Throws `RangeError` at once when `keyArn` is not a KMS key ARN, so a misconfigured stage fails at start-up. */
   constructor(private readonly options: KmsKeySealerOptions) {
+    if (!/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(options.keyArn)) {
+      throw new RangeError(`keyArn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), got '${options.keyArn}'`);
+    }
     this.encryptionContext = options.encryptionContext ?? { "charon:purpose": "certificate-private-key" };
   }
 
