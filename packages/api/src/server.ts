@@ -3,12 +3,12 @@
  * `@charon/runtime/local` starts (DynamoDB Local persisted under CHARON_DATA_DIR, secrets in the
  * local encrypted store), served over HTTP.
  */
-import { serve } from "@hono/node-server";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { readLocalConfig } from "@charon/runtime";
 import { startLocalRuntime } from "@charon/runtime/local";
 import { createApp } from "./app.js";
 import { readServerConfig } from "./config.js";
+import { listen } from "./node-server.js";
 
 const logger = new Logger({ serviceName: "charon" });
 
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const runtime = await startLocalRuntime(readLocalConfig(), logger);
   try {
     const app = createApp({ services: runtime.services, logger, trustedProxies: config.trustedProxies });
-    const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+    const server = listen(app.fetch, config, (info) => {
       const shown = config.host.includes(":") ? `[${config.host}]` : config.host;
       logger.info(`Charon API listening on http://${shown}:${info.port}/api`, { dataDirectory: runtime.dataDirectory });
     });

@@ -1,6 +1,6 @@
-import { mkdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { ensurePrivateDirectory, tightenFiles } from "./private-directory.js";
 import { answersHttp, freePort, startProcess, type RunningService } from "./process.js";
 
 const MISSING_JAVA =
@@ -15,7 +15,9 @@ function emulatorDirectory(): string {
 
 /**
  * Starts AWS's DynamoDB Local on a free loopback port: in memory for tests, or persisted under
- * `dataDirectory` for `npm start`.
+ * `dataDirectory` for `npm start`. The database holds token hashes and the audit log: its
+ * directory is 0700 and its files 0600 whatever the umask (Java creates them with the umask
+ * it inherits, so the process starts with 077), and earlier, looser ones are tightened.
  */
 export async function startDynamoDbLocal(options: { dataDirectory?: string; port?: number } = {}): Promise<RunningService> {
   const port = options.port ?? (await freePort());
@@ -23,7 +25,10 @@ export async function startDynamoDbLocal(options: { dataDirectory?: string; port
   const storage = options.dataDirectory
     ? ["-dbPath", options.dataDirectory, "-sharedDb"]
     : ["-inMemory"];
-  if (options.dataDirectory) await mkdir(options.dataDirectory, { recursive: true });
+  if (options.dataDirectory) {
+    await ensurePrivateDirectory(options.dataDirectory);
+    await tightenFiles(options.dataDirectory);
+  }
   const endpoint = `http://127.0.0.1:${port}`;
   const { stop } = await startProcess({
     name: "DynamoDB Local",
@@ -38,6 +43,7 @@ export async function startDynamoDbLocal(options: { dataDirectory?: string; port
       ...storage,
     ],
     cwd: directory,
+    umask: 0o077,
     missingMessage: MISSING_JAVA,
     ready: () => answersHttp(endpoint),
   });

@@ -1,4 +1,5 @@
 export { startDynamoDbLocal } from "./dynamodb-local.js";
+export { ensurePrivateDirectory } from "./private-directory.js";
 export { freePort, startProcess, answersHttp, type RunningService } from "./process.js";
 export * from "./secret-store/index.js";
 export * from "./queue/index.js";

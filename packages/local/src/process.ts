@@ -35,15 +35,24 @@ export async function startProcess(options: {
   args: string[];
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** The umask the program starts with (its files' modes); default this process's. */
+  umask?: number;
   missingMessage: string;
   ready: () => Promise<boolean>;
   timeoutMs?: number;
 }): Promise<{ child: ChildProcess; stop: () => Promise<void> }> {
-  const child = spawn(options.command, options.args, {
-    cwd: options.cwd,
-    env: options.env ?? process.env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  // A child inherits the umask at spawn; nothing else runs between setting and restoring it.
+  const previousUmask = options.umask === undefined ? undefined : process.umask(options.umask);
+  let child: ChildProcess;
+  try {
+    child = spawn(options.command, options.args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  } finally {
+    if (previousUmask !== undefined) process.umask(previousUmask);
+  }
   let output = "";
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);

@@ -7,7 +7,7 @@
  */
 import { join, resolve } from "node:path";
 import { createDynamoTable, ensureTable } from "@charon/aws";
-import { InProcessWorkQueue, LocalSecretStore, startDynamoDbLocal, type RunningService } from "@charon/local";
+import { InProcessWorkQueue, LocalSecretStore, ensurePrivateDirectory, startDynamoDbLocal, type RunningService } from "@charon/local";
 import { createServices, type AppServices } from "./compose.js";
 import { dnsEndpointsFrom, type LocalConfig } from "./config.js";
 import type { Logger } from "./logger.js";
@@ -25,6 +25,8 @@ const ORPHAN_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 
 export async function startLocalRuntime(config: LocalConfig, logger: Logger): Promise<LocalRuntime> {
   const dataDirectory = resolve(config.dataDirectory);
+  // Token hashes, the audit log and sealed secrets live here: 0700 whatever the umask.
+  await ensurePrivateDirectory(dataDirectory);
   const started: RunningService[] = [];
   const stopAll = async () => {
     await Promise.all(started.map((service) => service.stop()));

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir } from "node:fs/promises";
+import { ensurePrivateDirectory } from "../private-directory.js";
 import { join } from "node:path";
 import { EncryptionKeyError } from "./errors.js";
 import { readOptional, writeNewFile } from "./files.js";
@@ -121,6 +121,6 @@ export async function loadKeyRing(options: LocalKeyOptions): Promise<KeyRing> {
     if (generated) previous.push(generated);
     return keyRing(encryptionKey(key, "the configured key"), previous);
   }
-  await mkdir(dataDirectory, { recursive: true });
+  await ensurePrivateDirectory(dataDirectory);
   return keyRing(await loadOrCreateKeyFile(keyFile), previous);
 }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { chmod, mkdir, readdir, unlink } from "node:fs/promises";
+import { readdir, unlink } from "node:fs/promises";
+import { ensurePrivateDirectory } from "../private-directory.js";
 import { join } from "node:path";
 import {
   SecretAlreadyExistsError,
@@ -125,11 +126,7 @@ export class LocalSecretStore implements SecretStore {
   }
 
   private ensureDirectory(): Promise<void> {
-    this.directoryReady ??= (async () => {
-      await mkdir(this.directory, { recursive: true, mode: 0o700 });
-      // mkdir's mode is narrowed by the umask and ignored for an existing directory.
-      await chmod(this.directory, 0o700);
-    })().catch((error: unknown) => {
+    this.directoryReady ??= ensurePrivateDirectory(this.directory).catch((error: unknown) => {
       this.directoryReady = undefined;
       throw error;
     });
