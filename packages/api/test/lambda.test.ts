@@ -50,6 +50,8 @@ interface Call {
   headers?: Record<string, string>;
   body?: string;
   base64?: boolean;
+  /** The address API Gateway saw; 203.0.113.9 unless given. */
+  sourceIp?: string;
 }
 
 /** A v2 event as API Gateway sends it for the stack's `$default` route (stacks/api.ts). */
@@ -68,7 +70,7 @@ function v2Event(call: Call): LambdaEvent {
       apiId: "abc123",
       domainName: "api.example.com",
       domainPrefix: "api",
-      http: { method: call.method, path: call.path, protocol: "HTTP/1.1", sourceIp: "203.0.113.9", userAgent: "curl/8.5.0" },
+      http: { method: call.method, path: call.path, protocol: "HTTP/1.1", sourceIp: call.sourceIp ?? "203.0.113.9", userAgent: "curl/8.5.0" },
       requestId: "JKJaXmPLvHcESHA=",
       routeKey: "$default",
       stage: "$default",
@@ -184,5 +186,16 @@ describe("Lambda entry (API Gateway HTTP API v2)", () => {
     for (const [call, status] of cases) {
       expect((await expectSameAnswer(call)).status, `${call.method} ${call.path}`).toBe(status);
     }
+  });
+
+  it("takes the client address from API Gateway's sourceIp, never from X-Forwarded-For", async () => {
+    const json = { ...auth, "Content-Type": "application/json", "X-Forwarded-For": "198.51.100.66" };
+    const body = JSON.stringify({ renewal_window_days: 21 });
+    const saved = await viaLambda({ method: "PUT", path: "/api/v1/settings", headers: json, body, sourceIp: "2001:DB8:0:0::7" });
+    expect(saved.status).toBe(200);
+    const audit = await viaLambda({ method: "GET", path: "/api/v1/audit-logs", query: "action=settings_updated&limit=1", headers: auth });
+    const [entry] = (audit.body as { audit_logs: Array<{ ip_address: string | null }> }).audit_logs;
+    // In one spelling (RFC 5952), as the Node server writes it.
+    expect(entry?.ip_address).toBe("2001:db8::7");
   });
 });
