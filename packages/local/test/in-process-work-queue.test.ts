@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { WorkLogger, WorkMessage } from "@charon/core";
-import { InProcessWorkQueue } from "@charon/local";
+import { InProcessWorkQueue, systemTimers } from "@charon/local";
 import { workQueueContract, type WorkQueueFixture } from "../../../test/contracts/work-queue.contract.js";
 import { ManualTimers, settle } from "./manual-timers.js";
 
@@ -153,5 +153,13 @@ describe("InProcessWorkQueue", () => {
   it("refuses a bad concurrency or receive count when built", () => {
     expect(() => new InProcessWorkQueue({ concurrency: 0 })).toThrow(/concurrency must be a positive integer/);
     expect(() => new InProcessWorkQueue({ maxReceiveCount: 1.5 })).toThrow(/maxReceiveCount must be a positive integer/);
+  });
+});
+
+describe("systemTimers", () => {
+  it("never keeps the process alive for a delayed message", () => {
+    const handle = systemTimers.setTimeout(() => {}, 900_000) as NodeJS.Timeout;
+    expect(handle.hasRef()).toBe(false);
+    systemTimers.clearTimeout(handle);
   });
 });
