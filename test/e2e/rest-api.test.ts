@@ -123,10 +123,17 @@ describe("rest-api.md, verbatim against npm start", () => {
   });
 
   it("proxy hosts: create, list, update, enable the WAF, read the WAF status, delete", async () => {
-    const created = await curl(createProxyHost);
+    // Run after the certificate example, the host example gives app.example.com the certificate of
+    // secure.example.com: a browser would refuse it, so the API says which name is not covered.
+    const mismatched = await curl(createProxyHost);
+    expect(mismatched.status).toBe(400);
+    expect(mismatched.body.uncovered_domain_names).toEqual(["app.example.com"]);
+    const covering = await curl(requestCertificate.replace("secure.example.com", "app.example.com"));
+    expect(covering.body).toMatchObject({ id: 2, domain_names: ["app.example.com"] });
+    const created = await curl(createProxyHost.replace('"certificate_id": 1', '"certificate_id": 2'));
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ id: 1, domain_names: ["app.example.com"], forward_port: 3000, ssl_forced: true, certificate_id: 1 });
-    expect(created.body.certificate).toMatchObject({ id: 1, status: "pending" });
+    expect(created.body).toMatchObject({ id: 1, domain_names: ["app.example.com"], forward_port: 3000, ssl_forced: true, certificate_id: 2 });
+    expect(created.body.certificate).toMatchObject({ id: 2, status: "pending" });
     expect(created.body.certificate.issued_using).toMatch(/^Issued using credential: /);
     expect((await curl(listProxyHosts)).body).toHaveLength(1);
     const updated = await curl(updateProxyHost);

@@ -124,7 +124,7 @@ export async function testApi(
           ...(body === undefined ? {} : { "Content-Type": "application/json" }),
           ...headers,
         },
-        body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+        body: body === undefined ? undefined : typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body),
       }),
     );
   let document: OpenApiDocument | undefined;

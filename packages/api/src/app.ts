@@ -7,6 +7,7 @@ import type { AppEnv } from "./env.js";
 import { errorResponder, notFoundResponder } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { clientAddress } from "./middleware/client-address.js";
+import { jsonBody } from "./middleware/json-body.js";
 import { requestId } from "./middleware/request-id.js";
 import { auditLogRoutes } from "./routes/audit-logs.js";
 import { certificateRoutes } from "./routes/certificates.js";
@@ -42,6 +43,7 @@ export function createApp({ services, logger, trustedProxies }: AppOptions) {
       },
     }),
   );
+  app.use("*", jsonBody());
   app.onError(errorResponder(logger));
   app.notFound(notFoundResponder);
 

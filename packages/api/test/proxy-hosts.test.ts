@@ -95,7 +95,7 @@ describe("proxy hosts", () => {
     const api = await testApi();
     const names = Array.from({ length: 100 }, (_, i) => `n${i}.many.example.com`);
     const certificate = (await api.send("POST", "/api/nginx/certificates", {
-      body: { provider: "letsencrypt", domain_names: ["many.example.com"], meta: { dns_provider: "cloudflare" } },
+      body: { provider: "letsencrypt", domain_names: ["*.many.example.com", "*.other.example.com"], meta: { dns_provider: "cloudflare" } },
     })).body;
     const host = await api.send("POST", "/api/nginx/proxy-hosts", { body: testHost({ domain_names: names, certificate_id: certificate.id }) });
     expect(host.status).toBe(201);

@@ -1,6 +1,6 @@
 export type { Result } from "./result.js";
 export type { NameError, NameErrorCode, ZoneFilterError, ZoneFilterErrorCode } from "./errors.js";
-export { normaliseName } from "./names.js";
+export { normaliseName, normaliseUpstreamName, type NameProblem } from "./names.js";
 export {
   DEPRECATED_FILTER,
   MAX_PATTERNS_PER_FILTER,

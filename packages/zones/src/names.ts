@@ -7,6 +7,9 @@ const MAX_NAME_OCTETS = 253;
 const WILDCARD_PREFIX = "*.";
 const LABEL = /^[a-z0-9-]+$/;
 const ALLOWED_ASCII = /[a-z0-9.-]/i;
+// Host names of machines (not of certificates) may hold '_' (Docker Compose container names).
+const UPSTREAM_LABEL = /^[a-z0-9_-]+$/;
+const UPSTREAM_ASCII = /[a-z0-9._-]/i;
 // Non-ASCII text needs UTS-46 mapping; existing A-labels need their Punycode checked.
 const NEEDS_IDNA = /\P{ASCII}|xn--/iu;
 
@@ -29,16 +32,31 @@ export function normaliseName(input: string): Result<string, NameError> {
   return err({ code: result.error.code, title: "Invalid domain name", details });
 }
 
+/**
+ * The canonical form of the host name of a machine a proxy forwards to (an upstream): §1's rules
+ * (lower-case A-labels, one trailing dot stripped, the label and length limits), except that a
+ * label may hold '_' (internal names such as Docker Compose's `project_web_1` resolve through the
+ * system resolver that nginx and Caddy use) and that a wildcard is no host. No trimming: an
+ * upstream typed with spaces is refused. Whether the name is an IP address is the caller's test.
+ */
+export function normaliseUpstreamName(input: string): Result<string, NameProblem> {
+  if (input.startsWith(WILDCARD_PREFIX)) {
+    return err({ code: "misplaced_wildcard", reason: "is a wildcard: an upstream is one machine" });
+  }
+  return canonicalName(input, true);
+}
+
 /** normaliseName without the trimming and the wording, shared with zone filter patterns. */
-export function canonicalName(text: string): Result<string, NameProblem> {
+export function canonicalName(text: string, underscores = false): Result<string, NameProblem> {
   if (text === "") return err({ code: "empty_name", reason: "is empty" });
   const { wildcard, base } = nameParts(text);
   if (base.includes("*")) {
     return err({ code: "misplaced_wildcard", reason: "has a misplaced '*': use '*.' at the start" });
   }
   // ASCII maps to itself under UTS-46, so a bad ASCII character can be named before conversion.
-  const badAscii = [...base].find((c) => c < "\x80" && !ALLOWED_ASCII.test(c));
-  if (badAscii !== undefined) return err(invalidCharacter(badAscii));
+  const allowed = underscores ? UPSTREAM_ASCII : ALLOWED_ASCII;
+  const badAscii = [...base].find((c) => c < "\x80" && !allowed.test(c));
+  if (badAscii !== undefined) return err(invalidCharacter(badAscii, underscores));
   const ascii = NEEDS_IDNA.test(base) ? idnaToAscii(base) : base.toLowerCase();
   if (ascii === null) {
     return err({
@@ -48,7 +66,7 @@ export function canonicalName(text: string): Result<string, NameProblem> {
     });
   }
   for (const label of ascii.split(".")) {
-    const problem = labelProblem(label);
+    const problem = labelProblem(label, underscores);
     if (problem !== null) return err(problem);
   }
   const name = wildcard ? WILDCARD_PREFIX + ascii : ascii;
@@ -97,11 +115,12 @@ function idnaToAscii(text: string): string | null {
   return ascii === "" ? null : ascii;
 }
 
-function labelProblem(label: string): NameProblem | null {
+function labelProblem(label: string, underscores: boolean): NameProblem | null {
   if (label === "") return { code: "empty_label", reason: "has an empty label" };
-  if (!LABEL.test(label)) {
-    const bad = [...label].find((c) => !LABEL.test(c)) ?? label;
-    return invalidCharacter(bad);
+  const pattern = underscores ? UPSTREAM_LABEL : LABEL;
+  if (!pattern.test(label)) {
+    const bad = [...label].find((c) => !pattern.test(c)) ?? label;
+    return invalidCharacter(bad, underscores);
   }
   if (label.startsWith("-") || label.endsWith("-")) {
     const edge = label.startsWith("-") ? "starts" : "ends";
@@ -116,11 +135,12 @@ function labelProblem(label: string): NameProblem | null {
   return null;
 }
 
-function invalidCharacter(char: string): NameProblem {
+function invalidCharacter(char: string, underscores = false): NameProblem {
   const printable = char >= " " && char <= "~";
   const shown = printable ? `'${char}'` : `U+${char.codePointAt(0)?.toString(16).toUpperCase().padStart(4, "0")}`;
+  const allowed = underscores ? "letters, digits, hyphens and underscores" : "letters, digits and hyphens";
   return {
     code: "invalid_character",
-    reason: `contains ${shown}: only letters, digits and hyphens are allowed`,
+    reason: `contains ${shown}: only ${allowed} are allowed`,
   };
 }

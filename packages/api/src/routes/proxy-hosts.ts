@@ -49,7 +49,8 @@ export function proxyHostRoutes(tokens: TokenService, hosts: ProxyHostService) {
     path: "/nginx/proxy-hosts",
     summary: "Create a proxy host",
     description:
-      'Domain names are normalised (lower-case A-labels); a name another host serves is a 409. `certificate_id: "new"` requests a certificate for the names, which needs `certificates` write too.',
+      'Domain names are normalised (lower-case A-labels); a name another host serves is a 409. `certificate_id: "new"` requests a certificate for the names, which needs `certificates` write too. ' +
+      "`meta` holds no `dns_provider_credentials`: credentials belong to DNS providers.",
     tags,
     request: { body: jsonBody(ProxyHostCreateSchema) },
     responses: { 201: jsonResponse(ProxyHostSchema, "The new proxy host") },

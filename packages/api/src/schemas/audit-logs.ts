@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { AuditEntry } from "@charon/core";
 import { idParameter } from "./common.js";
+import { visibleControlCharacters } from "./strings.js";
 
 // RFC 3339, as the entries' own timestamps: Date.parse would also take "2026" or "Jan 4 2026".
 const isoTime = (name: string) =>
@@ -84,7 +85,8 @@ export function auditEntriesCsv(entries: readonly AuditLogEntryBody[]): string {
   return [CSV_COLUMNS.join(","), ...rows].join("\r\n") + "\r\n";
 }
 
-function csvField(text: string): string {
+function csvField(raw: string): string {
+  const text = visibleControlCharacters(raw);
   // A spreadsheet would run a cell starting with = + - @ as a formula; a leading ' keeps it text.
   const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;

@@ -1,12 +1,13 @@
 import { z } from "@hono/zod-openapi";
 import { ACME_PROFILES, CERTIFICATE_STATUSES, ISSUANCE_STEPS, KEY_TYPES, MAX_DOMAIN_NAMES } from "@charon/core";
+import { singleLine } from "./strings.js";
 import { DomainNameSchema } from "./common.js";
 import { CertificateCredentialSchema, ProviderSummarySchema } from "./proxy-hosts.js";
 
 const CertificateMetaSchema = z
   .strictObject({
     dns_challenge: z.boolean().optional(),
-    dns_provider: z.string().min(1).max(64).optional().openapi({ description: "A DNS provider type", example: "cloudflare" }),
+    dns_provider: singleLine(64).min(1).optional().openapi({ description: "A DNS provider type", example: "cloudflare" }),
     dns_provider_id: z.number().int().positive().optional(),
     letsencrypt_email: z.email().optional(),
     letsencrypt_agree: z.boolean().optional(),
@@ -22,7 +23,7 @@ const CertificateMetaSchema = z
 export const CertificateCreateSchema = z
   .strictObject({
     provider: z.literal("letsencrypt"),
-    nice_name: z.string().trim().min(1).max(255).optional(),
+    nice_name: singleLine(255).trim().min(1).optional(),
     domain_names: z.array(DomainNameSchema).min(1).max(MAX_DOMAIN_NAMES),
     meta: CertificateMetaSchema.default({}),
   })

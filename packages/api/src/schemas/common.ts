@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { singleLine } from "./strings.js";
 
 /**
  * A resource id in a path or query: a positive integer in plain decimal (api-conventions.md).
@@ -15,7 +16,7 @@ export const idParameter = (name: string, where: "path" | "query", example: numb
 export const IdParamsSchema = z.object({ id: idParameter("id", "path", 1) });
 
 /** A name as the zones library checks it; the service normalises and reports problems. */
-export const DomainNameSchema = z.string().min(1).max(253).openapi({ example: "app.example.com" });
+export const DomainNameSchema = singleLine(253).min(1).openapi({ example: "app.example.com" });
 
 /** What a delete answers: the documents' status table has 200, so it says what it removed. */
 export const DeletedSchema = z

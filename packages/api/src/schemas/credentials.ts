@@ -1,4 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import { FreeFormObjectSchema } from "./json.js";
+import { singleLine } from "./strings.js";
 import {
   successRate,
   type CredentialTestResult,
@@ -18,15 +20,13 @@ export const CredentialListQuerySchema = PageQuerySchema.extend({
   cursor: z.string().max(2048).optional().openapi({ description: "`next_cursor` of the previous page" }),
 });
 
-const secretsInput = z
-  .record(z.string(), z.unknown())
-  .openapi({ description: "Provider fields in either spelling (`api_token` or `CF_API_TOKEN`); write-only", example: { api_token: "your-cloudflare-api-token" } });
+const secretsInput = FreeFormObjectSchema.openapi({ description: "Provider fields in either spelling (`api_token` or `CF_API_TOKEN`); write-only", example: { api_token: "your-cloudflare-api-token" } });
 
 export const CredentialCreateSchema = z
   .strictObject({
-    name: z.string().max(100),
-    description: z.string().max(1000).nullable().optional(),
-    zone_filter: z.string().max(10_000).optional().openapi({ description: "Comma-separated patterns; empty is the catch-all" }),
+    name: singleLine(100),
+    description: singleLine(1000).nullable().optional(),
+    zone_filter: singleLine(10_000).optional().openapi({ description: "Comma-separated patterns; empty is the catch-all" }),
     enabled: z.boolean().optional(),
     credentials: secretsInput,
   })
@@ -41,9 +41,9 @@ export const CredentialCreateSchema = z
 
 export const CredentialUpdateSchema = z
   .strictObject({
-    name: z.string().max(100).optional(),
-    description: z.string().max(1000).nullable().optional(),
-    zone_filter: z.string().max(10_000).optional(),
+    name: singleLine(100).optional(),
+    description: singleLine(1000).nullable().optional(),
+    zone_filter: singleLine(10_000).optional(),
     enabled: z.boolean().optional(),
     credentials: secretsInput.optional().openapi({ description: "Replaces the whole set (a rotation); absent keeps the stored secret" }),
   })
@@ -54,9 +54,9 @@ export const CredentialUpdateSchema = z
 /** The add form as the "Test Credential" button sends it: only `credentials` and `zone_filter` matter. */
 export const UnsavedCredentialTestSchema = z
   .strictObject({
-    name: z.string().max(100).optional(),
-    description: z.string().max(1000).nullable().optional(),
-    zone_filter: z.string().max(10_000).optional(),
+    name: singleLine(100).optional(),
+    description: singleLine(1000).nullable().optional(),
+    zone_filter: singleLine(10_000).optional(),
     enabled: z.boolean().optional(),
     credentials: secretsInput,
   })

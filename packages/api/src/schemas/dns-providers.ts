@@ -1,4 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import { FreeFormObjectSchema } from "./json.js";
+import { singleLine } from "./strings.js";
 import type { DnsCredential, DnsProviderType, ProviderView } from "@charon/core";
 
 /** A secret field as responses show it: that it is set, never its value. */
@@ -11,11 +13,9 @@ export const CredentialFieldsSchema = z
 
 export const DnsProviderCreateSchema = z
   .strictObject({
-    name: z.string().max(100),
-    acme_dns_provider: z.string().min(1).max(64).openapi({ example: "cloudflare" }),
-    meta: z
-      .record(z.string(), z.unknown())
-      .openapi({ description: "The provider's credentials, ACME-client spelling (`CF_API_TOKEN`) or the credentials API's (`api_token`)" }),
+    name: singleLine(100),
+    acme_dns_provider: singleLine(64).min(1).openapi({ example: "cloudflare" }),
+    meta: FreeFormObjectSchema.openapi({ description: "The provider's credentials, ACME-client spelling (`CF_API_TOKEN`) or the credentials API's (`api_token`)" }),
   })
   .openapi("DnsProviderCreate", {
     example: { name: "Cloudflare Production", acme_dns_provider: "cloudflare", meta: { CF_API_TOKEN: "your-cloudflare-token" } },
@@ -23,9 +23,9 @@ export const DnsProviderCreateSchema = z
 
 export const DnsProviderUpdateSchema = z
   .strictObject({
-    name: z.string().max(100).optional(),
-    acme_dns_provider: z.string().min(1).max(64).optional(),
-    meta: z.record(z.string(), z.unknown()).optional().openapi({ description: "Replaces the primary credential's fields" }),
+    name: singleLine(100).optional(),
+    acme_dns_provider: singleLine(64).min(1).optional(),
+    meta: FreeFormObjectSchema.optional().openapi({ description: "Replaces the primary credential's fields" }),
   })
   .openapi("DnsProviderUpdate");
 

@@ -1,33 +1,60 @@
 import { z } from "@hono/zod-openapi";
-import { CERTIFICATE_STATUSES, MAX_DOMAIN_NAMES } from "@charon/core";
+import { CERTIFICATE_STATUSES, FORWARD_PATH, MAX_DOMAIN_NAMES } from "@charon/core";
 import { DomainNameSchema } from "./common.js";
+import { FreeFormObjectSchema } from "./json.js";
+import { multiLine } from "./strings.js";
 
+// The exact rules (host name, IPv4, IPv6; canonical forms) are core's (proxy-hosts/upstream.ts);
+// the pattern here states the characters they can ever accept.
 const forwardHost = z
   .string()
   .min(1)
   .max(255)
-  .regex(/^[A-Za-z0-9._:[\]-]+$/, "must be a host name or IP address (letters, digits, '.', '-', ':'; no spaces)")
-  .openapi({ example: "10.0.0.5" });
+  .regex(/^[A-Za-z0-9._:[\]/~%!&()*+,=@\xA0-\uFFFF-]+$/, "must be a host name or IP address, without spaces or control characters")
+  .openapi({
+    description:
+      "A host name (letters, digits, '-', '_'; stored as lower-case A-labels), an IPv4 address, or an IPv6 address " +
+      "(stored in RFC 5952 form without brackets: `[2001:DB8::20]` → `2001:db8::20`). A port belongs in `forward_port`, " +
+      "a path in `forward_path` (a location also accepts Nginx Proxy Manager's `192.168.100.12/zabbix/`, stored split).",
+    example: "10.0.0.5",
+  });
 const forwardPort = z.number().int().min(1).max(65535).openapi({ example: 3000 });
 const forwardScheme = z.enum(["http", "https"]);
+const forwardPath = z
+  .string()
+  .max(1024)
+  .regex(FORWARD_PATH, "must be a URI path such as /app/ (letters, digits, - . _ ~ ! & ( ) * + , = : @ / and %XX escapes)")
+  .openapi({ description: 'The path the upstream is asked for in place of the matched prefix (`proxy_pass http://host:port/app/`); "" for none', example: "/app/" });
+const advancedConfig = multiLine(65536).openapi({ description: "Raw proxy configuration: tabs and line breaks allowed, no other control character" });
 
 const LocationSchema = z
   .strictObject({
-    path: z.string().min(1).max(1024).regex(/^\//, "must start with '/'"),
+    path: z
+      .string()
+      .min(1)
+      .max(1024)
+      // eslint-disable-next-line no-control-regex -- control characters are what it refuses
+      .regex(/^(?:=|\^~|~\*?)? ?[^\s{};"'`#\x00-\x1F\x7F-\x9F]+$/, "must be a URI prefix or a modifier (=, ^~, ~, ~*), one space and a pattern, without white space, braces, ';', quotes or '#'")
+      .openapi({
+        description:
+          "A URI prefix (`/api/`), or an nginx modifier (`=`, `^~`, `~`, `~*`), one space and its pattern (`~* \\.php$`). Two locations nginx would call duplicates are a 400.",
+        example: "/api/",
+      }),
     forward_scheme: forwardScheme.default("http"),
     forward_host: forwardHost,
     forward_port: forwardPort,
-    advanced_config: z.string().max(65536).default(""),
+    forward_path: forwardPath.optional(),
+    advanced_config: advancedConfig.default(""),
   })
   .openapi("ProxyLocation");
 
-/** Secret material never lives on a host: credentials belong to DNS providers. */
-const HostMetaSchema = z
-  .record(z.string(), z.unknown())
-  .refine((meta) => !("dns_provider_credentials" in meta), {
-    message: "DNS credentials are not stored on hosts; add them to a DNS provider (/api/v1/dns-providers)",
-  })
-  .openapi({ example: { dns_challenge: true, dns_provider: "cloudflare" } });
+/**
+ * Secret material never lives on a host: credentials belong to DNS providers. (No `.openapi()`
+ * here: the refinement shares FreeFormObject's entry in the document, which would take it over.)
+ */
+const HostMetaSchema = FreeFormObjectSchema.refine((meta) => !("dns_provider_credentials" in meta), {
+  message: "DNS credentials are not stored on hosts; add them to a DNS provider (/api/v1/dns-providers)",
+});
 
 /** The fields a create or update may give, each validated on its own. */
 const hostFields = {
@@ -35,9 +62,12 @@ const hostFields = {
   forward_scheme: forwardScheme,
   forward_host: forwardHost,
   forward_port: forwardPort,
-  certificate_id: z
-    .union([z.number().int().min(0), z.literal("new")])
-    .openapi({ description: 'A certificate id, 0 for none, or "new" to request one for the host\'s names', example: 1 }),
+  forward_path: forwardPath,
+  certificate_id: z.union([z.number().int().min(0), z.literal("new")]).openapi({
+    description:
+      'A certificate id, 0 for none, or "new" to request one for the host\'s names. A certificate must cover every one of the host\'s names (400 naming those it does not).',
+    example: 1,
+  }),
   ssl_forced: z.boolean(),
   hsts_enabled: z.boolean(),
   hsts_subdomains: z.boolean(),
@@ -45,7 +75,7 @@ const hostFields = {
   block_exploits: z.boolean(),
   caching_enabled: z.boolean(),
   allow_websocket_upgrade: z.boolean(),
-  advanced_config: z.string().max(65536),
+  advanced_config: advancedConfig,
   enabled: z.boolean(),
   locations: z.array(LocationSchema).max(100),
   meta: HostMetaSchema,
@@ -111,6 +141,7 @@ export const ProxyHostSchema = z
     forward_scheme: forwardScheme,
     forward_host: z.string(),
     forward_port: z.number().int(),
+    forward_path: z.string(),
     certificate_id: z.number().int(),
     ssl_forced: z.boolean(),
     hsts_enabled: z.boolean(),
@@ -127,6 +158,7 @@ export const ProxyHostSchema = z
         forward_scheme: forwardScheme,
         forward_host: z.string(),
         forward_port: z.number().int(),
+        forward_path: z.string(),
         advanced_config: z.string(),
       }),
     ),

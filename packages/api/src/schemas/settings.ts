@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { SINGLE_LINE } from "./strings.js";
 import { settingsRanges } from "@charon/core";
 
 const ranged = (field: keyof typeof settingsRanges) =>
@@ -8,7 +9,7 @@ const settingsFields = {
   dns_propagation_timeout_seconds: ranged("dns_propagation_timeout_seconds").openapi({ example: 60 }),
   dns_polling_interval_seconds: ranged("dns_polling_interval_seconds").openapi({ example: 5 }),
   acme_email: z.email().nullable(),
-  acme_directory_url: z.url({ protocol: /^https$/ }).openapi({
+  acme_directory_url: z.url({ protocol: /^https$/ }).regex(SINGLE_LINE, "must not contain control characters").openapi({
     description: "Let's Encrypt production by default; staging: https://acme-staging-v02.api.letsencrypt.org/directory",
   }),
   renewal_window_days: ranged("renewal_window_days").openapi({ example: 30 }),

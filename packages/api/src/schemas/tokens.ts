@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { singleLine } from "./strings.js";
 import { resourceTypes } from "@charon/core";
 
 const access = z.enum(["read", "write"]);
@@ -15,7 +16,7 @@ const timestamp = z.iso.datetime({ offset: true });
 
 export const TokenCreateSchema = z
   .strictObject({
-    name: z.string().trim().min(1).max(100).openapi({ example: "ci" }),
+    name: singleLine(100).trim().min(1).openapi({ example: "ci" }),
     permission: z.enum(["read", "full", "scoped"]),
     scopes: ScopesSchema.default({}),
     expires_at: timestamp.nullable().default(null).openapi({ example: null }),

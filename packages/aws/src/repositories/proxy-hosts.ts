@@ -6,6 +6,7 @@ import {
   type Page,
   type PageRequest,
   type ProxyHost,
+  type ProxyLocation,
   type ProxyHostFields,
   type ProxyHostRepository,
 } from "@charon/core";
@@ -233,6 +234,15 @@ function toItem(host: ProxyHost): Item {
 
 function fromItem(item: HostItem): ProxyHost {
   const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g1s, gsi2pk: _g2, gsi2sk: _g2s, ...host } = item;
-  return host as ProxyHost;
+  // Hosts stored before `forward_path` existed have none: they forward to the request's own path.
+  const older = host as Omit<ProxyHost, "forward_path" | "locations"> & {
+    forward_path?: string;
+    locations: (Omit<ProxyLocation, "forward_path"> & { forward_path?: string })[];
+  };
+  return {
+    ...older,
+    forward_path: older.forward_path ?? "",
+    locations: older.locations.map((location) => ({ ...location, forward_path: location.forward_path ?? "" })),
+  };
 }
 

@@ -1,7 +1,8 @@
 import { auditEntry, type Actor } from "../audit/entry.js";
 import type { CertificateSummary } from "../certificates/certificate.js";
 import type { CertificateService } from "../certificates/service.js";
-import { NotFoundError } from "../errors.js";
+import { certificateCovers } from "@charon/zones";
+import { NotFoundError, ValidationError } from "../errors.js";
 import { normaliseDomainNames } from "../names.js";
 import type { Clock } from "../ports/clock.js";
 import type { Page, PageRequest } from "../ports/page.js";
@@ -11,8 +12,11 @@ import {
   type ProxyHost,
   type ProxyHostFields,
   type ProxyHostPatch,
+  type ProxyLocation,
+  type ProxyLocationInput,
 } from "./proxy-host.js";
 import type { ProxyHostRepository } from "./repository.js";
+import { canonicalForwardHost, canonicalLocationPath, checkForwardPath, splitLocationUpstream } from "./upstream.js";
 
 /** A host as the API shows it: with its certificate's summary (null when it has none). */
 export type ProxyHostDetails = ProxyHost & { certificate: CertificateSummary | null };
@@ -44,11 +48,13 @@ export class ProxyHostService {
   /**
    * Creates a host. `certificate_id: "new"` first requests a certificate for the host's names
    * (with the host's `meta.dns_challenge` / `dns_provider` / `dns_provider_id`); it is removed
-   * again if the host cannot be stored.
+   * again if the host cannot be stored. A certificate id must name a certificate that covers every
+   * one of the host's names (ValidationError naming those it does not).
    */
   async create(actor: Actor, input: NewProxyHost): Promise<ProxyHostDetails> {
-    const domainNames = normaliseDomainNames("domain_names", input.domain_names);
-    const fields = { ...proxyHostDefaults, ...input, domain_names: domainNames };
+    const fields = { ...proxyHostDefaults, ...canonicalFields(input) };
+    const domainNames = fields.domain_names;
+    await this.checkCoverage(fields);
     const now = this.clock.now();
     return this.withNewCertificate(actor, fields, async (certificateId) => {
       const host = await this.hosts.create({ ...fields, certificate_id: certificateId, created_on: now.toISOString() }, (id) =>
@@ -69,9 +75,9 @@ export class ProxyHostService {
   /** Partial update: only the fields in `patch` change. */
   async update(actor: Actor, id: number, patch: ProxyHostPatch): Promise<ProxyHostDetails> {
     const previous = await this.stored(id);
-    const domainNames =
-      patch.domain_names === undefined ? previous.domain_names : normaliseDomainNames("domain_names", patch.domain_names);
-    const fields = { ...fieldsOf(previous), ...patch, domain_names: domainNames };
+    const fields = { ...fieldsOf(previous), ...canonicalFields(patch) };
+    // A host stored before the coverage rule keeps working until its names or certificate change.
+    if (patch.domain_names !== undefined || patch.certificate_id !== undefined) await this.checkCoverage(fields);
     return this.withNewCertificate(actor, fields, async (certificateId) => {
       await this.write(actor, previous, { ...fields, certificate_id: certificateId }, "proxy_host_updated", Object.keys(patch));
       return this.get(id);
@@ -125,6 +131,23 @@ export class ProxyHostService {
     }
   }
 
+  /** A browser shown a certificate without the host's name refuses it: every name must be covered. */
+  private async checkCoverage({ certificate_id, domain_names }: { certificate_id: CertificateChoice; domain_names: string[] }) {
+    if (certificate_id === "new" || certificate_id === 0) return;
+    const certificate = await this.certificates.get(certificate_id).catch((error: unknown) => {
+      if (error instanceof NotFoundError) throw new ValidationError(`certificate_id: ${error.message}`);
+      throw error;
+    });
+    const uncovered = domain_names.filter((name) => !certificateCovers(certificate.domain_names, name));
+    if (uncovered.length === 0) return;
+    throw new ValidationError(
+      `certificate_id: certificate ${certificate_id} (${certificate.domain_names.join(", ")}) does not cover ${uncovered.join(", ")}: ` +
+        'add the names to a certificate that covers them all, or use "new" to request one',
+      "Invalid request body",
+      { uncovered_domain_names: uncovered },
+    );
+  }
+
   private async stored(id: number): Promise<ProxyHost> {
     const host = await this.hosts.get(id);
     if (!host) throw new NotFoundError("Proxy host", id);
@@ -147,6 +170,36 @@ export class ProxyHostService {
       details: { domain_names: host.domain_names, ...details },
     });
   }
+}
+
+/**
+ * The fields of a create or update that end up in proxy configuration, in canonical form
+ * (upstream.ts); the others as given.
+ */
+function canonicalFields<T extends ProxyHostPatch>(input: T): Omit<T, "locations"> & { locations?: ProxyLocation[] } {
+  const { locations, ...rest } = input;
+  return {
+    ...rest,
+    ...(input.domain_names !== undefined ? { domain_names: normaliseDomainNames("domain_names", input.domain_names) } : {}),
+    ...(input.forward_host !== undefined ? { forward_host: canonicalForwardHost("forward_host", input.forward_host) } : {}),
+    ...(input.forward_path !== undefined ? { forward_path: checkForwardPath("forward_path", input.forward_path) } : {}),
+    ...(locations !== undefined ? { locations: canonicalLocations(locations) } : {}),
+  };
+}
+
+/** Each location's path and upstream in canonical form; two that nginx would call duplicates are a 400. */
+function canonicalLocations(locations: ProxyLocationInput[]): ProxyLocation[] {
+  const seen = new Map<string, number>();
+  return locations.map((location, index) => {
+    const field = `locations.${index}`;
+    const { path, key } = canonicalLocationPath(`${field}.path`, location.path);
+    const first = seen.get(key);
+    if (first !== undefined) {
+      throw new ValidationError(`${field}.path: '${path}' is the same location as locations.${first}: nginx refuses duplicate locations`);
+    }
+    seen.set(key, index);
+    return { ...location, path, ...splitLocationUpstream(field, location.forward_host, location.forward_path) };
+  });
 }
 
 function fieldsOf(host: ProxyHost): ProxyHostFields {

@@ -1,0 +1,34 @@
+import { z } from "@hono/zod-openapi";
+
+/**
+ * The rule every string in a request body follows: no control characters (Unicode category Cc:
+ * U+0000–U+001F, U+007F–U+009F). Only multi-line configuration (`advanced_config`) may hold tab,
+ * line feed and carriage return. The patterns are written with `\x` ranges, not `\p{Cc}`, so that
+ * they mean the same in the OpenAPI document to every generated client's regex engine.
+ * (Invalid UTF-8 and lone surrogates never reach a schema: the json-body middleware refuses them.)
+ */
+// eslint-disable-next-line no-control-regex -- naming the control characters is the point
+export const SINGLE_LINE = /^[^\x00-\x1F\x7F-\x9F]*$/;
+// eslint-disable-next-line no-control-regex -- as above
+export const MULTI_LINE = /^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$/;
+
+const SINGLE_LINE_MESSAGE = "must not contain control characters (U+0000–U+001F, U+007F–U+009F)";
+
+/** A name, title or other one-line text of at most `max` characters. */
+export const singleLine = (max: number) => z.string().max(max).regex(SINGLE_LINE, SINGLE_LINE_MESSAGE);
+
+/** Configuration text: lines separated by LF or CRLF, tabs allowed, no other control character. */
+export const multiLine = (max: number) =>
+  z.string().max(max).regex(MULTI_LINE, "must not contain control characters other than tab, line feed and carriage return");
+
+// eslint-disable-next-line no-control-regex -- as above
+const CONTROL_BUT_LINES = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]/g;
+
+/**
+ * Text for a file a person opens (the CSV export): control characters other than tab and line
+ * breaks written out as `\u0000`, so that an entry stored before this rule cannot carry a NUL or a
+ * terminal escape into a spreadsheet or a shell.
+ */
+export function visibleControlCharacters(text: string): string {
+  return text.replace(CONTROL_BUT_LINES, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
