@@ -15,6 +15,7 @@ export default $config({
     const { work } = await import("./stacks/work");
     const { api } = await import("./stacks/api");
     const { buildFunctionBundle } = await import("./stacks/bundle");
+    const { caEnvironment } = await import("./stacks/ca");
     const platform = { app: $app, aws: sst.aws, kms: aws.kms, interpolate: $interpolate };
     // Each function is its own build, holding only what its entry reaches.
     const [apiBundle, worker, sweep] = await Promise.all([
@@ -23,8 +24,10 @@ export default $config({
       buildFunctionBundle("packages/worker/src/sweep.ts", ".sst/charon/sweep"),
     ]);
     const data = storage(platform);
-    const { queue, deadLetters } = work(platform, data, { worker, sweep });
-    const { http } = api(platform, data, queue, apiBundle);
+    // CHARON_ACME_DIRECTORY_URL / CHARON_ACME_EMAIL of the deploying shell (stacks/ca.ts).
+    const ca = caEnvironment(process.env);
+    const { queue, deadLetters } = work(platform, data, { worker, sweep }, ca);
+    const { http } = api(platform, data, queue, apiBundle, ca);
     return { url: http.url, table: data.table.name, queue: queue.url, deadLetters: deadLetters.url };
   },
 });

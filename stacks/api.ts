@@ -14,6 +14,8 @@ export function api(
   { table, secretsPrefix, key }: Storage,
   queue: { url: unknown; arn: unknown },
   bundle: FunctionBundle,
+  /** `caEnvironment()`: which CA orders are opened with. */
+  ca: Record<string, string> = {},
 ) {
   const http = new platform.aws.ApiGatewayV2("Api");
   http.route("$default", {
@@ -29,6 +31,7 @@ export function api(
       CHARON_SECRETS_PREFIX: secretsPrefix,
       CHARON_WORK_QUEUE_URL: queue.url,
       CHARON_KMS_KEY_ID: key.arn,
+      ...ca,
     },
     permissions: [
       tableAccess(platform, table, "write"),

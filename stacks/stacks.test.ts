@@ -20,6 +20,7 @@ import { TokenService, systemClock } from "@charon/core";
 import { freshTable } from "../test/harness/dynamodb.js";
 import { api } from "./api.js";
 import { buildFunctionBundle, functionBundleOptions, type FunctionBundle } from "./bundle.js";
+import { caEnvironment } from "./ca.js";
 import type { CronArgs, DynamoArgs, FunctionArgs, KmsKeyArgs, Platform, QueueArgs, QueueSubscriberArgs } from "./platform.js";
 import { storage } from "./storage.js";
 import { WORKER_TIMEOUT_SECONDS, work } from "./work.js";
@@ -102,11 +103,11 @@ function recordingPlatform(stage: string, tableName = `Table-${stage}`) {
 }
 
 /** The whole deployment of sst.config.ts, recorded; functions by name. */
-function deploy(stage: string, bundles: Record<FunctionName, FunctionBundle>, tableName?: string) {
+function deploy(stage: string, bundles: Record<FunctionName, FunctionBundle>, tableName?: string, ca: Record<string, string> = {}) {
   const recorded = recordingPlatform(stage, tableName);
   const data = storage(recorded.platform);
-  const { queue } = work(recorded.platform, data, { worker: bundles.worker, sweep: bundles.sweep });
-  api(recorded.platform, data, queue, bundles.api);
+  const { queue } = work(recorded.platform, data, { worker: bundles.worker, sweep: bundles.sweep }, ca);
+  api(recorded.platform, data, queue, bundles.api, ca);
   const byName: Record<FunctionName, FunctionArgs> = {
     api: recorded.functions.get("Api $default")!,
     worker: recorded.functions.get(`subscriber of ${String(queue.arn)}`)!,
@@ -154,6 +155,21 @@ describe("stacks", () => {
     expect(keys).toHaveLength(1);
     expect(keys[0]?.args.enableKeyRotation).toBe(true);
     expect(keys[0]?.args.description).toContain("prod");
+  });
+
+  it("gives the functions that order certificates the deploying shell's CA, and no EAB secret", () => {
+    const ca = caEnvironment({
+      CHARON_ACME_DIRECTORY_URL: "letsencrypt-staging",
+      CHARON_ACME_EMAIL: " ops@example.com ",
+      CHARON_ACME_EAB_KID: "kid",
+      CHARON_ACME_EAB_HMAC_KEY: "secret-hmac",
+      HOME: "/root",
+    });
+    expect(ca).toEqual({ CHARON_ACME_DIRECTORY_URL: "letsencrypt-staging", CHARON_ACME_EMAIL: "ops@example.com" });
+    const { byName } = deploy("prod", placeholderBundles, undefined, ca);
+    for (const name of ["api", "worker"] as const) expect(byName[name].environment).toMatchObject(ca);
+    expect(Object.keys(byName.sweep.environment ?? {})).not.toContain("CHARON_ACME_EMAIL");
+    expect(caEnvironment({})).toEqual({});
   });
 
   it("runs the sweep hourly", () => {

@@ -24,6 +24,8 @@ export function work(
   platform: Platform,
   { table, secretsPrefix, key }: Storage,
   bundles: { worker: FunctionBundle; sweep: FunctionBundle },
+  /** `caEnvironment()`: the CA the worker orders from. */
+  ca: Record<string, string> = {},
 ) {
   const deadLetters = new platform.aws.Queue("WorkDeadLetters");
   const queue = new platform.aws.Queue("Work", {
@@ -44,6 +46,7 @@ export function work(
         CHARON_SECRETS_PREFIX: secretsPrefix,
         CHARON_WORK_QUEUE_URL: queue.url,
         CHARON_KMS_KEY_ID: key.arn,
+        ...ca,
       },
       permissions: [
         tableAccess(platform, table, "write"),
