@@ -5,7 +5,7 @@ import { planMoves } from "../src/credentials/reassignment.js";
 import { credentialSecretName, parseCredentialSecretName } from "../src/credentials/secrets.js";
 import { testCredential } from "../src/credentials/tester.js";
 import { redactSecrets } from "../src/credentials/redaction.js";
-import { claimsOf, storedFilter } from "../src/credentials/credential.js";
+import { canonicalFilter, claimsOf, storedFilter } from "../src/credentials/credential.js";
 
 const now = new Date("2026-06-01T00:00:00.000Z");
 const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000).toISOString();
@@ -112,19 +112,19 @@ describe("credential test outcomes", () => {
       upstreamStatus: 403,
       upstreamMessage: "token s3cr3t-value is invalid",
     });
-    const result = await testCredential("cloudflare", client(() => Promise.reject(failure)), "", ["s3cr3t-value"]);
+    const result = await testCredential("cloudflare", client(() => Promise.reject(failure)), storedFilter(""), ["s3cr3t-value"]);
     expect(result).toEqual({
       status: "failed",
       message: "API authentication failed",
       details: { provider: "cloudflare", errorCode: "403", errorMessage: "token [redacted] is invalid" },
     });
-    const odd = await testCredential("cloudflare", client(() => Promise.reject(new SyntaxError("Unexpected token s3cr3t-value"))), "", ["s3cr3t-value"]);
+    const odd = await testCredential("cloudflare", client(() => Promise.reject(new SyntaxError("Unexpected token s3cr3t-value"))), storedFilter(""), ["s3cr3t-value"]);
     expect(odd).toMatchObject({ status: "failed", details: { errorMessage: "Unexpected token [redacted]" } });
   });
 
   it("answers failed when the provider is still busy at the deadline, so the API never outlives its gateway", async () => {
     const neverAnswers = client(() => new Promise(() => undefined));
-    const result = await testCredential("digitalocean", neverAnswers, "", [], 50);
+    const result = await testCredential("digitalocean", neverAnswers, storedFilter(""), [], 50);
     expect(result).toEqual({
       status: "failed",
       message: "Provider API timed out",
@@ -134,8 +134,8 @@ describe("credential test outcomes", () => {
 
   it("warns about zones of the filter the credential cannot see; delegated sub-zones count", async () => {
     const zones = client(() => Promise.resolve({ testPerformed: "zone_list", accessibleZones: ["dev.example.com", "shop.com"] }));
-    expect((await testCredential("powerdns", zones, "*.dev.example.com,shop.com", [])).status).toBe("success");
-    const warning = await testCredential("powerdns", zones, "example.com,*.shop.com", []);
+    expect((await testCredential("powerdns", zones, storedFilter("*.dev.example.com,shop.com"), [])).status).toBe("success");
+    const warning = await testCredential("powerdns", zones, storedFilter("example.com,*.shop.com"), []);
     expect(warning.details.missingZones).toEqual(["example.com"]);
   });
 });
@@ -182,5 +182,17 @@ describe("secret redaction", () => {
     expect(redactSecrets("pin 123 given", ["123"])).toBe("pin [redacted] given");
     // Replaced in one pass: a short value never eats into a replacement already made.
     expect(redactSecrets("key abcdef, letter e", ["abcdef", "e"])).toBe("k[redacted]y [redacted], l[redacted]tt[redacted]r [redacted]");
+  });
+});
+
+describe("zone filters are parsed once", () => {
+  it("hands every reader of one stored filter the same parsed form, seeded by the input's parse", () => {
+    const typed = canonicalFilter("Shop.Example-Parse.com,*.Api.Example-Parse.com");
+    expect(typed.text).toBe("shop.example-parse.com,*.api.example-parse.com");
+    expect(storedFilter(typed.text)).toBe(typed.filter);
+    expect(storedFilter(typed.text)).toBe(storedFilter(typed.text));
+    // Shared, so nobody may change it under the others.
+    expect(Object.isFrozen(typed.filter)).toBe(true);
+    expect(() => canonicalFilter("a.com, b.com")).toThrow("Zone filter cannot contain spaces");
   });
 });

@@ -1,4 +1,5 @@
 import { formatZoneFilter, parseZoneFilter, type ZoneFilter } from "@charon/zones";
+import { ValidationError } from "../errors.js";
 
 /** How a credential has served certificate operations (shared/seeds/multi-credential-dns.md). */
 export interface CredentialStats {
@@ -112,11 +113,42 @@ export function claimsOf(credential: Pick<DnsCredential, "enabled" | "zoneFilter
  * so stored filters are only held to the syntax; policy applies to input (canonicalFilter).
  */
 export function storedFilter(text: string): ZoneFilter {
+  const known = parsedFilters.get(text);
+  if (known) return known;
   const parsed = parseZoneFilter(text, { policy: false });
   if (!parsed.ok) throw corruptFilter(text, parsed.error.details);
   // A stored filter is canonical: read back, it must give the same text, or it is not ours.
   if (formatZoneFilter(parsed.value) !== text) throw corruptFilter(text, "it is not in canonical form");
-  return parsed.value;
+  return remember(text, parsed.value);
+}
+
+/**
+ * A filter as typed (spec §2, with policy) in its stored form and parsed, or the 400 with the
+ * exact reason. The parsed form is what every later reader of the same text gets from
+ * `storedFilter`, so a filter is parsed once per process, not once per check.
+ */
+export function canonicalFilter(input: string): { text: string; filter: ZoneFilter } {
+  const parsed = parseZoneFilter(input);
+  if (!parsed.ok) throw new ValidationError(parsed.error.details, parsed.error.title);
+  const text = formatZoneFilter(parsed.value);
+  return { text, filter: parsedFilters.get(text) ?? remember(text, parsed.value) };
+}
+
+/**
+ * Parsed filters by canonical text. Selection, claims, conflict checks, re-evaluation and the
+ * credential test all read filters; a provider has few distinct ones, and claims name one pattern
+ * each. Bounded: past the limit it starts again. Entries are frozen, since every reader shares them.
+ */
+const parsedFilters = new Map<string, ZoneFilter>();
+const MAX_PARSED_FILTERS = 4_096;
+
+function remember(text: string, filter: ZoneFilter): ZoneFilter {
+  if (parsedFilters.size >= MAX_PARSED_FILTERS) parsedFilters.clear();
+  const frozen = Object.freeze(
+    filter.kind === "patterns" ? { kind: filter.kind, patterns: Object.freeze(filter.patterns.map((p) => Object.freeze(p))) } : filter,
+  ) as ZoneFilter;
+  parsedFilters.set(text, frozen);
+  return frozen;
 }
 
 /** Not a filter this code could have written: the item was damaged outside the application. */

@@ -1,4 +1,4 @@
-import { findConflicts, findOverlaps, formatZoneFilter, parseZoneFilter, type OverlapWarning } from "@charon/zones";
+import { findConflicts, findOverlaps, type OverlapWarning } from "@charon/zones";
 import { auditEntry, type Actor } from "../audit/entry.js";
 import { ConcurrentModificationError, ConflictError, NotFoundError, ValidationError } from "../errors.js";
 import type { DnsProviderCatalog } from "../dns-providers/catalog.js";
@@ -11,6 +11,7 @@ import type { SecretStore } from "../ports/secret-store.js";
 import {
   MAX_CREDENTIAL_NAME_LENGTH,
   MAX_DESCRIPTION_LENGTH,
+  canonicalFilter,
   claimsOf,
   newCredential,
   nameKey,
@@ -22,7 +23,8 @@ import { describeMoves, planMoves, type Reassignment } from "./reassignment.js";
 import type { ProxyHostRepository } from "../proxy-hosts/repository.js";
 import type { CredentialRepository } from "./repository.js";
 import type { UsageMove } from "./usage.js";
-import { credentialSecretName, credentialWithSecret, discardSecret, storeSecretThenCommit } from "./secrets.js";
+import { credentialSecretName, discardSecret, storeSecretThenCommit } from "./secrets.js";
+import { connectCredential } from "../dns-providers/challenge-credentials.js";
 import { testCredential, type CredentialTestResult } from "./tester.js";
 import { providerStatistics, type ProviderStatistics } from "./statistics.js";
 import { sweepOrphanSecrets, type SweepReport } from "./sweeper.js";
@@ -112,7 +114,7 @@ export class CredentialService {
         providerId,
         name: trimmedName(input.name, MAX_CREDENTIAL_NAME_LENGTH),
         description: validDescription(input.description ?? null),
-        zoneFilter: canonicalFilter(input.zoneFilter ?? ""),
+        zoneFilter: canonicalFilter(input.zoneFilter ?? "").text,
         enabled: input.enabled ?? true,
         settings,
         secretName: "",
@@ -166,7 +168,7 @@ export class CredentialService {
       description: patch.description === undefined ? before.description : validDescription(patch.description),
       // The stored filter sent back unchanged is not judged again: it may predate today's input rules.
       zoneFilter:
-        patch.zoneFilter === undefined || patch.zoneFilter === before.zoneFilter ? before.zoneFilter : canonicalFilter(patch.zoneFilter),
+        patch.zoneFilter === undefined || patch.zoneFilter === before.zoneFilter ? before.zoneFilter : canonicalFilter(patch.zoneFilter).text,
       enabled: patch.enabled ?? before.enabled,
       settings: rotated?.settings ?? before.settings,
       secretName: rotated ? credentialSecretName(providerId, id) : before.secretName,
@@ -252,14 +254,8 @@ export class CredentialService {
   /** Tests a stored credential against its provider and records the outcome. */
   async test(providerId: number, id: number, actor: Actor): Promise<CredentialTestResult> {
     const [provider, read] = await Promise.all([this.provider(providerId), this.credential(providerId, id)]);
-    const { credential, secret } = await credentialWithSecret(this.deps, read);
-    const values = { ...credential.settings, ...secret };
-    const result = await testCredential(
-      provider.type,
-      () => this.deps.catalog.createClient(provider.type, values),
-      credential.zoneFilter,
-      Object.values(secret),
-    );
+    const { credential, connected } = await connectCredential(this.deps, provider.type, read);
+    const result = await testCredential(provider.type, () => connected.client, storedFilter(credential.zoneFilter), connected.secretValues);
     const at = this.deps.clock.now();
     const audit = auditEntry(actor, at, {
       action: "credential_tested",
@@ -286,7 +282,7 @@ export class CredentialService {
     const result = await testCredential(
       provider.type,
       () => this.deps.catalog.createClient(provider.type, values),
-      canonicalFilter(input.zoneFilter ?? ""),
+      canonicalFilter(input.zoneFilter ?? "").filter,
       Object.values(secret),
     );
     const audit = auditEntry(actor, this.deps.clock.now(), {
@@ -375,13 +371,6 @@ function validDescription(description: string | null): string | null {
     throw new ValidationError(`description: must be at most ${MAX_DESCRIPTION_LENGTH} characters`);
   }
   return description;
-}
-
-/** The stored form of a filter as typed, or the spec §2 400 with its exact reason. */
-function canonicalFilter(input: string): string {
-  const parsed = parseZoneFilter(input);
-  if (!parsed.ok) throw new ValidationError(parsed.error.details, parsed.error.title);
-  return formatZoneFilter(parsed.value);
 }
 
 /**

@@ -1,7 +1,7 @@
-import { findHostedZone } from "@charon/zones";
+import { findHostedZone, type ZoneFilter } from "@charon/zones";
 import { DnsProviderError, type DnsProviderFailure } from "../ports/dns-provider-errors.js";
 import type { DnsProviderClient, DnsProviderTypeName } from "../ports/dns-provider.js";
-import { storedFilter, type CredentialTestStatus } from "./credential.js";
+import type { CredentialTestStatus } from "./credential.js";
 import { redactSecrets } from "./redaction.js";
 
 /** The documents' answer to `POST …/credentials/{id}/test`. */
@@ -45,7 +45,7 @@ export const CREDENTIAL_TEST_DEADLINE_MS = 20_000;
 export async function testCredential(
   provider: DnsProviderTypeName,
   client: () => DnsProviderClient,
-  zoneFilter: string,
+  zoneFilter: ZoneFilter,
   secretValues: readonly string[],
   deadlineMs = CREDENTIAL_TEST_DEADLINE_MS,
 ): Promise<CredentialTestResult> {
@@ -68,8 +68,7 @@ export async function testCredential(
 }
 
 /** The zones of the filter's patterns that no accessible zone hosts (delegated sub-zones count). */
-function zonesNotVisible(zoneFilter: string, accessibleZones: readonly string[]): string[] {
-  const filter = storedFilter(zoneFilter);
+function zonesNotVisible(filter: ZoneFilter, accessibleZones: readonly string[]): string[] {
   if (filter.kind !== "patterns") return [];
   const zones = [...new Set(filter.patterns.map((p) => p.zone))];
   return zones.filter((zone) => findHostedZone(zone, accessibleZones) === null);

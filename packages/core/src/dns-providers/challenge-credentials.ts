@@ -1,4 +1,5 @@
 import { findZoneOf, normaliseName, registrableDomain } from "@charon/zones";
+import type { DnsCredential } from "../credentials/credential.js";
 import { credentialWithSecret } from "../credentials/secrets.js";
 import type { CredentialRepository } from "../credentials/repository.js";
 import { NotFoundError, ValidationError } from "../errors.js";
@@ -17,9 +18,31 @@ export interface ConnectedCredential {
 }
 
 /**
+ * credential → secret → provider client, for every use of a stored credential against its
+ * provider: a DNS-01 challenge and the credential test (`CredentialService.test`). Returns the
+ * credential as read with the secret (a rotation in between is followed).
+ */
+export async function connectCredential(
+  deps: { secrets: SecretStore; credentials: Pick<CredentialRepository, "getCredential">; catalog: DnsProviderCatalog },
+  providerType: string,
+  read: DnsCredential,
+): Promise<{ credential: DnsCredential; connected: ConnectedCredential }> {
+  const { credential, secret } = await credentialWithSecret(deps, read);
+  const type = providerType as DnsProviderTypeName;
+  return {
+    credential,
+    connected: {
+      provider: { id: credential.providerId, type },
+      credential: { id: credential.id, name: credential.name },
+      client: deps.catalog.createClient(type, { ...credential.settings, ...secret }),
+      secretValues: Object.values(secret),
+    },
+  };
+}
+
+/**
  * The DNS-01 seam of the core (shared/spec/dns-01.md §1): credential → secret → provider client
- * → hosted zone. Issuance uses all of it; the credential test uses `connect` through the same
- * secret read (`credentialWithSecret`).
+ * → hosted zone. Issuance uses all of it; the credential test shares `connectCredential`.
  */
 export class ChallengeCredentials {
   constructor(
@@ -48,14 +71,7 @@ export class ChallengeCredentials {
   async connect(provider: { id: number; type: string }, credentialId: number): Promise<ConnectedCredential> {
     const read = await this.deps.credentials.getCredential(provider.id, credentialId, true);
     if (!read) throw new NotFoundError("Credential", credentialId);
-    const { credential, secret } = await credentialWithSecret(this.deps, read);
-    const type = provider.type as DnsProviderTypeName;
-    return {
-      provider: { id: provider.id, type },
-      credential: { id: credential.id, name: credential.name },
-      client: this.deps.catalog.createClient(type, { ...credential.settings, ...secret }),
-      secretValues: Object.values(secret),
-    };
+    return (await connectCredential(this.deps, provider.type, read)).connected;
   }
 
   /**
