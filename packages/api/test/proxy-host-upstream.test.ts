@@ -100,6 +100,9 @@ describe("a location path is a URI prefix or an nginx modifier and pattern", () 
     ["~", "has no pattern after its modifier"],
     ["/a\\b", "contains '\\': a URI prefix has no escapes"],
     ["~ \\.php\\", "ends in '\\'"],
+    ["~ ^/(api", "is not a regular expression nginx can compile: a '(' is never closed"],
+    ["~* \\.(png|jpe?g))$", "a ')' closes no group"],
+    ["~ ^/[a-z", "a '[' is never closed"],
   ])("%j is a 400", async (path, reason) => {
     const response = await create({ locations: [location({ path })] });
     expect(response.status).toBe(400);
@@ -115,6 +118,7 @@ describe("a location path is a URI prefix or an nginx modifier and pattern", () 
     ["^~ /static/", "^~ /static/"],
     ["~ \\.php$", "~ \\.php$"],
     ["~*\\.(png|jpe?g)$", "~* \\.(png|jpe?g)$"],
+    ["~ ^/(?i)[]a(]\\)x$", "~ ^/(?i)[]a(]\\)x$"],
   ])("%j is stored as %j", async (path, stored) => {
     const response = await create({ locations: [location({ path })] });
     expect(response.status).toBe(201);

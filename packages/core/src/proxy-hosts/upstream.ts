@@ -113,7 +113,38 @@ export function canonicalLocationPath(field: string, input: string): { path: str
   if (!regex && !pattern.startsWith("/")) throw fail("must start with '/' (or with a modifier: =, ^~, ~, ~*)");
   if (!regex && pattern.includes("\\")) throw fail("contains '\\': a URI prefix has no escapes");
   if (regex && pattern.endsWith("\\")) throw fail("ends in '\\', which would escape what follows it in the configuration");
+  const unbalanced = regex ? unbalancedGroup(pattern) : null;
+  if (unbalanced !== null) throw fail(`is not a regular expression nginx can compile: ${unbalanced}`);
   const path = modifier === undefined ? pattern : `${modifier} ${pattern}`;
   const key = modifier === undefined || modifier === "^~" ? `prefix ${pattern}` : path;
   return { path, key };
+}
+
+/**
+ * The one mistake in a PCRE pattern that is cheap to see without PCRE: a group or a character class
+ * left open or closed twice (nginx then refuses the whole configuration: "missing closing
+ * parenthesis"). Other syntax is PCRE's and is left to the proxy's configuration test.
+ */
+function unbalancedGroup(pattern: string): string | null {
+  let depth = 0;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === "\\") {
+      i++;
+    } else if (c === "[") {
+      // A class runs to the first unescaped ']' that is not its first character (`[]a]`, `[^]a]`).
+      let j = i + 1;
+      if (pattern[j] === "^") j++;
+      if (pattern[j] === "]") j++;
+      while (j < pattern.length && pattern[j] !== "]") j += pattern[j] === "\\" ? 2 : 1;
+      if (j >= pattern.length) return "a '[' is never closed";
+      i = j;
+    } else if (c === "(") {
+      depth++;
+    } else if (c === ")") {
+      if (depth === 0) return "a ')' closes no group";
+      depth--;
+    }
+  }
+  return depth > 0 ? "a '(' is never closed" : null;
 }
