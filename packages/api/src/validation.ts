@@ -15,8 +15,9 @@ const TITLES: Record<string, string> = {
  * person can fix the request without reading the schema.
  */
 export function validationErrorFrom(error: z.ZodError, target: string): ValidationError {
-  const title = TITLES[target] ?? "Invalid request";
   const issue = error.issues[0];
+  // A cursor not in the form the API hands out is as invalid as one it did not sign (README).
+  const title = target === "query" && issue?.path[0] === "cursor" ? "Invalid cursor" : (TITLES[target] ?? "Invalid request");
   if (!issue) return new ValidationError("The request is invalid", title);
   const where = issue.path.length > 0 ? issue.path.join(".") : target;
   if (issue.code === "unrecognized_keys") {

@@ -46,7 +46,43 @@ describe("settings", () => {
   });
 });
 
+describe("settings: a PUT that names nothing", () => {
+  it.each([
+    ["an empty object", { body: {} }],
+    ["no body and no Content-Type", {}],
+  ])("with %s is a 400 'Nothing to change' that writes no audit entry and changes nothing", async (_, request) => {
+    const api = await testApi();
+    await api.send("PUT", "/api/v1/settings", { body: { renewal_window_days: 14 } });
+    const before = await api.send("GET", "/api/v1/settings");
+    const answer = await api.send("PUT", "/api/v1/settings", request);
+    expect(answer.status).toBe(400);
+    expect(answer.body.message).toMatch(/^Nothing to change/);
+    expect((await api.send("GET", "/api/v1/settings")).body).toEqual(before.body);
+    const actions = (await api.table.queryAll({ partition: "AUDITRES#settings#settings", index: "gsi1" })).map((i) => i["action"]);
+    expect(actions).toEqual(["settings_updated"]);
+  });
+});
+
 describe("security", () => {
+  it("counts a disabled host under off whatever its WAF mode (it is not serving), and back under its mode once enabled", async () => {
+    const api = await testApi();
+    const host = async (name: string, extra: Record<string, unknown>) =>
+      (await api.send("POST", "/api/nginx/proxy-hosts", { body: { domain_names: [name], forward_host: "h", forward_port: 80, ...extra } })).body as {
+        id: number;
+      };
+    const blocking = await host("blocking.example.com", { waf_enabled: true, waf_mode: "block", enabled: false });
+    const monitoring = await host("monitoring.example.com", { waf_enabled: true, waf_mode: "monitor" });
+    await api.send("POST", `/api/nginx/proxy-hosts/${monitoring.id}/disable`);
+    const ids = (hosts: Array<{ id: number }>) => hosts.map((h) => h.id);
+    const disabled = (await api.send("GET", "/api/security/waf")).body;
+    expect(disabled.counts).toEqual({ block: 0, monitor: 0, off: 2 });
+    expect(ids(disabled.hosts.off)).toEqual([blocking.id, monitoring.id]);
+    await api.send("POST", `/api/nginx/proxy-hosts/${blocking.id}/enable`);
+    const enabled = (await api.send("GET", "/api/security/waf")).body;
+    expect(enabled.counts).toEqual({ block: 1, monitor: 0, off: 1 });
+    expect(ids(enabled.hosts.block)).toEqual([blocking.id]);
+  });
+
   it("reports the WAF switch and each host's mode", async () => {
     const api = await testApi();
     const host = (name: string, extra: Record<string, unknown>) =>

@@ -1,5 +1,5 @@
 import { describe, expect, it, beforeAll } from "vitest";
-import { TransactionConflict, ConditionFailed, type DynamoTable } from "@charon/aws";
+import { TransactionConflict, ConditionFailed, createDynamoTable, type DynamoTable } from "@charon/aws";
 import { freshTable } from "../../../test/harness/dynamodb.js";
 import { ValidationError } from "@charon/core";
 
@@ -57,22 +57,44 @@ describe("DynamoTable", () => {
     await expect(table.query({ partition: "LIST", cursor: "not-a-cursor" })).rejects.toThrow(/cursor/);
   });
 
-  it("refuses, as the client's mistake, a cursor outside the query's partition or sort-key range", async () => {
-    await table.put({ pk: "RANGE", sk: "ITEM#001" });
-    await table.put({ pk: "RANGE", sk: "OTHER#001" });
-    const cursor = (key: Record<string, string>) => Buffer.from(JSON.stringify(key)).toString("base64url");
+  it("refuses, as the client's mistake, a cursor it did not sign for this listing, or outside a narrowed range", async () => {
+    await Promise.all(["ITEM#001", "ITEM#002", "ITEM#003", "OTHER#001"].map((sk) => table.put({ pk: "RANGE", sk })));
+    await table.put({ pk: "ELSEWHERE", sk: "ITEM#001" });
+    await table.put({ pk: "ELSEWHERE", sk: "ITEM#002" });
+    const issued = (await table.query({ partition: "RANGE", prefix: "ITEM#", limit: 1 })).cursor!;
+    const [payload, signature] = issued.split(".") as [string, string];
+    const position = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Record<string, string>;
+    const encode = (key: Record<string, string>) => Buffer.from(JSON.stringify(key)).toString("base64url");
+    const flipped = signature.slice(0, -1) + (signature.endsWith("A") ? "B" : "A");
     const forged = [
-      cursor({ pk: "ELSEWHERE", sk: "ITEM#001" }),
-      cursor({ pk: "RANGE", sk: "OTHER#001" }),
-      cursor({ pk: "RANGE", sk: "ITEM#001", extra: "x" }),
-      cursor({ pk: "RANGE", sk: "" }),
+      encode(position), // the key alone, unsigned: what a hand-made cursor looks like
+      `${encode({ ...position, sk: "ITEM#002" })}.${signature}`, // another position under a real signature
+      `${payload}.${flipped}`,
+      `${payload}.${signature}.${signature}`,
+      (await table.query({ partition: "ELSEWHERE", limit: 1 })).cursor!, // another listing's
+      "not-a-cursor",
     ];
     for (const bad of forged) {
       const error = await table.query({ partition: "RANGE", prefix: "ITEM#", cursor: bad }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(ValidationError);
+      expect(error, bad).toBeInstanceOf(ValidationError);
     }
-    const between = { partition: "RANGE", between: ["ITEM#000", "ITEM#500"] as [string, string] };
-    expect(await table.query({ ...between, cursor: cursor({ pk: "RANGE", sk: "ITEM#100" }) })).toMatchObject({ items: [] });
-    await expect(table.query({ ...between, cursor: cursor({ pk: "RANGE", sk: "OTHER#001" }) })).rejects.toBeInstanceOf(ValidationError);
+    expect((await table.query({ partition: "RANGE", prefix: "ITEM#", cursor: issued })).items.map((i) => i["sk"])).toEqual(["ITEM#002", "ITEM#003"]);
+    // A signed cursor whose position a caller's narrower range excludes is refused too.
+    await expect(table.query({ partition: "RANGE", between: ["ITEM#002", "ITEM#009"], cursor: issued })).rejects.toBeInstanceOf(ValidationError);
+    expect((await table.query({ partition: "RANGE", between: ["ITEM#000", "ITEM#009"], cursor: issued })).items).toHaveLength(2);
+  });
+
+  it("signs cursors with one key per table, created once however many instances start at the same time", async () => {
+    const shared = await freshTable();
+    await Promise.all(["A", "B", "C"].map((sk) => shared.put({ pk: "P", sk })));
+    const instances = Array.from({ length: 6 }, () => createDynamoTable(shared.name));
+    const cursors = await Promise.all(instances.map((t) => t.query({ partition: "P", limit: 1 }).then((page) => page.cursor!)));
+    expect(new Set(cursors).size).toBe(1);
+    for (const instance of instances) {
+      expect((await instance.query({ partition: "P", cursor: cursors[0] })).items.map((i) => i["sk"])).toEqual(["B", "C"]);
+    }
+    // Another table has its own key: the same position is not accepted there.
+    const other = await freshTable();
+    await expect(other.query({ partition: "P", cursor: cursors[0] })).rejects.toBeInstanceOf(ValidationError);
   });
 });

@@ -1,5 +1,6 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env.js";
+import { HEADERS_TOO_LARGE } from "../schemas/error.js";
 
 const health = createRoute({
   method: "get",
@@ -12,6 +13,7 @@ const health = createRoute({
       description: "The service is up",
       content: { "application/json": { schema: z.object({ status: z.literal("ok") }) } },
     },
+    431: HEADERS_TOO_LARGE,
   },
 });
 

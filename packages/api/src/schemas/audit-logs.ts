@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { AuditEntry } from "@charon/core";
-import { idParameter } from "./common.js";
+import { idParameter, integerQuery } from "./common.js";
 import { visibleControlCharacters } from "./strings.js";
 
 // RFC 3339, as the entries' own timestamps: Date.parse would also take "2026" or "Jan 4 2026".
@@ -20,7 +20,7 @@ export const AuditLogQuerySchema = z.strictObject({
   resource_id: z.string().max(64).optional(),
   from: isoTime("from"),
   to: isoTime("to"),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: integerQuery("limit", { min: 1, max: 1000 }, 100, "Entries per page"),
   cursor: z.string().max(4096).optional(),
   format: z.enum(["csv", "json"]).optional().openapi({ description: "Export instead of a page: every matching entry (up to 10 000) as a file" }),
 });

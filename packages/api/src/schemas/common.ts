@@ -1,17 +1,48 @@
 import { z } from "@hono/zod-openapi";
 import { singleLine } from "./strings.js";
 
+/** Ids and other integers in paths and queries have at most 15 digits (below 2^53, exact in JSON). */
+const MAX_DIGITS = 15;
+export const MAX_ID = 10 ** MAX_DIGITS - 1;
+const DECIMAL = new RegExp(`^(0|[1-9][0-9]{0,${MAX_DIGITS - 1}})$`);
+const POSITIVE_DECIMAL = new RegExp(`^[1-9][0-9]{0,${MAX_DIGITS - 1}}$`);
+
+/**
+ * The one parser of integers in paths and queries: plain decimal digits only, so `0x10`, `1e2`,
+ * `+5`, `010` or ` 5` are a 400 naming the parameter and what was given, never read as 16 or
+ * 100; then the range. The document says the same (`type: integer`, `minimum`, `maximum`).
+ */
+function decimalParameter(
+  name: string,
+  where: "path" | "query",
+  range: { min: number; max: number },
+  notDecimal: (input: string) => string,
+  openapi: { description?: string; example?: number; default?: number } = {},
+) {
+  return z
+    .string()
+    .regex(range.min > 0 ? POSITIVE_DECIMAL : DECIMAL, { error: (issue) => notDecimal(String(issue.input)) })
+    .transform(Number)
+    .pipe(z.number().min(range.min).max(range.max))
+    .openapi({ param: { name, in: where }, type: "integer", minimum: range.min, maximum: range.max, ...openapi });
+}
+
 /**
  * A resource id in a path or query: a positive integer in plain decimal (api-conventions.md).
  * A malformed one is a 400 that names the parameter and what was given ("credentialId: 'abc' is
- * not a valid ID …"), never a 404 or a 500; `0x10` or `1e1` are not quietly read as 16 or 10.
+ * not a valid ID …"), never a 404 or a 500.
  */
 export const idParameter = (name: string, where: "path" | "query", example: number) =>
-  z
-    .string()
-    .regex(/^[1-9][0-9]{0,14}$/, { error: (issue) => `'${String(issue.input)}' is not a valid ID: IDs are positive integers` })
-    .transform(Number)
-    .openapi({ param: { name, in: where }, type: "integer", example });
+  decimalParameter(name, where, { min: 1, max: MAX_ID }, (input) => `'${input}' is not a valid ID: IDs are positive integers`, { example });
+
+/** An integer query parameter (a page size, a count) within `min`–`max`, `fallback` when absent. */
+export const integerQuery = (name: string, range: { min: number; max: number }, fallback: number, description: string) =>
+  decimalParameter(name, "query", range, (input) => `'${input}' is not an integer: give plain decimal digits (${range.min}–${range.max})`, {
+    description,
+    default: fallback,
+  })
+    .optional()
+    .default(fallback);
 
 export const IdParamsSchema = z.object({ id: idParameter("id", "path", 1) });
 
@@ -37,12 +68,26 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description: string
 const NEXT_CURSOR = "X-Next-Cursor";
 
 /**
+ * A page's cursor as the API hands it out: the position, a dot, and the server's signature of
+ * it (`packages/aws/src/dynamodb/cursor.ts`). Another form is a 400 here; a well-formed one that
+ * was altered or belongs to another listing is the listing's 400 `Invalid cursor`.
+ */
+export const CURSOR_PATTERN = "^[A-Za-z0-9_-]{1,2000}\\.[A-Za-z0-9_-]{22}$";
+export const cursorParameter = (description: string) =>
+  z
+    .string()
+    .max(2048)
+    .regex(new RegExp(CURSOR_PATTERN), "is not a cursor this API returned; start again without it")
+    .optional()
+    .openapi({ description, pattern: CURSOR_PATTERN });
+
+/**
  * `?limit&cursor` of a listing whose body is the documents' plain array: the cursor of the next
  * page travels in the `X-Next-Cursor` header, absent on the last page.
  */
 export const PageQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(100).openapi({ description: "Items per page" }),
-  cursor: z.string().max(2048).optional().openapi({ description: `\`${NEXT_CURSOR}\` of the previous page` }),
+  limit: integerQuery("limit", { min: 1, max: 500 }, 100, "Items per page"),
+  cursor: cursorParameter(`\`${NEXT_CURSOR}\` of the previous page`),
 });
 
 export const PAGE_DESCRIPTION = `Lowest id first, \`limit\` at a time (100 unless given). When more remain, the \`${NEXT_CURSOR}\` header carries the cursor of the next page.`;

@@ -10,14 +10,14 @@ import {
   type Reassignment,
   type SavedCredential,
 } from "@charon/core";
-import { PageQuerySchema, idParameter } from "./common.js";
+import { PageQuerySchema, cursorParameter, idParameter } from "./common.js";
 import { CredentialFieldsSchema, credentialFields } from "./dns-providers.js";
 
 export const CredentialParamsSchema = z.object({ id: idParameter("id", "path", 1), credentialId: idParameter("credentialId", "path", 42) });
 
 /** As the other listings, but the document's body carries the next cursor (`next_cursor`). */
 export const CredentialListQuerySchema = PageQuerySchema.extend({
-  cursor: z.string().max(2048).optional().openapi({ description: "`next_cursor` of the previous page" }),
+  cursor: cursorParameter("`next_cursor` of the previous page"),
 });
 
 const secretsInput = FreeFormObjectSchema.openapi({ description: "Provider fields in either spelling (`api_token` or `CF_API_TOKEN`); write-only", example: { api_token: "your-cloudflare-api-token" } });

@@ -13,6 +13,13 @@ export const ErrorSchema = z
 
 const errorContent = { "application/json": { schema: ErrorSchema } };
 
+/**
+ * Request headers beyond what the HTTP server reads (Node's `--max-http-header-size`, 16 KiB by
+ * default; API Gateway's own limit under Lambda): the server answers before the app sees the
+ * request, so without a body. Every route, the public ones too, can give it.
+ */
+export const HEADERS_TOO_LARGE = { description: "Request headers too large (over 16 KiB); answered by the HTTP server without a body" };
+
 /** The error responses every protected route can give, declared once for the OpenAPI document. */
 export const standardErrorResponses = {
   400: { description: "Invalid request", content: errorContent },
@@ -23,6 +30,7 @@ export const standardErrorResponses = {
   413: { description: "Request body larger than the API accepts", content: errorContent },
   415: { description: "A body that is not sent as application/json", content: errorContent },
   429: { description: "Too many requests", content: errorContent },
+  431: HEADERS_TOO_LARGE,
   500: { description: "Server error", content: errorContent },
   503: { description: "The data store did not answer; retry after Retry-After seconds", content: errorContent },
 } as const;

@@ -11,7 +11,9 @@ const WafHostSchema = z
 export const WafStatusSchema = z
   .object({
     enabled: z.boolean().openapi({ description: "The global switch (settings' waf_enabled)" }),
-    counts: z.object({ block: z.number().int(), monitor: z.number().int(), off: z.number().int() }),
+    counts: z
+      .object({ block: z.number().int(), monitor: z.number().int(), off: z.number().int() })
+      .openapi({ description: "Hosts by the mode they serve with; `off`: the host's WAF is off or the host is disabled" }),
     hosts: z.object({ block: z.array(WafHostSchema), monitor: z.array(WafHostSchema), off: z.array(WafHostSchema) }),
   })
   .openapi("WafStatus");

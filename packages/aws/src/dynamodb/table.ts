@@ -15,6 +15,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { ServiceUnavailableError, ValidationError, type Page } from "@charon/core";
+import { CursorSigner, newCursorKey } from "./cursor.js";
 import { tableSchema, type GlobalIndexName } from "./schema.js";
 
 export type Item = Record<string, unknown>;
@@ -69,6 +70,8 @@ const MAX_BATCH_ATTEMPTS = 8;
  * unprocessed batch keys; repositories own key design.
  */
 export class DynamoTable {
+  private readonly cursors = new CursorSigner(() => this.cursorKey());
+
   constructor(
     readonly client: DynamoDBDocumentClient,
     readonly name: string,
@@ -165,7 +168,7 @@ export class DynamoTable {
         ExclusiveStartKey:
           options.cursor === undefined
             ? undefined
-            : decodeCursor(options.cursor, keyNames(index), {
+            : checkedKey(await this.cursors.open(listing(options), options.cursor), keyNames(index), {
                 [pkName]: (value) => value === options.partition,
                 [skName]: (value) =>
                   (options.prefix === undefined || value.startsWith(options.prefix)) &&
@@ -178,7 +181,7 @@ export class DynamoTable {
     );
     return {
       items: (result.Items ?? []) as T[],
-      cursor: result.LastEvaluatedKey ? encodeCursor(result.LastEvaluatedKey) : undefined,
+      cursor: result.LastEvaluatedKey ? await this.cursors.seal(listing(options), result.LastEvaluatedKey) : undefined,
     };
   }
 
@@ -197,7 +200,7 @@ export class DynamoTable {
     const last = read[read.length - 1];
     if (result.items.length <= options.limit || last === undefined) return { items };
     const names = keyNames(indexNamed(options.index));
-    return { items, cursor: encodeCursor(Object.fromEntries(names.map((name) => [name, last[name]]))) };
+    return { items, cursor: await this.cursors.seal(listing(options), Object.fromEntries(names.map((name) => [name, last[name]]))) };
   }
 
   /** Every item of a partition (prefix-narrowed), following pages. For bounded partitions only. */
@@ -215,6 +218,26 @@ export class DynamoTable {
       cursor = page.cursor;
     } while (cursor !== undefined);
     return items;
+  }
+
+  /**
+   * The key that signs this table's cursors: 32 random bytes created by the first reader and
+   * kept in the table (`CURSORKEY` / `CURSORKEY`), so every Lambda instance and `npm start`
+   * share it across restarts with no setting to manage. Two first readers race on a
+   * conditional put; the loser reads the winner's key.
+   */
+  private async cursorKey(): Promise<Buffer> {
+    const stored = await this.get<Item>(CURSOR_KEY, true);
+    if (stored !== undefined) return Buffer.from(stored["key"] as Uint8Array);
+    try {
+      const key = newCursorKey();
+      await this.put({ ...CURSOR_KEY, key }, { expression: "attribute_not_exists(pk)" });
+      return key;
+    } catch (error) {
+      if (!(error instanceof ConditionFailed)) throw error;
+      const winner = await this.get<Item>(CURSOR_KEY, true);
+      return Buffer.from(winner!["key"] as Uint8Array);
+    }
   }
 
   /** Put with an optional condition; a failed condition raises ConditionFailed. */
@@ -297,22 +320,20 @@ function unmarshallLoose(raw: Record<string, unknown>): Item {
   return unmarshall(raw as Parameters<typeof unmarshall>[0]);
 }
 
-function encodeCursor(key: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify(key)).toString("base64url");
+const CURSOR_KEY: Key = { pk: "CURSORKEY", sk: "CURSORKEY" };
+
+/** What a cursor is signed for: the index and partition it pages through. */
+function listing(options: { index?: GlobalIndexName; partition: string }): string {
+  return `${options.index ?? "table"}/${options.partition}`;
 }
 
 /**
- * The key a cursor holds, checked before DynamoDB sees it: a cursor that was altered, or that
- * belongs to another listing, is the client's mistake (400), not a failed query. `within` says
- * which values the query's own keys may take (its partition, its sort-key range).
+ * The key a signed cursor holds, checked again before DynamoDB sees it: a cursor that was
+ * altered, made by hand, or belongs to another listing is the client's mistake (400), not a
+ * failed query. `within` says which values the query's own keys may take (its partition, its
+ * sort-key range, which a caller's filters may have narrowed since the cursor was issued).
  */
-function decodeCursor(cursor: string, names: string[], within: Record<string, (value: string) => boolean>): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-  } catch {
-    parsed = undefined;
-  }
+function checkedKey(parsed: unknown, names: string[], within: Record<string, (value: string) => boolean>): Record<string, unknown> {
   const key = parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
   const valid =
     Object.keys(key).length === names.length &&

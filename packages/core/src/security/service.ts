@@ -22,10 +22,11 @@ export interface WafStatus {
   hosts: Record<HostWafMode, WafHost[]>;
 }
 
+/** Hosts by the WAF mode they serve with: a disabled host serves nothing, so it counts as `off`. */
 export function wafStatus(enabled: boolean, hosts: ProxyHost[]): WafStatus {
   const grouped: Record<HostWafMode, WafHost[]> = { block: [], monitor: [], off: [] };
   for (const host of hosts) {
-    const mode: HostWafMode = host.waf_enabled ? host.waf_mode : "off";
+    const mode: HostWafMode = host.enabled && host.waf_enabled ? host.waf_mode : "off";
     grouped[mode].push({ id: host.id, domain_names: host.domain_names });
   }
   return {

@@ -14,8 +14,14 @@ export class SettingsService {
     return (await this.settings.get())?.settings ?? defaultSettings;
   }
 
-  /** Partial update; ranges are the schema's, the rules across fields are checked here. */
+  /**
+   * Partial update; ranges are the schema's, the rules across fields are checked here. A patch
+   * that names no setting is a ValidationError: there is nothing to change or to audit.
+   */
   async update(actor: Actor, patch: SettingsPatch): Promise<Settings> {
+    if (Object.keys(patch).length === 0) {
+      throw new ValidationError("Nothing to change: give at least one setting (a PUT changes only the fields it names)");
+    }
     const stored = await this.settings.get();
     const now = this.clock.now();
     const next: Settings = { ...(stored?.settings ?? defaultSettings), ...patch, modified_on: now.toISOString() };
