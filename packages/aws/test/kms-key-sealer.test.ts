@@ -8,6 +8,7 @@ import { keySealerContract, privateKeyPem } from "../../../test/contracts/key-se
 // The client finds moto through AWS_ENDPOINT_URL_KMS (test/harness/environment.ts); every
 // sealer here gets a key of its own.
 const client = new KMSClient({});
+const context1 = { certificate_id: "1" };
 const newKeyArn = async () => (await client.send(new CreateKeyCommand({ Description: "charon test" }))).KeyMetadata?.Arn as string;
 
 /** A client that counts the requests it sends, per command. */
@@ -52,6 +53,20 @@ describe("KmsKeySealer", () => {
     expect(await Promise.all(ids.map((id, i) => sealer.open(sealed[i] as string, { certificate_id: id })))).toEqual(
       ids.map((id) => `key ${id}`),
     );
+  });
+
+  it("lets the seals after a failed first one try again", async () => {
+    const flaky = new KMSClient({});
+    let failures = 1;
+    flaky.middlewareStack.add(
+      (next) => (args) => (failures-- > 0 ? Promise.reject(new Error("KMS throttled")) : next(args)),
+      { step: "initialize", name: "failOnce" },
+    );
+    const sealer = new KmsKeySealer({ keyArn: await newKeyArn(), client: flaky });
+    const [first, second] = await Promise.allSettled([sealer.seal("a", context1), sealer.seal("b", context1)]);
+    expect(first.status).toBe("rejected");
+    expect(second.status).toBe("fulfilled");
+    expect(await sealer.open((second as PromiseFulfilledResult<string>).value, context1)).toBe("b");
   });
 
   it("asks KMS for a new data key once one has sealed its limit", async () => {

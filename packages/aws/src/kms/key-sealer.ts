@@ -46,7 +46,7 @@ interface Sdk {
 export class KmsKeySealer implements KeySealer {
   private sdk: Promise<Sdk> | undefined;
   /** The first seal, which fetches the data key: seals that start meanwhile wait for it. */
-  private firstSeal: Promise<unknown> | undefined;
+  private firstSeal: Promise<void> | undefined;
   private readonly encryptionContext: Readonly<Record<string, string>>;
 
   /** Throws `RangeError` at once when `keyArn` is not a KMS key ARN, so a misconfigured stage fails at start-up. */
@@ -61,17 +61,19 @@ export class KmsKeySealer implements KeySealer {
   async seal(plaintext: string, context: Readonly<Record<string, string>>): Promise<string> {
     // A batch of seals on a cold cache would each miss and each ask KMS for a data key; the
     // first one asks, the others then find its key in the cache.
-    if (this.firstSeal) await this.firstSeal.catch(() => undefined);
-    else {
-      const sealing = this.sealWithSdk(plaintext, context);
-      // A failed first seal lets the next one try again.
-      this.firstSeal = sealing.catch((error: unknown) => {
-        this.firstSeal = undefined;
-        throw error;
-      });
-      return sealing;
+    if (this.firstSeal) {
+      await this.firstSeal;
+      return this.sealWithSdk(plaintext, context);
     }
-    return this.sealWithSdk(plaintext, context);
+    const sealing = this.sealWithSdk(plaintext, context);
+    // Settles either way, so waiters never see its failure; a failed first seal lets the next try again.
+    this.firstSeal = sealing.then(
+      () => undefined,
+      () => {
+        this.firstSeal = undefined;
+      },
+    );
+    return sealing;
   }
 
   private async sealWithSdk(plaintext: string, context: Readonly<Record<string, string>>): Promise<string> {
