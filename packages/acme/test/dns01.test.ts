@@ -48,6 +48,16 @@ async function storedTxt(zoneName: string, fqdn: string): Promise<string[]> {
   return (rrset?.records ?? []).map((r) => r.content.replace(/^"|"$/g, "")).sort();
 }
 
+/** `hops` CNAMEs from `_acme-challenge.<label>.<customer zone>`, the last into the validation zone. */
+function cnameChain(label: string, hops: number): Array<{ name: string; type: string; content: string }> {
+  const names = [
+    `_acme-challenge.${label}.${zone("customer")}`,
+    ...Array.from({ length: hops - 1 }, (_, i) => `${label}-hop${i + 1}.${zone("customer")}`),
+    `${label}.${zone("validation")}`,
+  ];
+  return names.slice(0, -1).map((name, i) => ({ name, type: "CNAME", content: `${names[i + 1]}.` }));
+}
+
 let t: DnsTestApp;
 let providerId: number;
 let credentialIds: Record<string, number>;
@@ -73,6 +83,8 @@ beforeAll(async () => {
     { name: `_acme-challenge.shop.${zone("customer")}`, type: "CNAME", content: `shop-customer.${zone("validation")}.` },
     { name: `_acme-challenge.loop.${zone("customer")}`, type: "CNAME", content: `loop-b.${zone("customer")}.` },
     { name: `loop-b.${zone("customer")}`, type: "CNAME", content: `_acme-challenge.loop.${zone("customer")}.` },
+    ...cnameChain("ten", 10),
+    ...cnameChain("eleven", 11),
   ]);
   await createZone(zone("validation"));
   await createZone(zone("parent"));
@@ -131,6 +143,19 @@ describe("locate (dns-01.md §1)", () => {
     expect(error).toBeInstanceOf(ValidationError);
     const loop = `_acme-challenge.loop.${zone("customer")}`;
     expect((error as ValidationError).message).toBe(`CNAME loop: ${loop} → loop-b.${zone("customer")} → ${loop}`);
+  });
+
+  it("follows at most 10 CNAMEs, and names the chain past that", async () => {
+    const ten = await solver().locate(providerId, `ten.${zone("customer")}`);
+    expect(ten.cnameChain).toHaveLength(10);
+    expect(ten.effectiveRecordName).toBe(`ten.${zone("validation")}`);
+    expect(ten.credential.name).toBe("Validation");
+    const error = await solver().locate(providerId, `eleven.${zone("customer")}`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    const message = (error as ValidationError).message;
+    expect(message.startsWith(`More than 10 CNAMEs from _acme-challenge.eleven.${zone("customer")}: _acme-challenge.eleven.`)).toBe(true);
+    expect(message.endsWith(` → eleven.${zone("validation")}`)).toBe(true);
+    expect(message.split(" → ")).toHaveLength(12);
   });
 
   it("answers the documents' message for a name that selects no credential, directly or through a CNAME", async () => {
