@@ -6,11 +6,12 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { resourceTypes, type ResourceType } from "@charon/core";
-import { DynamoCrowdSecDecisionRepository } from "@charon/aws";
+import { DynamoCrowdSecDecisionRepository, DynamoIssuanceRepository } from "@charon/aws";
+import { privateKeyContext } from "@charon/acme";
 import { FAKE_CLOUDFLARE_TOKEN, testActor, testApi } from "../support/api.js";
 import { operationsOf, responseProblems, type OpenApiDocument } from "../support/openapi.js";
 
-const api = await testApi({ realDns: true });
+const api = await testApi({ realDns: true, issuance: true });
 afterAll(() => api.stop());
 const document = (await (await api.call("GET", "/api/openapi.json", { token: null })).json()) as OpenApiDocument;
 let unique = 0;
@@ -34,6 +35,25 @@ const fixtures = {
       meta: { dns_challenge: true, dns_provider_id: certificateProvider },
     });
     return certificate.id;
+  },
+  /** A certificate with material in service, as an order stores it (the files are placeholders). */
+  async issuedCertificate(): Promise<number> {
+    const id = await fixtures.certificate();
+    const orders = new DynamoIssuanceRepository(api.table);
+    const order = await orders.claim(id, "matrix", new Date(), new Date(Date.now() + 60_000));
+    if (order === undefined || "heldUntil" in order) throw new Error(`certificate ${id} has no open order`);
+    const sealedKey = await api.sealer!.seal("-----BEGIN PRIVATE KEY-----\nplaceholder\n-----END PRIVATE KEY-----\n", privateKeyContext(id));
+    const pem = "-----BEGIN CERTIFICATE-----\nplaceholder\n-----END CERTIFICATE-----\n";
+    const now = new Date().toISOString();
+    await orders.storeIssued({ ...order, step: "stored" }, "matrix", { certificatePem: pem, chainPem: pem, sealedKey }, {
+      issued_at: now,
+      expires_on: now,
+      serial: "01",
+      issuer: "CN=matrix",
+      key_type: "ecdsa-p256",
+      validations: [],
+    });
+    return id;
   },
   async provider(): Promise<number> {
     const meta = { CF_API_TOKEN: FAKE_CLOUDFLARE_TOKEN };
@@ -110,6 +130,7 @@ const samples: Record<string, () => SampleRequest | Promise<SampleRequest>> = {
   "GET /api/nginx/certificates/{id}": async () => ({ path: `/api/nginx/certificates/${await fixtures.certificate()}` }),
   "DELETE /api/nginx/certificates/{id}": async () => ({ path: `/api/nginx/certificates/${await fixtures.certificate()}` }),
   "POST /api/nginx/certificates/{id}/renew": async () => ({ path: `/api/nginx/certificates/${await fixtures.certificate()}/renew` }),
+  "GET /api/nginx/certificates/{id}/download": async () => ({ path: `/api/nginx/certificates/${await fixtures.issuedCertificate()}/download` }),
   "GET /api/security/waf": () => ({ path: "/api/security/waf" }),
   "GET /api/security/crowdsec/decisions": () => ({ path: "/api/security/crowdsec/decisions?ip=192.0.2.10" }),
   "GET /api/v1/settings": () => ({ path: "/api/v1/settings" }),
@@ -313,7 +334,9 @@ describe("authorisation matrix", () => {
           : api.tokens.full
         : tokenFor(caller, declared!.resource as ResourceType);
       const response = await api.call(method.toUpperCase(), sample.path, { token, body: sample.body });
-      const body: unknown = response.status === 204 ? undefined : await response.json();
+      // The certificate download is a zip; every other answer is JSON.
+      const json = (response.headers.get("content-type") ?? "").includes("json");
+      const body: unknown = response.status === 204 ? undefined : json ? await response.json() : undefined;
       const want = isPublic ? "2xx" : expected(caller, declared!.access);
       if (want === "2xx") {
         expect(response.status, JSON.stringify(body)).toBeGreaterThanOrEqual(200);

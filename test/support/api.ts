@@ -4,6 +4,7 @@ import {
   type AuthFailureLimits,
   type Clock,
   type DnsChallengeDirectory,
+  type KeySealer,
   type Principal,
   type ResourceType,
   type TokenRequest,
@@ -14,7 +15,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApp, createServices, type App, type AppServices } from "@charon/api";
-import { LocalSecretStore } from "@charon/local";
+import { inject } from "vitest";
+import { LocalKeySealer, LocalSecretStore } from "@charon/local";
 import { freshTable } from "../harness/dynamodb.js";
 import { cloudflareToken, startFakeCloudflare } from "../fakes/cloudflare/index.js";
 import { fakeDnsDirectory, standardProviders } from "./dns-directory.js";
@@ -56,6 +58,8 @@ export interface TestApi {
     // Tests read fields of documented bodies freely; the schema check has already vetted them.
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
   ): Promise<{ status: number; body: any; headers: Headers }>;
+  /** With `issuance`: the sealer of certificates' private keys. */
+  sealer?: KeySealer;
   /** Stops what the API started (the fake Cloudflare, the secret directory). */
   stop(): Promise<void>;
 }
@@ -71,6 +75,11 @@ export async function testApi(
     authFailureLimits?: AuthFailureLimits;
     dnsChallenges?: DnsChallengeDirectory;
     realDns?: boolean;
+    /**
+     * Issuance composed as in production (the run's Pebble; CNAME look-ups on PowerDNS) with a
+     * local key sealer; its work queue keeps nothing, so orders are opened but never advanced.
+     */
+    issuance?: boolean;
   } = {},
 ): Promise<TestApi> {
   const table = await freshTable();
@@ -88,9 +97,23 @@ export async function testApi(
   } else {
     dns = { dnsChallenges: options.dnsChallenges ?? (await fakeDnsDirectory(table, standardProviders)) };
   }
+  const sealer = options.issuance
+    ? new LocalKeySealer({ dataDirectory: await mkdtemp(join(tmpdir(), "charon-sealer-")), key: randomBytes(32) })
+    : undefined;
   const services = createServices({
     table,
     ...dns,
+    ...(sealer
+      ? {
+          workQueue: { send: async () => undefined },
+          issuance: {
+            sealer,
+            logger: silentLogger,
+            acme: { directoryUrl: inject("pebbleDirectoryUrl"), email: undefined },
+            resolvers: inject("powerdnsDnsAddress"),
+          },
+        }
+      : {}),
     clock: options.clock,
     authFailureLimits: options.authFailureLimits ?? { maxFailures: 1_000_000, windowSeconds: 60 },
   });
@@ -142,5 +165,5 @@ export async function testApi(
   const stop = async () => {
     for (const step of stops) await step();
   };
-  return { app, table, services, tokens, issue, call, send, stop };
+  return { app, table, services, tokens, issue, call, send, stop, ...(sealer ? { sealer } : {}) };
 }

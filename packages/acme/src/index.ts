@@ -1,4 +1,4 @@
 // Issuance: ACME orders as resumable steps over acme-client, the DNS-01 solver, propagation checks.
 export * from "./dns01/index.js";
 export { AcmeAccounts, ACME_ACCOUNT_SECRET_PREFIX, readAcmeSettings, type AcmeSettings } from "./account.js";
-export { Issuer, type IssuanceLogger, type IssuanceTimings, type IssuerDependencies } from "./issuer.js";
+export { Issuer, privateKeyContext, type IssuanceLogger, type IssuanceTimings, type IssuerDependencies } from "./issuer.js";

@@ -3,10 +3,15 @@ import acme from "acme-client";
 import {
   CharonError,
   DEFAULT_KEY_TYPE,
+  DnsProviderError,
+  ServiceUnavailableError,
+  type DnsProviderFailure,
   LeaseLostError,
   MAX_DELAY_SECONDS,
   type Actor,
   type Certificate,
+  type CertificateFiles,
+  type CertificateIssuance,
   type CertificateRepository,
   type ChallengeOutcomeRecorder,
   type Clock,
@@ -17,8 +22,10 @@ import {
   type KeySealer,
   type KeyType,
   type OrderChallenge,
+  type PropagationState,
   type WorkQueue,
 } from "@charon/core";
+import { propagationTimeoutMessage } from "./dns01/messages.js";
 import type { AcmeAccounts } from "./account.js";
 
 /** What the issuer logs through (the entry points pass Powertools' JSON logger). */
@@ -82,7 +89,7 @@ type ProblemDocument = { type?: string; detail?: string; subproblems?: Array<Pro
  * worker that died is replaced once its lease ends. A certificate in service stays in service
  * until its successor is stored.
  */
-export class Issuer {
+export class Issuer implements CertificateIssuance {
   private readonly leaseSeconds: number;
   private readonly caPollSeconds: number;
   private readonly caTimeoutSeconds: number;
@@ -109,6 +116,22 @@ export class Issuer {
     });
     if (opened) await this.deps.queue.send({ kind: "certificate.advance", certificateId: certificate.id });
     return opened;
+  }
+
+  /** dns-01.md §1 for the API: the solver's look-up, delegation followed. */
+  locate(providerId: number, identifier: string): Promise<{ credential: { id: number; name: string } }> {
+    return this.deps.solver.locate(providerId, identifier);
+  }
+
+  /** The certificate in service with its key opened: only for the download, never logged. */
+  async files(certificateId: number): Promise<CertificateFiles | undefined> {
+    const material = await this.deps.orders.material(certificateId);
+    if (!material) return undefined;
+    return {
+      certificatePem: material.certificatePem,
+      chainPem: material.chainPem,
+      privateKeyPem: await this.deps.sealer.open(material.sealedKey, sealContext({ certificateId })),
+    };
   }
 
   /** Enqueues every open order (after a restart, the in-process queue lost its messages). */
@@ -204,7 +227,7 @@ export class Issuer {
   private failureOf(error: unknown, order: IssuanceOrder): OrderFailure | undefined {
     if (error instanceof OrderFailure) return error;
     // A provider's refusal (UpstreamError), no credential, a CNAME loop (ValidationError): as the user reads them.
-    if (error instanceof CharonError) return new OrderFailure(error.message, identifierOf(error));
+    if (error instanceof CharonError && !isTransient(error)) return new OrderFailure(error.message, identifierOf(error));
     const retries = order.retries ?? 0;
     if (retries < RETRY_DELAYS_SECONDS.length) {
       this.deps.logger.error("certificate issuance step failed; retrying", this.fields(order), {
@@ -290,7 +313,7 @@ export class Issuer {
       try {
         challenge.receipt = await this.deps.solver.present(challenge.record, challenge.value);
       } catch (error) {
-        if (!(error instanceof CharonError)) throw error;
+        if (!(error instanceof CharonError) || isTransient(error)) throw error;
         // Refused (bad credential, no such zone): nothing was written, so there is nothing to remove.
         challenge.cleaned = true;
         throw new OrderFailure(error.message, [challenge.identifier]);
@@ -304,24 +327,19 @@ export class Issuer {
   /** One round over every authoritative server; dns-01.md §3's timeout names the laggards. */
   private async awaitPropagation(order: IssuanceOrder, owner: string): Promise<Next> {
     const { pollSeconds, timeoutSeconds } = await this.deps.timings.propagation();
-    const lagging: string[] = [];
-    const laggingIdentifiers: string[] = [];
+    const lagging: Array<{ challenge: OrderChallenge; state: PropagationState }> = [];
     for (const challenge of order.challenges) {
       const state = await this.deps.solver.checkPropagation(challenge.record, challenge.value, challenge.receipt);
-      if (state.propagated) continue;
-      laggingIdentifiers.push(challenge.identifier);
-      for (const server of state.servers) {
-        const answer = server.error ?? (server.values.length === 0 ? "no value" : server.values.map((v) => `"${v}"`).join(", "));
-        lagging.push(`${server.server} (${challenge.record.effectiveRecordName}: ${answer})`);
-      }
+      if (!state.propagated) lagging.push({ challenge, state });
     }
-    if (laggingIdentifiers.length === 0) {
+    if (lagging.length === 0) {
       await this.reach(order, owner, "propagated");
       return NEXT;
     }
     const waited = (this.deps.clock.now().getTime() - Date.parse(order.propagationStartedAt ?? "")) / 1000;
     if (waited >= timeoutSeconds) {
-      throw new OrderFailure(`DNS propagation timeout: after ${timeoutSeconds} s ${[...new Set(lagging)].join("; ")}`, laggingIdentifiers);
+      const messages = [...new Set(lagging.map(({ challenge, state }) => propagationTimeoutMessage(challenge.record, state)))];
+      throw new OrderFailure(messages.join("; "), lagging.map(({ challenge }) => challenge.identifier));
     }
     return pollSeconds;
   }
@@ -493,9 +511,13 @@ export class Issuer {
   }
 }
 
-/** Binds a sealed key to its certificate and order (KeySealer's context). */
-function sealContext(order: IssuanceOrder): Record<string, string> {
-  return { certificate_id: String(order.certificateId), purpose: "certificate-private-key" };
+/** The KeySealer context a certificate's private key is sealed under: bound to its certificate. */
+export function privateKeyContext(certificateId: number): Record<string, string> {
+  return { certificate_id: String(certificateId), purpose: "certificate-private-key" };
+}
+
+function sealContext(order: Pick<IssuanceOrder, "certificateId">): Record<string, string> {
+  return privateKeyContext(order.certificateId);
 }
 
 async function privateKey(type: KeyType): Promise<string> {
@@ -519,6 +541,14 @@ function describe(problem: ProblemDocument | undefined): string {
   const subproblems = (problem.subproblems ?? []).map((p) => `${p.identifier?.value ?? "?"}: ${describe(p)}`);
   return [own, ...subproblems].join("; ");
 }
+
+/** A provider that is down, slow or rate-limiting, or a data store or lease that is busy: worth a retry. */
+function isTransient(error: CharonError): boolean {
+  if (error instanceof ServiceUnavailableError) return true;
+  return error instanceof DnsProviderError && TRANSIENT_PROVIDER_FAILURES.has(error.reason);
+}
+
+const TRANSIENT_PROVIDER_FAILURES = new Set<DnsProviderFailure>(["rate_limited", "unavailable", "timeout", "network"]);
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

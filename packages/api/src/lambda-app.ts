@@ -9,7 +9,7 @@ import { createAwsServices } from "@charon/runtime/aws";
 import { createApp } from "./app.js";
 
 export function createLambdaHandler() {
-  const services = createAwsServices();
   const logger = new Logger({ serviceName: "charon" });
+  const services = createAwsServices(process.env, logger);
   return handle(createApp({ services, logger }));
 }

@@ -31,7 +31,7 @@ export {
   type IssuedMaterial,
   type OrderChallenge,
 } from "./certificates/order.js";
-export { CertificateService } from "./certificates/service.js";
+export { CertificateService, type CertificateFiles, type CertificateIssuance } from "./certificates/service.js";
 export * from "./settings/settings.js";
 export type { SettingsRepository } from "./settings/repository.js";
 export { SettingsService } from "./settings/service.js";

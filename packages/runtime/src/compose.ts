@@ -1,5 +1,6 @@
 import {
   AuditLogService,
+  ChallengeCredentials,
   AuthFailureThrottle,
   CredentialService,
   DnsDirectory,
@@ -29,6 +30,8 @@ import {
   DynamoSettingsRepository,
   type DynamoTable,
 } from "@charon/aws";
+import type { Issuer } from "@charon/acme";
+import { createIssuer, type IssuanceAdapters } from "./issuance.js";
 import { dnsProviderClientFactory, dnsProviderTypes, normaliseCredentials, type DnsClientOptions } from "@charon/dns";
 
 /**
@@ -47,6 +50,10 @@ export interface AppServices {
   auditLog: AuditLogService;
   /** Where work that must wait or run apart from a request is sent (`certificate.advance`). */
   workQueue: WorkQueue;
+  /** DNS-01's seam: credential → secret → provider client → hosted zone. */
+  challengeCredentials: ChallengeCredentials;
+  /** Runs certificates' orders (`certificate.advance`); absent when the entry point gave no issuance adapters. */
+  issuer?: Issuer;
 }
 
 /** The adapters an entry point chooses; everything else is wired the same everywhere. */
@@ -63,6 +70,11 @@ export interface Adapters {
   dnsClientOptions?: DnsClientOptions;
   /** SQS on AWS, the in-process queue under `npm start`. Without one, any send fails. */
   workQueue?: WorkQueue;
+  /**
+   * Certificates issued over ACME (issue 9): the key sealer, the CA, the resolvers. Without it a
+   * certificate request is stored `pending` and nothing issues it.
+   */
+  issuance?: IssuanceAdapters;
 }
 
 export function createServices({
@@ -73,13 +85,20 @@ export function createServices({
   secrets = noSecretStore,
   dnsClientOptions = {},
   workQueue = noWorkQueue,
+  issuance,
 }: Adapters): AppServices {
   const hosts = new DynamoProxyHostRepository(table);
   const dns = dnsServices(table, secrets, clock, dnsClientOptions, hosts);
   const throttle = new AuthFailureThrottle(new DynamoAuthFailureCounter(table), clock, authFailureLimits);
-  const certificates = new CertificateService(new DynamoCertificateRepository(table), dnsChallenges ?? dns.dnsDirectory, clock);
-  const proxyHosts = new ProxyHostService(hosts, certificates, clock);
   const settings = new SettingsService(new DynamoSettingsRepository(table), clock);
+  const issuer = issuance
+    ? createIssuer(
+        { table, clock, secrets, queue: workQueue, challenges: dns.challengeCredentials, directory: dns.dnsDirectory, settings },
+        issuance,
+      )
+    : undefined;
+  const certificates = new CertificateService(new DynamoCertificateRepository(table), dnsChallenges ?? dns.dnsDirectory, clock, issuer);
+  const proxyHosts = new ProxyHostService(hosts, certificates, clock);
   return {
     tokens: new TokenService(new DynamoApiTokenRepository(table), clock, throttle),
     certificates,
@@ -88,6 +107,7 @@ export function createServices({
     security: new SecurityService(proxyHosts, settings, new DynamoCrowdSecDecisionRepository(table), clock),
     ...dns,
     workQueue,
+    ...(issuer ? { issuer } : {}),
   };
 }
 
@@ -112,10 +132,12 @@ function dnsServices(
     catalog,
     clock,
   };
+  const dnsDirectory = new DnsDirectory(deps);
   return {
     dnsProviders: new DnsProviderService(deps),
     credentials: new CredentialService(deps),
-    dnsDirectory: new DnsDirectory(deps),
+    dnsDirectory,
+    challengeCredentials: new ChallengeCredentials({ ...deps, directory: dnsDirectory }),
     auditLog: new AuditLogService(new DynamoAuditLog(table), clock),
   };
 }

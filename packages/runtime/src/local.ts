@@ -7,7 +7,7 @@
  */
 import { join, resolve } from "node:path";
 import { createDynamoTable, ensureTable } from "@charon/aws";
-import { InProcessWorkQueue, LocalSecretStore, ensurePrivateDirectory, startDynamoDbLocal, type RunningService } from "@charon/local";
+import { InProcessWorkQueue, LocalKeySealer, LocalSecretStore, ensurePrivateDirectory, startDynamoDbLocal, type RunningService } from "@charon/local";
 import { createServices, type AppServices } from "./compose.js";
 import { dnsEndpointsFrom, type LocalConfig } from "./config.js";
 import type { Logger } from "./logger.js";
@@ -51,9 +51,20 @@ export async function startLocalRuntime(config: LocalConfig, logger: Logger): Pr
       secrets: LocalSecretStore.fromEnvironment(dataDirectory),
       dnsClientOptions: { endpoints: dnsEndpointsFrom() },
       workQueue,
+      issuance: {
+        sealer: LocalKeySealer.fromEnvironment(dataDirectory),
+        logger,
+        resolvers: process.env.CHARON_DNS_RESOLVERS,
+      },
     });
     workQueue.start(createWorkHandler(services, logger));
     if (config.bootstrapToken) await services.tokens.ensureBootstrapToken(config.bootstrapToken);
+    // The in-process queue forgot its messages when the last process stopped: orders left open
+    // (a kill mid-order) continue from their last persisted step.
+    const resumed = await services.issuer?.resumeOpenOrders();
+    if (resumed && resumed.length > 0) {
+      logger.info("resumed unfinished certificate orders", { category: "certificate_issuance", certificate_ids: resumed });
+    }
 
     // Secrets a crash left behind (docs/decisions/0007-secret-write-order.md): at start-up, then hourly.
     const sweep = () =>

@@ -6,16 +6,19 @@ import type { WorkHandler } from "@charon/core";
 import type { AppServices } from "./compose.js";
 import type { Logger } from "./logger.js";
 
-export function createWorkHandler(_services: AppServices, logger: Logger): WorkHandler {
+export function createWorkHandler(services: AppServices, logger: Logger): WorkHandler {
   return async (message) => {
     switch (message.kind) {
       case "certificate.advance":
-        // Issuance (@charon/acme) is wired here when it lands; until then a certificate stays
-        // `pending`, as it did before the queue existed, and the message is done.
-        logger.warn("certificate issuance is not available yet", {
-          category: "certificate_issuance",
-          certificateId: message.certificateId,
-        });
+        if (!services.issuer) {
+          // A process composed without issuance adapters: the order waits for one that has them.
+          logger.warn("certificate issuance is not configured here", {
+            category: "certificate_issuance",
+            certificate_id: message.certificateId,
+          });
+          return;
+        }
+        await services.issuer.advance(message.certificateId);
         return;
     }
   };

@@ -10,7 +10,7 @@ import { createWorkHandler } from "@charon/runtime";
 import { createAwsServices } from "@charon/runtime/aws";
 
 export function createQueueHandler() {
-  const services = createAwsServices();
   const logger = new Logger({ serviceName: "charon-worker" });
+  const services = createAwsServices(process.env, logger);
   return sqsBatchHandler(createWorkHandler(services, logger), logger);
 }

@@ -1,4 +1,6 @@
-import { certificateFor, type CertificateService, type TokenService } from "@charon/core";
+import { z } from "@hono/zod-openapi";
+import { strToU8, zipSync } from "fflate";
+import { certificateFor, type CertificateFiles, type CertificateService, type TokenService } from "@charon/core";
 import { actorOf } from "../actor.js";
 import { protectedRoute, routeGroup } from "../routing.js";
 import { CertificateCreateSchema, CertificateListSchema, CertificateSchema } from "../schemas/certificates.js";
@@ -63,7 +65,36 @@ export function certificateRoutes(tokens: TokenService, certificates: Certificat
     responses: { 200: jsonResponse(CertificateSchema, "The certificate, with renewal_requested_at set") },
   });
 
+  const download = protectedRoute(
+    tokens,
+    { resource: "certificates", access: "write", subject: "certificates: the download holds the private key, so it needs certificates write" },
+    {
+      method: "get",
+      path: "/nginx/certificates/{id}/download",
+      summary: "The issued certificate as Nginx Proxy Manager's download: a zip of cert.pem, chain.pem, fullchain.pem, privkey.pem",
+      description:
+        "The certificate in service (a renewal in progress does not change it). It holds the private key, so it needs `certificates` write. 404 until the certificate has been issued.",
+      tags,
+      request: { params: IdParamsSchema },
+      responses: {
+        200: {
+          description: "A zip archive (`<nice name>.zip`)",
+          content: { "application/zip": { schema: z.string().openapi({ format: "binary" }) } },
+        },
+      },
+    },
+  );
+
   return routeGroup()
+    .openapi(download, async (c) => {
+      const { id } = c.req.valid("param");
+      const archive = zipFiles(await certificates.files(id));
+      return c.body(archive, 200, {
+        "Content-Type": "application/zip",
+        "Content-Disposition": `attachment; filename="certificate-${id}.zip"`,
+        "Cache-Control": "no-store",
+      });
+    })
     .openapi(list, async (c) => {
       const page = await certificates.list(c.req.valid("query"));
       return c.json(page.items.map((item) => certificateFor(c.get("principal"), item)), 200, nextPageHeaders(page.cursor));
@@ -76,4 +107,15 @@ export function certificateRoutes(tokens: TokenService, certificates: Certificat
       return c.json({ id, deleted: true as const }, 200);
     })
     .openapi(renew, async (c) => c.json(certificateFor(c.get("principal"), await certificates.requestRenewal(actorOf(c), c.req.valid("param").id)), 200));
+}
+
+/** NPM's layout: the leaf, its issuers, both together, and the key (PEM each). */
+function zipFiles(files: CertificateFiles): Uint8Array<ArrayBuffer> {
+  const zipped = zipSync({
+    "cert.pem": strToU8(files.certificatePem),
+    "chain.pem": strToU8(files.chainPem),
+    "fullchain.pem": strToU8(files.certificatePem + files.chainPem),
+    "privkey.pem": strToU8(files.privateKeyPem),
+  });
+  return new Uint8Array(zipped);
 }

@@ -71,7 +71,9 @@ export const CertificateSchema = z
           domain: z.string(),
           record_name: z.string(),
           effective_record_name: z.string(),
-          dns_credential: z.object({ id: z.number().int(), name: z.string() }),
+          dns_credential: z
+            .object({ id: z.number().int(), name: z.string().optional() })
+            .openapi({ description: "The credential that wrote the value (its name only to tokens that may read DNS providers)" }),
         }),
       )
       .optional()

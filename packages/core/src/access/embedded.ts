@@ -1,4 +1,4 @@
-import type { Certificate, CertificateCredential, CertificateSummary } from "../certificates/certificate.js";
+import type { Certificate, CertificateCredential, CertificateSummary, NameValidation } from "../certificates/certificate.js";
 import type { ProviderSummary } from "../dns-providers/challenge-directory.js";
 import type { WafHost, WafStatus } from "../security/service.js";
 import { allows, type Principal } from "./permissions.js";
@@ -19,9 +19,11 @@ export type EmbeddedCertificateSummary = Omit<CertificateSummary, "dns_provider"
   dns_provider: ProviderReference | null;
   credentials: CredentialReference[];
 };
-export type CertificateView = Omit<Certificate, "dns_provider" | "credentials"> & {
+export type CertificateView = Omit<Certificate, "dns_provider" | "credentials" | "validations"> & {
   dns_provider: ProviderReference | null;
   credentials: CredentialReference[];
+  /** Each name's credential by id only without `dns_providers` read. */
+  validations?: Array<Omit<NameValidation, "dns_credential"> & { dns_credential: { id: number; name?: string } }>;
 };
 export type WafHostView = Pick<WafHost, "id"> & Partial<Pick<WafHost, "domain_names">>;
 export type WafStatusView = Omit<WafStatus, "hosts"> & { hosts: Record<keyof WafStatus["hosts"], WafHostView[]> };
@@ -44,7 +46,9 @@ function dnsSideFor<T extends { dns_provider: ProviderSummary | null; credential
 
 /** A certificate as the certificate routes answer it to `principal`. */
 export function certificateFor(principal: Principal, certificate: Certificate): CertificateView {
-  return dnsSideFor(principal, certificate);
+  const view = dnsSideFor(principal, certificate);
+  if (view === certificate || certificate.validations === undefined) return view;
+  return { ...view, validations: certificate.validations.map((v) => ({ ...v, dns_credential: { id: v.dns_credential.id } })) };
 }
 
 /**

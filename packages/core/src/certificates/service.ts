@@ -8,17 +8,42 @@ import {
   certificateSummary,
   credentialsOf,
   type Certificate,
+  type CertificateCredential,
   type CertificateMeta,
   type CertificateRequest,
   type CertificateSummary,
 } from "./certificate.js";
 import type { CertificateRepository } from "./repository.js";
 
+/** What a certificate's material is, opened: PEM text as Nginx Proxy Manager's download has it. */
+export interface CertificateFiles {
+  certificatePem: string;
+  chainPem: string;
+  privateKeyPem: string;
+}
+
+/**
+ * Issuance as the certificate service sees it (implemented by `@charon/acme`'s Issuer and the
+ * DNS-01 solver). Without it certificates are stored `pending` and nothing issues them.
+ */
+export interface CertificateIssuance {
+  /**
+   * dns-01.md §1 at request time: the credential a name's challenge uses, following CNAME
+   * delegation. ValidationError with §5's message when none applies.
+   */
+  locate(providerId: number, identifier: string): Promise<{ credential: { id: number; name: string } }>;
+  /** Opens the certificate's order and enqueues it (false: an order is open already). */
+  start(certificate: Certificate, requestedBy: Actor): Promise<boolean>;
+  /** The certificate in service with its private key opened, or undefined before the first issuance. */
+  files(certificateId: number): Promise<CertificateFiles | undefined>;
+}
+
 export class CertificateService {
   constructor(
     private readonly certificates: CertificateRepository,
     private readonly directory: DnsChallengeDirectory,
     private readonly clock: Clock,
+    private readonly issuance?: CertificateIssuance,
   ) {}
 
   list(page: PageRequest): Promise<Page<Certificate>> {
@@ -42,16 +67,17 @@ export class CertificateService {
   /**
    * Validates and stores a request (`status: "pending"`): names normalised, the DNS provider
    * resolved from `meta.dns_provider` (a type) or `meta.dns_provider_id`, and the credential of
-   * each name recorded, so the DNS side can show which names each credential serves.
+   * each name recorded (following delegation when issuance runs), so the DNS side can show which
+   * names each credential serves. Then its order is opened and enqueued.
    */
   async create(actor: Actor, request: CertificateRequest): Promise<Certificate> {
     const domainNames = normaliseDomainNames("domain_names", request.domain_names);
     const meta = challengeMeta(request.meta, domainNames);
     const provider = meta.dns_challenge ? await this.provider(meta) : null;
-    const credentials = provider ? credentialsOf(await this.directory.resolveCredentials(provider.id, domainNames)) : [];
+    const credentials = provider ? await this.credentialsFor(provider.id, domainNames) : [];
     const now = this.clock.now();
     const niceName = request.nice_name ?? domainNames.join(", ");
-    return this.certificates.create(
+    const certificate = await this.certificates.create(
       {
         provider: request.provider,
         nice_name: niceName,
@@ -76,6 +102,29 @@ export class CertificateService {
           zoneFilter: null,
           details: { domain_names: domainNames, credential_ids: [...new Set(credentials.map((c) => c.credential_id))] },
         }),
+    );
+    if (!this.issuance || !provider) return certificate;
+    await this.issuance.start(certificate, actor);
+    return { ...certificate, step: "requested" };
+  }
+
+  /** The certificate in service as files (`GET …/download`); 404 before it is issued. */
+  async files(id: number): Promise<CertificateFiles> {
+    const certificate = await this.get(id);
+    const files = await this.issuance?.files(certificate.id);
+    if (!files) throw new NotFoundError("Issued certificate", id);
+    return files;
+  }
+
+  /** Each name's credential: through its delegation when issuance runs (dns-01.md §1), else directly. */
+  private async credentialsFor(providerId: number, domainNames: string[]): Promise<CertificateCredential[]> {
+    const issuance = this.issuance;
+    if (!issuance) return credentialsOf(await this.directory.resolveCredentials(providerId, domainNames));
+    return Promise.all(
+      domainNames.map(async (domain) => {
+        const { credential } = await issuance.locate(providerId, domain);
+        return { domain, credential_id: credential.id, credential_name: credential.name };
+      }),
     );
   }
 

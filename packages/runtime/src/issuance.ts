@@ -1,0 +1,65 @@
+/**
+ * The composition of issuance (issue 9): the DNS-01 solver over the DNS services, the Issuer over
+ * the ACME account, the work queue and the key sealer. Built by `createServices` when the entry
+ * point gives it a key sealer and a work queue (the worker, the API, `npm start`).
+ */
+import { getServers } from "node:dns";
+import { AcmeAccounts, DnsSolver, Issuer, NameServers, parseNameServers, readAcmeSettings, type AcmeSettings } from "@charon/acme";
+import { DynamoCertificateRepository, DynamoIssuanceRepository, DynamoRecordLeases, type DynamoTable } from "@charon/aws";
+import type { ChallengeCredentials, Clock, DnsDirectory, KeySealer, SecretStore, SettingsService, WorkQueue } from "@charon/core";
+import type { Logger } from "./logger.js";
+
+/** What an entry point chooses for issuance. */
+export interface IssuanceAdapters {
+  /** Seals certificates' private keys: KMS on AWS, the local store's key under `npm start`. */
+  sealer: KeySealer;
+  logger: Logger;
+  /** The CA; default from the environment (`readAcmeSettings`: CHARON_ACME_DIRECTORY_URL, …). */
+  acme?: AcmeSettings;
+  /**
+   * `CHARON_DNS_RESOLVERS` (`host:port,…`): asked instead of each zone's authoritative servers for
+   * propagation, and for the CNAME look-ups; default the system's resolvers and the real servers.
+   */
+  resolvers?: string;
+  /** How long a worker holds an order (seconds; default 120: under the worker's time-out). */
+  leaseSeconds?: number;
+}
+
+export function createIssuer(
+  deps: {
+    table: DynamoTable;
+    clock: Clock;
+    secrets: SecretStore;
+    queue: WorkQueue;
+    challenges: ChallengeCredentials;
+    directory: DnsDirectory;
+    settings: SettingsService;
+  },
+  adapters: IssuanceAdapters,
+): Issuer {
+  const resolvers = adapters.resolvers?.trim() ? parseNameServers(adapters.resolvers) : undefined;
+  const solver = new DnsSolver({
+    challenges: deps.challenges,
+    leases: new DynamoRecordLeases(deps.table, deps.clock),
+    nameServers: new NameServers({ recursive: resolvers ?? parseNameServers(getServers().join(",")) }),
+    ...(resolvers ? { propagationServers: resolvers } : {}),
+  });
+  return new Issuer({
+    certificates: new DynamoCertificateRepository(deps.table),
+    orders: new DynamoIssuanceRepository(deps.table),
+    solver,
+    sealer: adapters.sealer,
+    queue: deps.queue,
+    outcomes: deps.directory,
+    accounts: new AcmeAccounts(deps.secrets, adapters.acme ?? readAcmeSettings()),
+    timings: {
+      propagation: async () => {
+        const settings = await deps.settings.get();
+        return { pollSeconds: settings.dns_polling_interval_seconds, timeoutSeconds: settings.dns_propagation_timeout_seconds };
+      },
+      ...(adapters.leaseSeconds !== undefined ? { leaseSeconds: adapters.leaseSeconds } : {}),
+    },
+    clock: deps.clock,
+    logger: adapters.logger,
+  });
+}
