@@ -42,7 +42,8 @@ describe("KmsKeySealer", () => {
     const opener = new KmsKeySealer({ keyArn, client: counted });
     for (let id = 1; id <= 1000; id++) expect(await opener.open(sealed[id - 1] as string, { certificate_id: String(id) })).toBe(pem);
     expect(Object.fromEntries(calls)).toEqual({ GenerateDataKeyCommand: 1, DecryptCommand: 1 });
-  });
+    // 2 000 Encryption SDK messages take seconds of CPU: room for a machine running the whole suite.
+  }, 120_000);
 
   it("asks KMS once when a batch of seals starts on a cold cache", async () => {
     const { client: counted, calls } = countingClient();
