@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { ChallengeCredentials, ValidationError } from "@charon/core";
+import { ChallengeCredentials, UpstreamError, ValidationError } from "@charon/core";
 import { DynamoCredentialRepository, DynamoRecordLeases } from "@charon/aws";
 import { dnsProviderClientFactory, dnsProviderTypes, normaliseCredentials } from "@charon/dns";
 import { DnsSolver, NameServers, parseNameServers, propagationTimeoutMessage } from "@charon/acme";
@@ -65,8 +65,8 @@ let challenges: ChallengeCredentials;
 let leases: DynamoRecordLeases;
 
 /** A solver as a worker process builds it; two of them stand for two Lambda instances. */
-function solver(options: { authoritative?: boolean; timeoutMs?: number; propagationServers?: string } = {}): DnsSolver {
-  const resolvers = parseNameServers(`127.0.0.1:${dnsPort}`);
+function solver(options: { authoritative?: boolean; timeoutMs?: number; propagationServers?: string; recursive?: string } = {}): DnsSolver {
+  const resolvers = parseNameServers(options.recursive ?? `127.0.0.1:${dnsPort}`);
   return new DnsSolver({
     challenges,
     leases,
@@ -156,6 +156,13 @@ describe("locate (dns-01.md §1)", () => {
     expect(message.startsWith(`More than 10 CNAMEs from _acme-challenge.eleven.${zone("customer")}: _acme-challenge.eleven.`)).toBe(true);
     expect(message.endsWith(` → eleven.${zone("validation")}`)).toBe(true);
     expect(message.split(" → ")).toHaveLength(12);
+  });
+
+  it("is a 502 naming the resolver when the CNAME look-up gets no answer, never a 500", async () => {
+    const s = solver({ recursive: `127.0.0.3:${dnsPort}`, timeoutMs: 100 });
+    const error = await s.locate(providerId, zone("apex")).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect(error).toMatchObject({ status: 502, message: `127.0.0.3:${dnsPort} did not answer within 100 ms` });
   });
 
   it("answers the documents' message for a name that selects no credential, directly or through a CNAME", async () => {

@@ -3,6 +3,7 @@ import { createSocket } from "node:dgram";
 import { isIPv6 } from "node:net";
 import { connect } from "node:net";
 import * as dnsPacket from "dns-packet";
+import { UpstreamError } from "@charon/core";
 
 /** A DNS server to send queries to: an address (not a host name) and a port. */
 export interface NameServer {
@@ -29,15 +30,17 @@ export interface DnsRecord {
   data: string;
 }
 
-/** A query that got no usable answer (time-out, unreachable server, unreadable packet). */
-export class DnsQueryError extends Error {
+/**
+ * A query that got no usable answer (time-out, unreachable server, unreadable packet, SERVFAIL).
+ * An `UpstreamError` (502): the DNS is outside our control, and the message names the server.
+ */
+export class DnsQueryError extends UpstreamError {
   constructor(
     readonly server: NameServer,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
-    this.name = "DnsQueryError";
+    super(message, {}, options);
   }
 }
 

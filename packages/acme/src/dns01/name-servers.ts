@@ -15,6 +15,8 @@ export interface NameServerOptions {
   timeoutMs?: number;
   /** UDP attempts per query. */
   attempts?: number;
+  /** The whole CNAME look-up (every hop) ends after this long (ms): an API request waits for it. */
+  cnameDeadlineMs?: number;
   /** The port authoritative servers are asked on: 53, except where a test runs its own server. */
   authoritativePort?: number;
 }
@@ -38,13 +40,18 @@ export class NameServers {
    * The CNAME targets from `recordName` on, in order (empty without delegation). ValidationError
    * naming the chain on a loop or past `MAX_CNAME_HOPS`. A name without a CNAME (NXDOMAIN,
    * NODATA, a REFUSED from a server not serving it) ends the chain; a resolver that does not
-   * answer is a DnsQueryError.
+   * answer, or a look-up past `cnameDeadlineMs` (default 5 s), is a DnsQueryError (502).
    */
   async cnameChain(recordName: string): Promise<string[]> {
     const chain: string[] = [];
     const seen = new Set([canonical(recordName)]);
     let current = canonical(recordName);
+    const deadlineMs = this.options.cnameDeadlineMs ?? 5_000;
+    const giveUpAt = Date.now() + deadlineMs;
     for (;;) {
+      if (Date.now() > giveUpAt) {
+        throw new DnsQueryError(this.options.recursive[0]!, `The CNAME look-up of ${recordName} took longer than ${deadlineMs} ms (at ${current})`);
+      }
       const response = await this.recursive(current, "CNAME");
       const target = response.answers.find((r) => r.type === "CNAME" && r.name === current)?.data;
       if (target === undefined) return chain;
