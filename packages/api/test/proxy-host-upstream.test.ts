@@ -194,10 +194,17 @@ describe("a host's certificate covers every one of its names", () => {
     const response = await create({ domain_names: ["bücher.example.com"], certificate_id: shop.id });
     expect(response.status).toBe(400);
     expect(response.body.message).toBe(
-      `certificate_id: certificate ${shop.id} (shop.customer-a.com) does not cover xn--bcher-kva.example.com: ` +
+      `certificate_id: certificate ${shop.id} does not cover xn--bcher-kva.example.com: ` +
         'add the names to a certificate that covers them all, or use "new" to request one',
     );
     expect(response.body.uncovered_domain_names).toEqual(["xn--bcher-kva.example.com"]);
+    // A token that may not read certificates learns the answer, not the certificate's names.
+    const scoped = await api.send("POST", "/api/nginx/proxy-hosts", {
+      token: api.tokens.write.proxy_hosts,
+      body: testHost({ domain_names: ["other.example.org"], certificate_id: shop.id }),
+    });
+    expect(scoped.status).toBe(400);
+    expect(JSON.stringify(scoped.body)).not.toContain("customer-a");
   });
 
   it("refuses a certificate that covers only some of them (a browser would show a name mismatch)", async () => {
