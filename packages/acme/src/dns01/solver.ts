@@ -73,8 +73,9 @@ export class DnsSolver implements Dns01Solver {
 
   async present(record: ChallengeRecord, value: string): Promise<PresentReceipt> {
     const connected = await this.connect(record);
+    // Only the read-modify-write of the record set needs the lease; finding the zone does not.
+    const zone = await this.options.challenges.hostedZone(connected, record.effectiveRecordName);
     return this.underLease(record.effectiveRecordName, async () => {
-      const zone = await this.options.challenges.hostedZone(connected, record.effectiveRecordName);
       const change = await connected.client.addTxtRecord(zone, record.effectiveRecordName, value, CHALLENGE_TTL_SECONDS);
       return change ? { changeId: change.changeId } : {};
     });
@@ -82,10 +83,10 @@ export class DnsSolver implements Dns01Solver {
 
   async cleanUp(record: ChallengeRecord, value: string): Promise<void> {
     const connected = await this.connect(record);
-    await this.underLease(record.effectiveRecordName, async () => {
-      const zone = await this.options.challenges.hostedZone(connected, record.effectiveRecordName);
-      await connected.client.removeTxtRecord(zone, record.effectiveRecordName, value);
-    });
+    const zone = await this.options.challenges.hostedZone(connected, record.effectiveRecordName);
+    await this.underLease(record.effectiveRecordName, () =>
+      connected.client.removeTxtRecord(zone, record.effectiveRecordName, value),
+    );
   }
 
   async checkPropagation(record: ChallengeRecord, value: string, receipt?: PresentReceipt): Promise<PropagationState> {
@@ -125,7 +126,7 @@ export class DnsSolver implements Dns01Solver {
   private async underLease<T>(recordName: string, work: () => Promise<T>): Promise<T> {
     const owner = randomUUID();
     const giveUpAt = Date.now() + this.leaseWaitMs;
-    for (let pause = 25; !(await this.options.leases.acquire(recordName, owner, this.leaseMs)); pause = Math.min(pause * 2, 1_000)) {
+    for (let pause = 20; !(await this.options.leases.acquire(recordName, owner, this.leaseMs)); pause = Math.min(pause * 2, 200)) {
       if (Date.now() + pause > giveUpAt) {
         throw new ServiceUnavailableError(`Another order is writing TXT values at ${recordName}; retry shortly`);
       }
