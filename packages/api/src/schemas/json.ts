@@ -8,7 +8,7 @@ import { SINGLE_LINE } from "./strings.js";
  * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html). The caps
  * below are tighter, leaving room for the item around the value, and are stated in the document.
  */
-export const FREE_FORM_LIMITS = {
+const FREE_FORM_LIMITS = {
   /** UTF-8 bytes of the value written as JSON. */
   bytes: 16 * 1024,
   /** Levels of objects and arrays, the field itself being level 1. */
@@ -26,7 +26,7 @@ const RULES =
   "no control characters in keys or strings.";
 
 /** Where a value breaks a rule (the path below the field) and why; null when it is storable. */
-export function storableProblem(value: unknown): { path: (string | number)[]; reason: string } | null {
+function storableProblem(value: unknown): { path: (string | number)[]; reason: string } | null {
   const bytes = Buffer.byteLength(JSON.stringify(value) ?? "");
   if (bytes > FREE_FORM_LIMITS.bytes) {
     return { path: [], reason: `is ${bytes} bytes as JSON; the limit is ${FREE_FORM_LIMITS.bytes}` };

@@ -10,7 +10,7 @@ import { z } from "@hono/zod-openapi";
 // eslint-disable-next-line no-control-regex -- naming the control characters is the point
 export const SINGLE_LINE = /^[^\x00-\x1F\x7F-\x9F]*$/;
 // eslint-disable-next-line no-control-regex -- as above
-export const MULTI_LINE = /^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$/;
+const MULTI_LINE = /^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$/;
 
 const SINGLE_LINE_MESSAGE = "must not contain control characters (U+0000–U+001F, U+007F–U+009F)";
 
