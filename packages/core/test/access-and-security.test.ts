@@ -55,13 +55,20 @@ describe("AuthFailureThrottle", () => {
 });
 
 describe("wafStatus", () => {
+  const host = (id: number, waf_enabled: boolean, waf_mode: "block" | "monitor", enabled = true) =>
+    ({ id, domain_names: [`h${id}.example.com`], enabled, waf_enabled, waf_mode }) as ProxyHost;
+
   it("groups hosts by their effective mode", () => {
-    const host = (id: number, waf_enabled: boolean, waf_mode: "block" | "monitor") =>
-      ({ id, domain_names: [`h${id}.example.com`], waf_enabled, waf_mode }) as ProxyHost;
     const status = wafStatus(false, [host(1, true, "block"), host(2, false, "block"), host(3, true, "monitor")]);
     expect(status.enabled).toBe(false);
     expect(status.counts).toEqual({ block: 1, monitor: 1, off: 1 });
     expect(status.hosts.off).toEqual([{ id: 2, domain_names: ["h2.example.com"] }]);
+  });
+
+  it("counts a disabled host as off whatever its WAF settings: it serves nothing", () => {
+    const status = wafStatus(true, [host(1, true, "block", false), host(2, true, "monitor", false), host(3, true, "block")]);
+    expect(status.counts).toEqual({ block: 1, monitor: 0, off: 2 });
+    expect(status.hosts.off.map((h) => h.id)).toEqual([1, 2]);
   });
 });
 

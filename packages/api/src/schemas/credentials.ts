@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { FreeFormObjectSchema } from "./json.js";
-import { singleLine } from "./strings.js";
+import { multiLine, singleLine } from "./strings.js";
 import {
   successRate,
   type CredentialTestResult,
@@ -25,7 +25,7 @@ const secretsInput = FreeFormObjectSchema.openapi({ description: "Provider field
 export const CredentialCreateSchema = z
   .strictObject({
     name: singleLine(100),
-    description: singleLine(1000).nullable().optional(),
+    description: multiLine(1000).nullable().optional(),
     zone_filter: singleLine(10_000).optional().openapi({ description: "Comma-separated patterns; empty is the catch-all" }),
     enabled: z.boolean().optional(),
     credentials: secretsInput,
@@ -42,7 +42,7 @@ export const CredentialCreateSchema = z
 export const CredentialUpdateSchema = z
   .strictObject({
     name: singleLine(100).optional(),
-    description: singleLine(1000).nullable().optional(),
+    description: multiLine(1000).nullable().optional(),
     zone_filter: singleLine(10_000).optional(),
     enabled: z.boolean().optional(),
     credentials: secretsInput.optional().openapi({ description: "Replaces the whole set (a rotation); absent keeps the stored secret" }),
@@ -55,7 +55,7 @@ export const CredentialUpdateSchema = z
 export const UnsavedCredentialTestSchema = z
   .strictObject({
     name: singleLine(100).optional(),
-    description: singleLine(1000).nullable().optional(),
+    description: multiLine(1000).nullable().optional(),
     zone_filter: singleLine(10_000).optional(),
     enabled: z.boolean().optional(),
     credentials: secretsInput,

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 
 /**
  * The rule every string in a request body follows: no control characters (Unicode category Cc:
- * U+0000–U+001F, U+007F–U+009F). Only multi-line configuration (`advanced_config`) may hold tab,
+ * U+0000–U+001F, U+007F–U+009F). Only multi-line text (`advanced_config`, descriptions) may hold tab,
  * line feed and carriage return. The patterns are written with `\x` ranges, not `\p{Cc}`, so that
  * they mean the same in the OpenAPI document to every generated client's regex engine.
  * (Invalid UTF-8 and lone surrogates never reach a schema: the json-body middleware refuses them.)
@@ -17,7 +17,7 @@ const SINGLE_LINE_MESSAGE = "must not contain control characters (U+0000–U+001
 /** A name, title or other one-line text of at most `max` characters. */
 export const singleLine = (max: number) => z.string().max(max).regex(SINGLE_LINE, SINGLE_LINE_MESSAGE);
 
-/** Configuration text: lines separated by LF or CRLF, tabs allowed, no other control character. */
+/** Text of several lines (configuration, descriptions): LF or CRLF line breaks and tabs allowed, no other control character. */
 export const multiLine = (max: number) =>
   z.string().max(max).regex(MULTI_LINE, "must not contain control characters other than tab, line feed and carriage return");
 
