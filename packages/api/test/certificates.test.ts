@@ -107,7 +107,7 @@ describe("certificates", () => {
     [request({ domain_names: ["a.example.com", "A.example.com"] }), "listed more than once"],
     [request({ domain_names: ["bad name.example.com"] }), "domain_names.0: Domain name 'bad name.example.com'"],
     [request({ meta: { dns_challenge: true } }), "meta.dns_provider: is required for a DNS challenge"],
-    [request({ meta: { dns_provider: "cloudflare", dns_provider_id: 1 } }), "not both"],
+    [request({ meta: { dns_provider: "route53", dns_provider_id: 1 } }), "meta.dns_provider: 'route53' is not the type of DNS provider 1 ('cloudflare')"],
     [request({ meta: { dns_challenge: false, dns_provider: "cloudflare" } }), "meta.dns_challenge: must be true"],
     [request({ domain_names: ["*.example.com"], meta: { dns_challenge: false } }), "only be validated by a DNS challenge"],
     [request({ meta: { dns_provider: "gandi" } }), "No DNS provider of type 'gandi'"],

@@ -7,6 +7,7 @@ import { CertificateCreateSchema, CertificateListSchema, CertificateSchema } fro
 import {
   DeletedSchema,
   IdParamsSchema,
+  acceptingReadOnly,
   PAGE_DESCRIPTION,
   PageQuerySchema,
   jsonBody,
@@ -37,7 +38,7 @@ export function certificateRoutes(tokens: TokenService, certificates: Certificat
     description:
       "`meta.dns_provider` names a provider type, `meta.dns_provider_id` one provider; a type that several providers have is a 400 asking for the id.",
     tags,
-    request: { body: jsonBody(CertificateCreateSchema) },
+    request: { body: jsonBody(acceptingReadOnly(CertificateCreateSchema, CERTIFICATE_READ_ONLY, "CertificateCreate")) },
     responses: { 201: jsonResponse(CertificateSchema, "The requested certificate") },
   });
   const get = protectedRoute(tokens, read, {
@@ -119,3 +120,23 @@ function zipFiles(files: CertificateFiles): Uint8Array<ArrayBuffer> {
   });
   return new Uint8Array(zipped);
 }
+
+/** What a certificate's GET shows that a create does not set (its state, issuance, DNS side). */
+const CERTIFICATE_READ_ONLY = [
+  "id",
+  "status",
+  "expires_on",
+  "created_on",
+  "modified_on",
+  "last_renewed_at",
+  "renewal_requested_at",
+  "dns_provider",
+  "credentials",
+  "issued_at",
+  "serial",
+  "issuer",
+  "key_type",
+  "step",
+  "error",
+  "validations",
+];

@@ -1,7 +1,8 @@
 import type { CredentialService, TokenService } from "@charon/core";
 import { actorOf } from "../actor.js";
 import { protectedRoute, routeGroup } from "../routing.js";
-import { IdParamsSchema, jsonBody, jsonResponse } from "../schemas/common.js";
+import { IdParamsSchema, acceptingReadOnly, jsonBody, jsonResponse } from "../schemas/common.js";
+import { credentialFields, writtenFields } from "../schemas/dns-providers.js";
 import {
   CredentialCreateSchema,
   CredentialDeletedSchema,
@@ -17,6 +18,24 @@ import {
   savedCredentialBody,
   testResultBody,
 } from "../schemas/credentials.js";
+
+/** What a credential's GET shows that a write does not set: its ids, times and statistics. */
+const CREDENTIAL_READ_ONLY = [
+  "id",
+  "provider_id",
+  "created_at",
+  "updated_at",
+  "last_used_at",
+  "last_success_at",
+  "last_failure_at",
+  "last_tested_at",
+  "last_test_status",
+  "usage_count",
+  "success_count",
+  "failure_count",
+  "success_rate",
+  "domains",
+];
 
 /** multi-credential-dns.md's "Credential Management API Endpoints", under a provider. */
 export function credentialRoutes(tokens: TokenService, credentials: CredentialService) {
@@ -41,7 +60,7 @@ export function credentialRoutes(tokens: TokenService, credentials: CredentialSe
     description:
       "409 with `conflicting_credential_id` when the name, a pattern or the catch-all is taken; `warnings` report overlaps.",
     tags,
-    request: { params: IdParamsSchema, body: jsonBody(CredentialCreateSchema) },
+    request: { params: IdParamsSchema, body: jsonBody(acceptingReadOnly(CredentialCreateSchema, CREDENTIAL_READ_ONLY, "CredentialCreate")) },
     responses: { 201: jsonResponse(SavedCredentialSchema, "The new credential") },
   });
   const testUnsaved = protectedRoute(tokens, write, {
@@ -66,7 +85,7 @@ export function credentialRoutes(tokens: TokenService, credentials: CredentialSe
     summary: "Update a credential (only the fields given change)",
     description: "A filter change re-evaluates which credential each certificate name uses; `reassigned_domains` lists the names that moved.",
     tags,
-    request: { params, body: jsonBody(CredentialUpdateSchema) },
+    request: { params, body: jsonBody(acceptingReadOnly(CredentialUpdateSchema, CREDENTIAL_READ_ONLY, "CredentialUpdate")) },
     responses: { 200: jsonResponse(SavedCredentialSchema, "The credential") },
   });
   const remove = protectedRoute(tokens, write, {
@@ -104,7 +123,7 @@ export function credentialRoutes(tokens: TokenService, credentials: CredentialSe
           description: input.description,
           zoneFilter: input.zone_filter,
           enabled: input.enabled,
-          credentials: input.credentials,
+          credentials: writtenFields("credentials", input.credentials)!,
         },
         actorOf(c),
       );
@@ -127,6 +146,8 @@ export function credentialRoutes(tokens: TokenService, credentials: CredentialSe
     .openapi(update, async (c) => {
       const { id, credentialId } = c.req.valid("param");
       const input = c.req.valid("json");
+      // `credentials` exactly as the credential's GET shows them (secrets as "set") keeps them.
+      const shown = input.credentials === undefined ? undefined : credentialFields((await credentials.get(id, credentialId)).credential);
       const saved = await credentials.update(
         id,
         credentialId,
@@ -135,7 +156,7 @@ export function credentialRoutes(tokens: TokenService, credentials: CredentialSe
           description: input.description,
           zoneFilter: input.zone_filter,
           enabled: input.enabled,
-          credentials: input.credentials,
+          credentials: writtenFields("credentials", input.credentials, shown),
         },
         actorOf(c),
       );

@@ -1,7 +1,16 @@
 import type { CredentialService, DnsDirectory, DnsProviderService, TokenService } from "@charon/core";
 import { actorOf } from "../actor.js";
 import { protectedRoute, routeGroup } from "../routing.js";
-import { IdParamsSchema, PAGE_DESCRIPTION, PageQuerySchema, jsonBody, jsonResponse, nextPageHeaders, pageResponse } from "../schemas/common.js";
+import {
+  IdParamsSchema,
+  PAGE_DESCRIPTION,
+  PageQuerySchema,
+  acceptingReadOnly,
+  jsonBody,
+  jsonResponse,
+  nextPageHeaders,
+  pageResponse,
+} from "../schemas/common.js";
 import { MatchQuerySchema, MatchSchema, StatisticsSchema, matchBody, statisticsBody } from "../schemas/credentials.js";
 import {
   DnsProviderCreateSchema,
@@ -14,6 +23,7 @@ import {
   ProviderDeletedSchema,
   providerBody,
   providerTypeBody,
+  writtenFields,
 } from "../schemas/dns-providers.js";
 import { credentialRoutes } from "./credentials.js";
 
@@ -22,6 +32,9 @@ export interface DnsRouteServices {
   credentials: CredentialService;
   dnsDirectory: DnsDirectory;
 }
+
+/** What a provider's GET shows that a write does not set. */
+const PROVIDER_READ_ONLY = ["id", "multi_credential_enabled", "primary_credential_id", "credential_count", "created_at", "updated_at"];
 
 const DISABLED_NOTE = "Other credentials are retained but not used. Re-enable multi-credential mode to use them again.";
 
@@ -60,7 +73,7 @@ export function dnsProviderRoutes(tokens: TokenService, services: DnsRouteServic
     summary: "Add a DNS provider (for DNS-01 challenges)",
     description: "`meta` holds the provider's own credential, which becomes its primary credential.",
     tags,
-    request: { body: jsonBody(DnsProviderCreateSchema) },
+    request: { body: jsonBody(acceptingReadOnly(DnsProviderCreateSchema, PROVIDER_READ_ONLY, "DnsProviderCreate")) },
     responses: { 201: jsonResponse(DnsProviderSchema, "The new provider") },
   });
   const get = protectedRoute(tokens, read, {
@@ -77,7 +90,7 @@ export function dnsProviderRoutes(tokens: TokenService, services: DnsRouteServic
       path: "/{id}",
       summary: "Rename a DNS provider or replace its primary credential (only the fields given change)",
       tags,
-      request: { params, body: jsonBody(DnsProviderUpdateSchema) },
+      request: { params, body: jsonBody(acceptingReadOnly(DnsProviderUpdateSchema, PROVIDER_READ_ONLY, "DnsProviderUpdate")) },
       responses: { 200: jsonResponse(DnsProviderSchema, "The provider") },
     });
   const remove = protectedRoute(tokens, write, {
@@ -132,18 +145,18 @@ export function dnsProviderRoutes(tokens: TokenService, services: DnsRouteServic
     })
     .openapi(create, async (c) => {
       const input = c.req.valid("json");
-      const view = await dnsProviders.create({ name: input.name, type: input.acme_dns_provider, meta: input.meta }, actorOf(c));
+      const meta = writtenFields("meta", input.meta);
+      const view = await dnsProviders.create({ name: input.name, type: input.acme_dns_provider, meta }, actorOf(c));
       return c.json(body(view), 201);
     })
     .openapi(get, async (c) => c.json(body(await dnsProviders.get(c.req.valid("param").id)), 200));
   for (const method of ["put", "patch"] as const) {
     group.openapi(updateRoute(method), async (c) => {
       const input = c.req.valid("json");
-      const view = await dnsProviders.update(
-        c.req.valid("param").id,
-        { name: input.name, type: input.acme_dns_provider, meta: input.meta },
-        actorOf(c),
-      );
+      const { id } = c.req.valid("param");
+      // `meta` exactly as the provider's GET shows it (secrets as "set") keeps the credential.
+      const meta = input.meta === undefined ? undefined : writtenFields("meta", input.meta, body(await dnsProviders.get(id)).meta);
+      const view = await dnsProviders.update(id, { name: input.name, type: input.acme_dns_provider, meta }, actorOf(c));
       return c.json(body(view), 200);
     });
   }

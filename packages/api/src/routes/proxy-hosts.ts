@@ -12,6 +12,7 @@ import { protectedRoute, routeGroup, type BodyAccess } from "../routing.js";
 import {
   DeletedSchema,
   IdParamsSchema,
+  acceptingReadOnly,
   PAGE_DESCRIPTION,
   PageQuerySchema,
   jsonBody,
@@ -52,7 +53,7 @@ export function proxyHostRoutes(tokens: TokenService, hosts: ProxyHostService) {
       'Domain names are normalised (lower-case A-labels); a name another host serves is a 409. `certificate_id: "new"` requests a certificate for the names, which needs `certificates` write too. ' +
       "`meta` holds no `dns_provider_credentials`: credentials belong to DNS providers.",
     tags,
-    request: { body: jsonBody(ProxyHostCreateSchema) },
+    request: { body: jsonBody(acceptingReadOnly(ProxyHostCreateSchema, HOST_READ_ONLY, "ProxyHostCreate")) },
     responses: { 201: jsonResponse(ProxyHostSchema, "The new proxy host") },
   });
   const get = protectedRoute(tokens, read, {
@@ -69,7 +70,7 @@ export function proxyHostRoutes(tokens: TokenService, hosts: ProxyHostService) {
     summary: "Change a proxy host: only the fields given change",
     description: '`certificate_id: "new"` requests a certificate for the names, which needs `certificates` write too.',
     tags,
-    request: { params: IdParamsSchema, body: jsonBody(ProxyHostUpdateSchema) },
+    request: { params: IdParamsSchema, body: jsonBody(acceptingReadOnly(ProxyHostUpdateSchema, HOST_READ_ONLY, "ProxyHostUpdate")) },
     responses: { 200: one },
   });
   const remove = protectedRoute(tokens, { resource: "proxy_hosts", access: "write" }, {
@@ -115,6 +116,9 @@ export function proxyHostRoutes(tokens: TokenService, hosts: ProxyHostService) {
     .openapi(enable, async (c) => c.json(hostView(c.get("principal"), await hosts.setEnabled(actorOf(c), c.req.valid("param").id, true)), 200))
     .openapi(disable, async (c) => c.json(hostView(c.get("principal"), await hosts.setEnabled(actorOf(c), c.req.valid("param").id, false)), 200));
 }
+
+/** What a host's GET shows that a write does not set. */
+const HOST_READ_ONLY = ["id", "created_on", "modified_on", "certificate"];
 
 /** `certificate_id: "new"` creates a certificate: the certificate routes' own permission. */
 const NEW_CERTIFICATE: BodyAccess = {

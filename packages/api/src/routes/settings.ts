@@ -1,7 +1,7 @@
 import type { SettingsService, TokenService } from "@charon/core";
 import { actorOf } from "../actor.js";
 import { protectedRoute, routeGroup } from "../routing.js";
-import { jsonBody, jsonResponse } from "../schemas/common.js";
+import { acceptingReadOnly, jsonBody, jsonResponse } from "../schemas/common.js";
 import { SettingsSchema, SettingsUpdateSchema } from "../schemas/settings.js";
 
 export function settingsRoutes(tokens: TokenService, settings: SettingsService) {
@@ -18,7 +18,7 @@ export function settingsRoutes(tokens: TokenService, settings: SettingsService) 
     path: "/v1/settings",
     summary: "Change settings: only the fields given change",
     tags,
-    request: { body: jsonBody(SettingsUpdateSchema) },
+    request: { body: jsonBody(acceptingReadOnly(SettingsUpdateSchema, ["modified_on"], "SettingsUpdate")) },
     responses: { 200: jsonResponse(SettingsSchema, "The settings after the change") },
   });
   return routeGroup()

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ACME_PROFILES, CERTIFICATE_STATUSES, ISSUANCE_STEPS, KEY_TYPES, MAX_DOMAIN_NAMES } from "@charon/core";
+import { ACME_PROFILES, CERTIFICATE_STATUSES, ISSUANCE_STEPS, KEY_TYPES, MAX_DOMAIN_NAMES, MAX_NICE_NAME } from "@charon/core";
 import { singleLine } from "./strings.js";
 import { DomainNameSchema } from "./common.js";
 import { CertificateCredentialSchema, ProviderSummarySchema } from "./proxy-hosts.js";
@@ -23,7 +23,7 @@ const CertificateMetaSchema = z
 export const CertificateCreateSchema = z
   .strictObject({
     provider: z.literal("letsencrypt"),
-    nice_name: singleLine(255).trim().min(1).optional(),
+    nice_name: singleLine(MAX_NICE_NAME).trim().min(1).optional(),
     domain_names: z.array(DomainNameSchema).min(1).max(MAX_DOMAIN_NAMES),
     meta: CertificateMetaSchema.default({}),
   })

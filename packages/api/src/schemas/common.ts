@@ -104,3 +104,19 @@ export const pageResponse = <T extends z.ZodType>(schema: T, description: string
 export function nextPageHeaders(cursor: string | undefined): Record<string, string> {
   return cursor === undefined ? {} : { [NEXT_CURSOR]: cursor };
 }
+
+/**
+ * A write body that also takes back the fields its resource's GET shows but a write does not
+ * set (`id`, timestamps, embedded objects, statistics): accepted whatever their value and
+ * ignored, so a GET body fed back as a POST or PUT (the GitOps round trip) is accepted. They are
+ * `readOnly` in the document; the handler never sees them.
+ */
+export function acceptingReadOnly<T extends z.ZodObject>(schema: T, names: readonly string[], name: string) {
+  const readOnly = z.unknown().optional().openapi({ readOnly: true, description: "Read-only: accepted and ignored" });
+  const ignored = new Set(names);
+  // A new object from the shape: extending the named schema would make it a part of itself.
+  return z
+    .strictObject({ ...schema.shape, ...Object.fromEntries(names.map((field) => [field, readOnly])) })
+    .openapi(name)
+    .transform((body) => Object.fromEntries(Object.entries(body).filter(([field]) => !ignored.has(field))) as z.output<T>);
+}

@@ -1,10 +1,32 @@
 import { z } from "@hono/zod-openapi";
 import { FreeFormObjectSchema } from "./json.js";
 import { singleLine } from "./strings.js";
-import type { DnsCredential, DnsProviderType, ProviderView } from "@charon/core";
+import { isDeepStrictEqual } from "node:util";
+import { ValidationError, type DnsCredential, type DnsProviderType, type ProviderView } from "@charon/core";
 
 /** A secret field as responses show it: that it is set, never its value. */
 const SET = "set";
+
+/**
+ * `meta` or `credentials` as a write gives them, after the round trip: fields equal to what the
+ * answer shows (`shown`, secrets as "set") change nothing (undefined); otherwise a secret shown
+ * as "set" cannot be stored (secrets are write-only), a 400 naming the field.
+ */
+export function writtenFields(
+  field: string,
+  given: Record<string, unknown> | undefined,
+  shown?: Record<string, string>,
+): Record<string, unknown> | undefined {
+  if (given === undefined) return undefined;
+  if (shown !== undefined && isDeepStrictEqual(given, shown)) return undefined;
+  const placeholder = Object.keys(given).find((name) => given[name] === SET);
+  if (placeholder !== undefined) {
+    throw new ValidationError(
+      `${field}.${placeholder}: "set" is how answers show a stored secret; secrets are write-only, so give its value (or send ${field} exactly as shown to keep it)`,
+    );
+  }
+  return given;
+}
 
 /** Credential fields by name: non-secret values as stored, secret ones as "set". */
 export const CredentialFieldsSchema = z

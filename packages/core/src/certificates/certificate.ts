@@ -128,3 +128,25 @@ export function certificateSummary(certificate: Certificate): CertificateSummary
 export function credentialsOf(names: NameCredential[]): CertificateCredential[] {
   return names.map((n) => ({ domain: n.domain, credential_id: n.credentialId, credential_name: n.credentialName }));
 }
+
+/** The longest `nice_name`: what a create accepts, and what an automatic one is kept within. */
+export const MAX_NICE_NAME = 255;
+
+/**
+ * The automatic `nice_name`: the names joined by ", " (Nginx Proxy Manager's), or as many as fit
+ * in MAX_NICE_NAME followed by "and N more", so that a certificate's GET fed back as a create is
+ * accepted whatever the number of names.
+ */
+export function defaultNiceName(domainNames: string[]): string {
+  const all = domainNames.join(", ");
+  if (all.length <= MAX_NICE_NAME) return all;
+  const shown: string[] = [];
+  for (const name of domainNames) {
+    const rest = domainNames.length - shown.length - 1;
+    if (`${[...shown, name].join(", ")} and ${rest} more`.length > MAX_NICE_NAME) break;
+    shown.push(name);
+  }
+  const suffix = ` and ${domainNames.length - Math.max(shown.length, 1)} more`;
+  if (shown.length === 0) return `${domainNames[0]!.slice(0, MAX_NICE_NAME - suffix.length - 1)}…${suffix}`;
+  return `${shown.join(", ")}${suffix}`;
+}

@@ -6,6 +6,7 @@ import type { Clock } from "../ports/clock.js";
 import type { Page, PageRequest } from "../ports/page.js";
 import {
   certificateSummary,
+  defaultNiceName,
   credentialsOf,
   type Certificate,
   type CertificateCredential,
@@ -74,9 +75,15 @@ export class CertificateService {
     const domainNames = normaliseDomainNames("domain_names", request.domain_names);
     const meta = challengeMeta(request.meta, domainNames);
     const provider = meta.dns_challenge ? await this.provider(meta) : null;
+    // Both, as a certificate's GET shows them (the round trip): the id decides, the type must agree.
+    if (provider && meta.dns_provider !== undefined && meta.dns_provider_id !== undefined && provider.type !== meta.dns_provider) {
+      throw new ValidationError(
+        `meta.dns_provider: '${meta.dns_provider}' is not the type of DNS provider ${provider.id} ('${provider.type}'); give one of them`,
+      );
+    }
     const credentials = provider ? await this.credentialsFor(provider.id, domainNames) : [];
     const now = this.clock.now();
-    const niceName = request.nice_name ?? domainNames.join(", ");
+    const niceName = request.nice_name ?? defaultNiceName(domainNames);
     const certificate = await this.certificates.create(
       {
         provider: request.provider,
@@ -166,9 +173,6 @@ export class CertificateService {
 function challengeMeta(meta: Partial<CertificateMeta>, domainNames: string[]): CertificateMeta {
   const named = meta.dns_provider !== undefined || meta.dns_provider_id !== undefined;
   const dnsChallenge = meta.dns_challenge ?? named;
-  if (meta.dns_provider !== undefined && meta.dns_provider_id !== undefined) {
-    throw new ValidationError("meta: give either dns_provider (a provider type) or dns_provider_id, not both");
-  }
   if (dnsChallenge && !named) {
     throw new ValidationError("meta.dns_provider: is required for a DNS challenge (or give meta.dns_provider_id)");
   }

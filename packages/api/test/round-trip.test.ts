@@ -1,0 +1,157 @@
+/**
+ * The GitOps round trip: what a GET answers, a POST or PUT takes back. Read-only fields (ids,
+ * times, embedded objects, statistics) are accepted and ignored; secrets, which answers show as
+ * "set", are kept when sent back exactly as shown and are never stored as "set".
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { FAKE_CLOUDFLARE_TOKEN, testApi } from "../../../test/support/api.js";
+
+// Two stages: what one answers is applied to the other, as a GitOps pipeline would.
+const stage = await testApi({ realDns: true });
+const other = await testApi({ realDns: true });
+afterAll(async () => {
+  await stage.stop();
+  await other.stop();
+});
+
+const cloudflare = (name: string) => ({ name, acme_dns_provider: "cloudflare", meta: { CF_API_TOKEN: FAKE_CLOUDFLARE_TOKEN } });
+// The first provider of each stage: same id on both, so certificates can name it by id.
+const providerId = (await stage.send("POST", "/api/nginx/dns-providers", { body: cloudflare("Cloudflare") })).body.id as number;
+expect((await other.send("POST", "/api/nginx/dns-providers", { body: cloudflare("Cloudflare") })).body.id).toBe(providerId);
+
+/** `object` without the fields that change on every write or differ between stages. */
+const without = (object: Record<string, unknown>, ...fields: string[]) =>
+  Object.fromEntries(Object.entries(object).filter(([field]) => !fields.includes(field)));
+
+describe("GET fed back as a write", () => {
+  it("proxy hosts: PUT to the same host changes nothing, POST to another stage recreates it", async () => {
+    const created = await stage.send("POST", "/api/nginx/proxy-hosts", {
+      body: {
+        domain_names: ["round-trip.example.com", "www.round-trip.example.com"],
+        forward_host: "10.0.0.5",
+        forward_port: 3000,
+        ssl_forced: true,
+        locations: [{ path: "/api/", forward_host: "10.0.0.6", forward_port: 8080 }],
+        meta: { note: "kept" },
+        waf_enabled: true,
+        waf_mode: "monitor",
+      },
+    });
+    expect(created.status).toBe(201);
+    const shown = (await stage.send("GET", `/api/nginx/proxy-hosts/${created.body.id}`)).body;
+    const put = await stage.send("PUT", `/api/nginx/proxy-hosts/${created.body.id}`, { body: shown });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    expect(without(put.body, "modified_on")).toEqual(without(shown, "modified_on"));
+    const posted = await other.send("POST", "/api/nginx/proxy-hosts", { body: shown });
+    expect(posted.status, JSON.stringify(posted.body)).toBe(201);
+    expect(without(posted.body, "id", "created_on", "modified_on")).toEqual(without(shown, "id", "created_on", "modified_on"));
+  });
+
+  it("proxy hosts: a host with a certificate, its summary sent back too", async () => {
+    const certificate = await stage.send("POST", "/api/nginx/certificates", {
+      body: { provider: "letsencrypt", domain_names: ["secure-trip.example.com"], meta: { dns_provider_id: providerId } },
+    });
+    const host = await stage.send("POST", "/api/nginx/proxy-hosts", {
+      body: { domain_names: ["secure-trip.example.com"], forward_host: "10.0.0.5", forward_port: 80, certificate_id: certificate.body.id },
+    });
+    const shown = (await stage.send("GET", `/api/nginx/proxy-hosts/${host.body.id}`)).body;
+    expect(shown.certificate).toMatchObject({ id: certificate.body.id });
+    const put = await stage.send("PUT", `/api/nginx/proxy-hosts/${host.body.id}`, { body: { ...shown, forward_port: 81 } });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    expect(put.body).toMatchObject({ forward_port: 81, certificate_id: certificate.body.id, id: host.body.id, created_on: shown.created_on });
+  });
+
+  it("certificates: 100 names (an automatic nice_name within the 255 a create accepts), both dns_provider and its id", async () => {
+    const names = Array.from({ length: 100 }, (_, i) => `customer-${String(i).padStart(3, "0")}.round-trip.example.com`);
+    const created = await stage.send("POST", "/api/nginx/certificates", {
+      body: { provider: "letsencrypt", domain_names: names, meta: { dns_provider: "cloudflare" } },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const shown = (await stage.send("GET", `/api/nginx/certificates/${created.body.id}`)).body;
+    expect(shown.nice_name.length).toBeLessThanOrEqual(255);
+    expect(shown.nice_name).toMatch(/^customer-000\.round-trip\.example\.com, customer-001\..* and \d+ more$/);
+    expect(shown.meta).toMatchObject({ dns_provider: "cloudflare", dns_provider_id: providerId });
+    const posted = await other.send("POST", "/api/nginx/certificates", { body: shown });
+    expect(posted.status, JSON.stringify(posted.body)).toBe(201);
+    expect(posted.body).toMatchObject({ nice_name: shown.nice_name, domain_names: names, meta: shown.meta, status: "pending" });
+  });
+
+  it("certificates: a few long names still get a nice_name a create accepts; a type that contradicts the id is a 400", async () => {
+    const long = (n: number) => `${"a".repeat(60)}.${"b".repeat(60)}.${"c".repeat(60)}.n${n}.example.com`;
+    const created = await stage.send("POST", "/api/nginx/certificates", {
+      body: { provider: "letsencrypt", domain_names: [long(1), long(2)], meta: { dns_provider_id: providerId } },
+    });
+    const shown = (await stage.send("GET", `/api/nginx/certificates/${created.body.id}`)).body;
+    expect(shown.nice_name).toBe(`${long(1)} and 1 more`);
+    expect((await other.send("POST", "/api/nginx/certificates", { body: shown })).status).toBe(201);
+    const contradicting = await other.send("POST", "/api/nginx/certificates", {
+      body: { ...shown, meta: { ...shown.meta, dns_provider: "route53" } },
+    });
+    expect(contradicting.status).toBe(400);
+    expect(contradicting.body.details).toContain("meta.dns_provider: 'route53' is not the type of DNS provider");
+  });
+
+  it("DNS providers: meta sent back as shown (secrets \"set\") keeps the credential; \"set\" is never stored", async () => {
+    const created = (await stage.send("POST", "/api/v1/dns-providers", { body: cloudflare("Round trip") })).body;
+    const shown = (await stage.send("GET", `/api/v1/dns-providers/${created.id}`)).body;
+    expect(shown.meta).toEqual({ CF_API_TOKEN: "set" });
+    for (const method of ["PUT", "PATCH"]) {
+      const answer = await stage.send(method, `/api/v1/dns-providers/${created.id}`, { body: shown });
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      expect(answer.body).toEqual(shown);
+    }
+    const renamed = await stage.send("PUT", `/api/v1/dns-providers/${created.id}`, { body: { ...shown, name: "Renamed" } });
+    expect(renamed.body).toMatchObject({ name: "Renamed", primary_credential_id: shown.primary_credential_id, meta: { CF_API_TOKEN: "set" } });
+    const audit = (await stage.services.auditLog.list({ resourceType: "dns_provider", resourceId: String(created.id) }, { limit: 10 })).items;
+    expect(audit.map((e) => [e.action, e.details["changed_fields"]])).toEqual([
+      ["dns_provider_updated", ["name"]],
+      ["dns_provider_created", undefined],
+    ]);
+    // Secrets are write-only: another stage must be given the value, and a changed meta may not carry "set".
+    const posted = await other.send("POST", "/api/v1/dns-providers", { body: shown });
+    expect(posted.status).toBe(400);
+    expect(posted.body.details).toMatch(/^meta\.CF_API_TOKEN: "set" is how answers show a stored secret/);
+    const mixed = await stage.send("PATCH", `/api/v1/dns-providers/${created.id}`, { body: { meta: { CF_API_TOKEN: "set", CF_ZONE_ID: "z" } } });
+    expect(mixed.status).toBe(400);
+  });
+
+  it("credentials: PATCH with the GET body keeps the secret (the credential still authenticates); POST elsewhere needs the value", async () => {
+    const provider = (await stage.send("POST", "/api/v1/dns-providers", { body: cloudflare("Many") })).body;
+    await stage.send("POST", `/api/v1/dns-providers/${provider.id}/enable-multi-credential`);
+    const base = `/api/v1/dns-providers/${provider.id}/credentials`;
+    const created = await stage.send("POST", base, {
+      body: { name: "Customer A", zone_filter: "*.customer-a.com", credentials: { api_token: FAKE_CLOUDFLARE_TOKEN } },
+    });
+    const shown = (await stage.send("GET", `${base}/${created.body.id}`)).body;
+    expect(shown.credentials).toEqual({ api_token: "set" });
+    const patched = await stage.send("PATCH", `${base}/${created.body.id}`, { body: shown });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect(without(patched.body, "updated_at", "warnings", "reassigned_domains")).toEqual(without(shown, "updated_at", "domains"));
+    const tested = await stage.send("POST", `${base}/${created.body.id}/test`);
+    // "warning" only says the fake has no zone customer-a.com: the token authenticated ("set" would be "failed").
+    expect(tested.body).toMatchObject({ status: "warning", details: { missing_zones: ["customer-a.com"] } });
+    const elsewhere = await stage.send("POST", base, { body: { ...shown, name: "Copy", zone_filter: "*.copy.example" } });
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.body.details).toMatch(/^credentials\.api_token: "set" is how answers show a stored secret/);
+  });
+
+  it("tokens: a listed token fed back as a create makes one with the same rights", async () => {
+    const created = await stage.send("POST", "/api/v1/tokens", {
+      body: { name: "pipeline", permission: "scoped", scopes: { proxy_hosts: "write", certificates: "read" }, expires_at: "2030-01-01T00:00:00Z" },
+    });
+    const shown = (await stage.send("GET", "/api/v1/tokens")).body.find((t: { id: number }) => t.id === created.body.id);
+    const posted = await other.send("POST", "/api/v1/tokens", { body: shown });
+    expect(posted.status, JSON.stringify(posted.body)).toBe(201);
+    expect(without(posted.body, "id", "created_at", "created_by", "token")).toEqual(without(shown, "id", "created_at", "created_by"));
+  });
+
+  it("settings: PUT with the GET body keeps every value", async () => {
+    await stage.send("PUT", "/api/v1/settings", { body: { renewal_window_days: 14, acme_email: "ops@example.com" } });
+    const shown = (await stage.send("GET", "/api/v1/settings")).body;
+    const put = await stage.send("PUT", "/api/v1/settings", { body: shown });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    expect(without(put.body, "modified_on")).toEqual(without(shown, "modified_on"));
+    const posted = await other.send("PUT", "/api/v1/settings", { body: shown });
+    expect(without(posted.body, "modified_on")).toEqual(without(shown, "modified_on"));
+  });
+});
