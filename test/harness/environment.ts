@@ -10,3 +10,5 @@ process.env.AWS_ENDPOINT_URL_KMS = inject("motoEndpoint");
 process.env.AWS_REGION = "us-east-1";
 process.env.AWS_ACCESS_KEY_ID = "test";
 process.env.AWS_SECRET_ACCESS_KEY = "test";
+// The emulators, fakes and PowerDNS listen on loopback: servers the tests start may call them.
+process.env.CHARON_OUTBOUND_ALLOW = "loopback";

@@ -6,8 +6,12 @@ import type { Clock, SecretStore } from "@charon/core";
 import type { DynamoTable } from "@charon/aws";
 import type { DnsClientOptions } from "@charon/dns";
 import { LocalSecretStore } from "@charon/local";
+import { createOutboundPolicy } from "@charon/outbound";
 import { createApp, createServices, type App, type AppServices } from "@charon/api";
 import { freshTable } from "../harness/dynamodb.js";
+
+/** The outbound policy of a deployment with CHARON_OUTBOUND_ALLOW=loopback. */
+export const loopbackAllowed = createOutboundPolicy({ loopback: true });
 
 /** A logger that keeps every line, so tests can read (and scan) what was logged. */
 export function capturingLogger() {
@@ -73,7 +77,8 @@ export async function dnsTestApp(
     table,
     secrets,
     clock: options.clock,
-    dnsClientOptions: { timeoutMs: 2_000, retries: 0, ...options.dnsClientOptions },
+    // The harness's PowerDNS is on loopback, which the outbound policy allows only when told to.
+    dnsClientOptions: { timeoutMs: 2_000, retries: 0, outbound: loopbackAllowed, ...options.dnsClientOptions },
     authFailureLimits: { maxFailures: 1_000_000, windowSeconds: 60 },
   });
   const { lines, logger } = capturingLogger();

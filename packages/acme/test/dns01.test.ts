@@ -1,3 +1,4 @@
+import { createOutboundPolicy } from "@charon/outbound";
 import { randomBytes } from "node:crypto";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { ChallengeCredentials, UpstreamError, ValidationError } from "@charon/core";
@@ -108,7 +109,7 @@ beforeAll(async () => {
     catalog: {
       types: dnsProviderTypes,
       normaliseCredentials,
-      createClient: dnsProviderClientFactory({ timeoutMs: 5_000, retries: 1 }),
+      createClient: dnsProviderClientFactory({ timeoutMs: 5_000, retries: 1, outbound: createOutboundPolicy({ loopback: true }) }),
     },
   });
   leases = new DynamoRecordLeases(t.table, { now: () => new Date() });

@@ -1,3 +1,4 @@
+import { createOutboundPolicy } from "@charon/outbound";
 import { createCipheriv, createDecipheriv, randomBytes, X509Certificate } from "node:crypto";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import {
@@ -57,7 +58,7 @@ const hostedZone = { id: `${zone}.`, name: zone };
 /** DNS-01 through one PowerDNS provider, without delegation (the zone is the test's). */
 function powerDnsSolver(keys: Map<number, string>): Dns01Solver {
   const client = (record: ChallengeRecord) =>
-    createDnsProviderClient("powerdns", { api_url: pdns.url, api_key: keys.get(record.providerId) ?? "" }, { retries: 0 });
+    createDnsProviderClient("powerdns", { api_url: pdns.url, api_key: keys.get(record.providerId) ?? "" }, { retries: 0, outbound: createOutboundPolicy({ loopback: true }) });
   return {
     async locate(id, identifier) {
       const [chosen] = await t.services.dnsDirectory.resolveCredentials(id, [identifier]);

@@ -177,11 +177,21 @@ describe("secret redaction", () => {
     }
   });
 
-  it("leaves text without the secret alone, and replaces even short values as they are", () => {
+  it("leaves text without the secret alone, and replaces short values where they stand as words", () => {
     expect(redactSecrets("nothing to see", [secret])).toBe("nothing to see");
     expect(redactSecrets("pin 123 given", ["123"])).toBe("pin [redacted] given");
-    // Replaced in one pass: a short value never eats into a replacement already made.
-    expect(redactSecrets("key abcdef, letter e", ["abcdef", "e"])).toBe("k[redacted]y [redacted], l[redacted]tt[redacted]r [redacted]");
+    // Issue 8 §5: a one-letter key leaves the words it happens to occur in readable...
+    expect(redactSecrets("MissingAuthenticationToken", ["k"])).toBe("MissingAuthenticationToken");
+    expect(redactSecrets("key abcdef, letter e", ["abcdef", "e"])).toBe("key [redacted], letter [redacted]");
+    // ...and is still replaced wherever it is a word: between punctuation, quoted, at either end.
+    expect(redactSecrets('k: bad key "k" (k)-k', ["k"])).toBe('[redacted]: bad key "[redacted]" ([redacted])-[redacted]');
+    expect(redactSecrets("x-api-key=p4ss; Invalid key p4ss", ["p4ss"])).toBe("x-api-key=[redacted]; Invalid key [redacted]");
+  });
+
+  it("replaces a secret of eight characters or more wherever it occurs, even inside a word", () => {
+    expect(redactSecrets("tokenABCDEFGHsuffix", ["ABCDEFGH"])).toBe("token[redacted]suffix");
+    expect(redactSecrets("a k and k3y-0123456789 here", ["k", "k3y-0123456789"])).toBe("a [redacted] and [redacted] here");
+    expect(redactSecrets("regex chars a.b*c(d)/e-f[g]", ["a.b*c(d)/e-f[g]"])).toBe("regex chars [redacted]");
   });
 });
 

@@ -1,5 +1,5 @@
 import { STATUS_CODES } from "node:http";
-import { redactSecrets, type DnsProviderTypeName } from "@charon/core";
+import { OutboundRefusedError, redactSecrets, type DnsProviderTypeName } from "@charon/core";
 import { DnsProviderError, reasonForStatus, type DnsProviderFailure } from "./errors.js";
 import { seconds, type ClientSettings } from "./options.js";
 import { RetryableFailure, parseRetryAfter, withRetries } from "./retry.js";
@@ -125,6 +125,9 @@ export class HttpClient {
       });
       text = await response.text();
     } catch (error) {
+      if (error instanceof OutboundRefusedError) {
+        throw this.failure("refused", `${this.label} API at ${url.host} is not called: ${error.message}`);
+      }
       if (isTimeout(error)) {
         throw retryUnlessApplied(
           method,
@@ -158,9 +161,14 @@ export class HttpClient {
       );
     }
 
+    // Only the provider's own error field, or a short plain-text body: whatever else answered
+    // (another service at that address) is never echoed, only its status.
     const parsed = body === unreadable ? undefined : body;
     const upstream =
-      this.config.errorText(parsed)?.trim() || plainText(text) || STATUS_CODES[status] || "error";
+      providerMessage(this.config.errorText(parsed)) ??
+      (body === unreadable ? plainText(text) : undefined) ??
+      STATUS_CODES[status] ??
+      "error";
     const reason = this.config.reasonFor?.(status, parsed) ?? reasonForStatus(status);
     const error = this.failure(reason, `${this.label} API returned ${status}: ${upstream}`, { status, upstream });
     if (status === 429 || status === 503) {
@@ -195,10 +203,20 @@ function parseJson(text: string): unknown {
 /** A short plain-text error body (PowerDNS answers `Unauthorized`); not HTML, not long. */
 function plainText(text: string): string | undefined {
   const trimmed = text.trim();
-  if (trimmed === "" || trimmed.length > 200 || trimmed.startsWith("<") || !/^[\x20-\x7e]+$/.test(trimmed)) {
+  if (trimmed === "" || trimmed.length > MAX_PROVIDER_MESSAGE || trimmed.startsWith("<") || !/^[\x20-\x7e]+$/.test(trimmed)) {
     return undefined;
   }
   return trimmed;
+}
+
+/** Longest provider message passed on; longer ones are cut (with …). */
+const MAX_PROVIDER_MESSAGE = 200;
+
+/** The provider's error text on one line, without control characters, at most MAX_PROVIDER_MESSAGE long. */
+function providerMessage(text: string | undefined): string | undefined {
+  const line = text?.replace(/[\p{Cc}\p{Cf}\s]+/gu, " ").trim();
+  if (!line) return undefined;
+  return line.length > MAX_PROVIDER_MESSAGE ? `${line.slice(0, MAX_PROVIDER_MESSAGE - 1)}…` : line;
 }
 
 function isTimeout(error: unknown): boolean {

@@ -1,3 +1,5 @@
+import type { OutboundPolicy } from "@charon/core";
+import { createOutboundPolicy } from "@charon/outbound";
 import { setTimeout as delay } from "node:timers/promises";
 
 /**
@@ -23,8 +25,13 @@ export interface DnsClientOptions {
   maxRetryDelayMs?: number;
   /** A 429 asking to wait longer than this fails at once instead; default 30 000. */
   maxRetryAfterMs?: number;
-  /** The fetch implementation (Cloudflare, DigitalOcean, PowerDNS); default global fetch. */
+  /** The fetch implementation (Cloudflare, DigitalOcean); default global fetch. */
   fetch?: typeof fetch;
+  /**
+   * Where URLs that users supply (PowerDNS's `api_url`) may lead; default: public addresses only.
+   * Entry points build it from CHARON_OUTBOUND_ALLOW.
+   */
+  outbound?: OutboundPolicy;
   /** How the client waits out a provider's `Retry-After` (ms); default a timer. Tests record it. */
   sleep?: (ms: number) => Promise<void>;
   /** The current time in epoch ms, for rate-limit resets given as a time; default `Date.now`. */
@@ -38,6 +45,7 @@ export interface ClientSettings {
   maxRetryDelayMs: number;
   maxRetryAfterMs: number;
   fetch: typeof fetch;
+  outbound: OutboundPolicy;
   sleep: (ms: number) => Promise<void>;
   now: () => number;
 }
@@ -50,10 +58,14 @@ export function resolveSettings(options: DnsClientOptions = {}): ClientSettings 
     maxRetryDelayMs: options.maxRetryDelayMs ?? 8_000,
     maxRetryAfterMs: options.maxRetryAfterMs ?? 30_000,
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    outbound: options.outbound ?? (publicOnly ??= createOutboundPolicy()),
     sleep: options.sleep ?? ((ms) => delay(ms)),
     now: options.now ?? Date.now,
   };
 }
+
+/** The default policy, built once: one connection pool for every client that uses it. */
+let publicOnly: OutboundPolicy | undefined;
 
 /** `0.2 s`, `15 s`: how messages state a duration. */
 export function seconds(ms: number): string {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { createOutboundPolicy } from "@charon/outbound";
 import { createDnsProviderClient, type DnsClientOptions, type DnsProviderError } from "@charon/dns";
 import { startFaultProxy } from "../../../test/fakes/fault-proxy.js";
 import type { Faults } from "../../../test/fakes/faults.js";
@@ -11,7 +12,8 @@ const apiUrl = inject("powerdnsApiUrl");
 const apiKey = inject("powerdnsApiKey");
 let proxy: { url: string; faults: Faults; stop: () => Promise<void> };
 
-const fast: DnsClientOptions = { timeoutMs: 5_000, retries: 3, minRetryDelayMs: 5, maxRetryDelayMs: 20 };
+// The harness's PowerDNS is on loopback, which the outbound policy allows only when told to.
+const fast: DnsClientOptions = { timeoutMs: 5_000, retries: 3, minRetryDelayMs: 5, maxRetryDelayMs: 20, outbound: createOutboundPolicy({ loopback: true }) };
 
 beforeAll(async () => {
   proxy = await startFaultProxy(apiUrl, {

@@ -5,7 +5,7 @@
  */
 import { KmsKeySealer, SqsWorkQueue, createDynamoTable, createSecretsManagerStore } from "@charon/aws";
 import { createServices, type AppServices } from "./compose.js";
-import { dnsEndpointsFrom, readAwsConfig } from "./config.js";
+import { dnsEndpointsFrom, outboundPolicyFrom, readAwsConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 
 /**
@@ -17,7 +17,7 @@ export function createAwsServices(env: NodeJS.ProcessEnv = process.env, logger?:
   return createServices({
     table: createDynamoTable(config.tableName),
     secrets: createSecretsManagerStore(config.secretsPrefix),
-    dnsClientOptions: { endpoints: dnsEndpointsFrom(env) },
+    dnsClientOptions: { endpoints: dnsEndpointsFrom(env), outbound: outboundPolicyFrom(env) },
     ...(config.workQueueUrl ? { workQueue: new SqsWorkQueue({ queueUrl: config.workQueueUrl }) } : {}),
     ...(config.workQueueUrl && config.kmsKeyId && logger
       ? { issuance: { sealer: new KmsKeySealer({ keyArn: config.kmsKeyId }), logger, resolvers: env.CHARON_DNS_RESOLVERS } }

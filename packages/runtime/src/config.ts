@@ -1,3 +1,5 @@
+import type { OutboundPolicy } from "@charon/core";
+import { createOutboundPolicy, parseOutboundAllow } from "@charon/outbound";
 /**
  * Configuration every entry point shares (the API, the worker, the scheduler, `npm start`), read
  * once from the environment. HTTP settings (address, port, trusted proxies) stay with the API
@@ -56,6 +58,15 @@ function required(env: NodeJS.ProcessEnv, name: string, what: string): string {
   const value = env[name]?.trim();
   if (!value) throw new Error(`${name} is not set; the stack must pass ${what}`);
   return value;
+}
+
+/**
+ * The policy for every URL a user supplies (issue 8 §5): public addresses, plus what
+ * CHARON_OUTBOUND_ALLOW lists (`loopback`, `private`, CIDR ranges). Throws on an entry it
+ * cannot read, so a typo stops start-up instead of silently refusing.
+ */
+export function outboundPolicyFrom(env: NodeJS.ProcessEnv = process.env): OutboundPolicy {
+  return createOutboundPolicy(parseOutboundAllow(env.CHARON_OUTBOUND_ALLOW));
 }
 
 /**

@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { createDynamoTable, ensureTable } from "@charon/aws";
 import { InProcessWorkQueue, LocalKeySealer, LocalSecretStore, ensurePrivateDirectory, startDynamoDbLocal, type RunningService } from "@charon/local";
 import { createServices, type AppServices } from "./compose.js";
-import { dnsEndpointsFrom, type LocalConfig } from "./config.js";
+import { dnsEndpointsFrom, outboundPolicyFrom, type LocalConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { createWorkHandler } from "./work.js";
 
@@ -49,7 +49,7 @@ export async function startLocalRuntime(config: LocalConfig, logger: Logger): Pr
     const services = createServices({
       table,
       secrets: LocalSecretStore.fromEnvironment(dataDirectory),
-      dnsClientOptions: { endpoints: dnsEndpointsFrom() },
+      dnsClientOptions: { endpoints: dnsEndpointsFrom(), outbound: outboundPolicyFrom() },
       workQueue,
       issuance: {
         sealer: LocalKeySealer.fromEnvironment(dataDirectory),

@@ -3,19 +3,30 @@
  * echo what they were sent in more than one spelling: as is, URL-encoded (a key sent in a query
  * string or form, in either escaping), or base64-encoded (an `Authorization: Basic` pair, a
  * signed blob). Every one of those spellings is replaced.
+ *
+ * A spelling of WHOLE_WORD_BELOW characters or more is replaced wherever it occurs. A shorter
+ * one only where it stands as a word of its own (no letter or digit touching it): replacing a
+ * key `k` inside `MissingAuthenticationToken` would make every message unreadable and hide
+ * nothing, since such a short run of characters occurs anywhere and names no secret.
  */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
   const forms = [...new Set(secrets.filter((s) => s.length > 0).flatMap(spellings))].sort(
     (a, b) => b.length - a.length,
   );
   if (forms.length === 0) return text;
+  const pattern = (form: string) =>
+    form.length >= WHOLE_WORD_BELOW ? escapeRegExp(form) : `(?<![\\p{L}\\p{N}])${escapeRegExp(form)}(?![\\p{L}\\p{N}])`;
   // One pass, longest spelling first: a replacement is never searched again, so a short value
   // cannot eat into an earlier "[redacted]".
-  return text.replace(new RegExp(forms.map(escapeRegExp).join("|"), "g"), "[redacted]");
+  return text.replace(new RegExp(forms.map(pattern).join("|"), "gu"), "[redacted]");
 }
 
+/** Spellings shorter than this are replaced only as whole words (see redactSecrets). */
+export const WHOLE_WORD_BELOW = 8;
+
 function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  // Escapes that are valid with the `u` flag too (no identity escapes of other characters).
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 }
 
 /**

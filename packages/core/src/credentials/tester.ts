@@ -24,6 +24,7 @@ const FAILURE_MESSAGES: Partial<Record<DnsProviderFailure, string>> = {
   forbidden: "API authentication failed",
   timeout: "Provider API timed out",
   network: "Could not reach the provider API",
+  refused: "The server does not call the provider API's address",
   bad_response: "Provider API returned an unexpected response",
   rate_limited: "Provider API rate limit exceeded",
   unavailable: "Provider API is unavailable",

@@ -14,6 +14,8 @@ export type DnsProviderFailure =
   | "timeout"
   /** The provider could not be reached (refused, reset, DNS). */
   | "network"
+  /** The outbound policy does not allow the provider's address (OutboundPolicy): not tried. */
+  | "refused"
   /** A body that is not what the API documents (not JSON, wrong shape). */
   | "bad_response"
   /** Any other 4xx: the provider refused the request. */

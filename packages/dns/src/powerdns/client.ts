@@ -26,7 +26,8 @@ export class PowerDnsApi {
       baseUrl: `${apiUrl}/api/v1/servers/${encodeURIComponent(serverId)}`,
       headers: { "x-api-key": apiKey },
       secrets: [apiKey],
-      settings,
+      // api_url is the user's: every request goes through the outbound policy.
+      settings: { ...settings, fetch: (url, init) => settings.outbound.fetch(new URL(String(url)), init) },
       errorText,
     });
   }

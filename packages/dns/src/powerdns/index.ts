@@ -1,3 +1,5 @@
+import { isIP } from "node:net";
+import { refusal } from "@charon/outbound";
 import { ValidationError, type DnsProviderClient, type DnsProviderType } from "@charon/core";
 import { KeyedLock, checkTxtValue, nameInZone, normaliseName, quoteTxt, unquoteTxt } from "../names.js";
 import { resolveSettings, type DnsClientOptions } from "../options.js";
@@ -43,6 +45,16 @@ export function normaliseApiUrl(apiUrl: string): string {
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new ValidationError("PowerDNS api_url must be an http:// or https:// URL", "Invalid credentials");
+  }
+  // Addresses no configuration allows are refused here; the rest (loopback, private ranges,
+  // host names) are the outbound policy's to judge when the server connects.
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  const never = isIP(host) === 0 ? undefined : refusal(host, { loopback: true, private: true });
+  if (never !== undefined) {
+    throw new ValidationError(`PowerDNS api_url: ${never}; the server never calls it`, "Invalid credentials");
+  }
+  if (url.username || url.password) {
+    throw new ValidationError("PowerDNS api_url must not contain a user name or password; the key goes in api_key", "Invalid credentials");
   }
   url.search = "";
   url.hash = "";

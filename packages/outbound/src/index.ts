@@ -1,0 +1,1 @@
+export { createOutboundPolicy, parseOutboundAllow, refusal, type OutboundAllowance, type ResolveAll } from "./policy.js";
