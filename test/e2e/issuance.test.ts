@@ -8,7 +8,7 @@ import { createApp } from "@charon/api";
 import { InProcessWorkQueue, LocalKeySealer } from "@charon/local";
 import { createServices, createWorkHandler } from "@charon/runtime";
 import { freshTable } from "../harness/dynamodb.js";
-import { capturingLogger, temporarySecretStore, type JsonBody } from "../support/dns-app.js";
+import { capturingLogger, loopbackAllowed, temporarySecretStore, type JsonBody } from "../support/dns-app.js";
 
 /**
  * Issue 9's end-to-end test: certificates requested through the public API are issued by the
@@ -137,7 +137,7 @@ beforeAll(async () => {
     table,
     secrets,
     workQueue: queue,
-    dnsClientOptions: { retries: 0, timeoutMs: 5_000 },
+    dnsClientOptions: { retries: 0, timeoutMs: 5_000, outbound: loopbackAllowed },
     authFailureLimits: { maxFailures: 1_000_000, windowSeconds: 60 },
     issuance: {
       sealer: new LocalKeySealer({ dataDirectory: secretsDirectory, key: randomBytes(32) }),

@@ -21,6 +21,7 @@ import { freshTable } from "../harness/dynamodb.js";
 import { cloudflareToken, startFakeCloudflare } from "../fakes/cloudflare/index.js";
 import { fakeDnsDirectory, standardProviders } from "./dns-directory.js";
 import { responseProblems, type OpenApiDocument } from "./openapi.js";
+import { loopbackAllowed } from "./dns-app.js";
 
 /** The Cloudflare API token the fake Cloudflare accepts (real DNS stack). */
 export const FAKE_CLOUDFLARE_TOKEN = cloudflareToken();
@@ -103,6 +104,8 @@ export async function testApi(
   const services = createServices({
     table,
     ...dns,
+    // The harness's PowerDNS is on loopback, which the outbound policy allows only when told to.
+    dnsClientOptions: { outbound: loopbackAllowed, ...dns.dnsClientOptions },
     ...(sealer
       ? {
           workQueue: { send: async () => undefined },
