@@ -8,7 +8,8 @@
  * 2. The median time to import each bundle in a fresh Node process (20 runs each).
  * 3. Cold start as Lambda bills it: the median time from the start of the import to the first
  *    response, in a fresh Node process (20 runs each) against DynamoDB Local — the API answering
- *    `GET /api/health`, the worker a batch of one `certificate.advance` message, the hello-world `GET /`;
+ *    `GET /api/health`, the worker a batch of one `certificate.advance` message (for a certificate with
+ *    no open order: the lease claim, one conditional DynamoDB update), the hello-world `GET /`;
  *    beside them the API's first authenticated request (`GET /api/v1/settings`, DynamoDB reads).
  * 4. The API handler's peak RSS after 10 000 mixed requests through the Lambda entry against
  *    DynamoDB Local (a child process, so the figure is the handler's alone, with the V8 heap
@@ -143,6 +144,8 @@ try {
     CHARON_TABLE_NAME: "bench",
     CHARON_SECRETS_PREFIX: "charon-bench/",
     CHARON_WORK_QUEUE_URL: "https://sqs.us-east-1.amazonaws.com/123456789012/bench",
+    // With the queue and the key, the API and the worker compose issuance, as deployed.
+    CHARON_KMS_KEY_ID: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
     POWERTOOLS_LOG_LEVEL: "ERROR",
   };
   Object.assign(process.env, env);

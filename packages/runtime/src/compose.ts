@@ -31,7 +31,7 @@ import {
   type DynamoTable,
 } from "@charon/aws";
 import type { Issuer } from "@charon/acme";
-import { createIssuer, type IssuanceAdapters } from "./issuance.js";
+import type { IssuanceAdapters, createIssuer } from "./issuance.js";
 import { dnsProviderClientFactory, dnsProviderTypes, normaliseCredentials, type DnsClientOptions } from "@charon/dns";
 
 /**
@@ -53,7 +53,7 @@ export interface AppServices {
   /** DNS-01's seam: credential → secret → provider client → hosted zone. */
   challengeCredentials: ChallengeCredentials;
   /** Runs certificates' orders (`certificate.advance`); absent when the entry point gave no issuance adapters. */
-  issuer?: Issuer;
+  issuer?: LazyIssuer;
 }
 
 /** The adapters an entry point chooses; everything else is wired the same everywhere. */
@@ -92,7 +92,7 @@ export function createServices({
   const throttle = new AuthFailureThrottle(new DynamoAuthFailureCounter(table), clock, authFailureLimits);
   const settings = new SettingsService(new DynamoSettingsRepository(table), clock);
   const issuer = issuance
-    ? createIssuer(
+    ? lazyIssuer(
         { table, clock, secrets, queue: workQueue, challenges: dns.challengeCredentials, directory: dns.dnsDirectory, settings },
         issuance,
       )
@@ -108,6 +108,33 @@ export function createServices({
     ...dns,
     workQueue,
     ...(issuer ? { issuer } : {}),
+  };
+}
+
+/** The Issuer's operations, each loading issuance on its first call. */
+export type LazyIssuer = Pick<Issuer, "locate" | "start" | "files" | "advance" | "resumeOpenOrders">;
+
+/**
+ * Issuance composed on its first use: `./issuance.js` and what it reaches (acme-client, the DNS-01
+ * solver, DNS queries) are a chunk of their own in a function's bundle, so a cold start that
+ * issues nothing (most API requests) does not load them. A failed composition (e.g. a bad
+ * CHARON_ACME_DIRECTORY_URL) fails that call and is tried again on the next.
+ */
+function lazyIssuer(...args: Parameters<typeof createIssuer>): LazyIssuer {
+  let loading: Promise<Issuer> | undefined;
+  const issuer = () =>
+    (loading ??= import("./issuance.js")
+      .then((module) => module.createIssuer(...args))
+      .catch((error: unknown) => {
+        loading = undefined;
+        throw error;
+      }));
+  return {
+    locate: (providerId, identifier) => issuer().then((i) => i.locate(providerId, identifier)),
+    start: (certificate, requestedBy) => issuer().then((i) => i.start(certificate, requestedBy)),
+    files: (certificateId) => issuer().then((i) => i.files(certificateId)),
+    advance: (certificateId) => issuer().then((i) => i.advance(certificateId)),
+    resumeOpenOrders: () => issuer().then((i) => i.resumeOpenOrders()),
   };
 }
 
