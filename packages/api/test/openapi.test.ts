@@ -1,8 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { testApi } from "../../../test/support/api.js";
-import { openApi31Problems, operationsOf, resolveRef, type OpenApiDocument } from "../../../test/support/openapi.js";
+import { openApi31Problems, operationsOf, resolveRef, type OpenApiDocument, type Schema } from "../../../test/support/openapi.js";
 
-const api = await testApi();
+const api = await testApi({ realDns: true });
+afterAll(() => api.stop());
 const response = await api.call("GET", "/api/openapi.json", { token: null });
 const document = (await response.json()) as OpenApiDocument;
 
@@ -44,6 +45,43 @@ describe("/api/openapi.json", () => {
     for (const name of ["ProxyHostCreate", "ProxyHostUpdate", "CertificateCreate", "TokenCreate", "SettingsUpdate"]) {
       expect(document.components?.schemas?.[name]?.["additionalProperties"], name).toBe(false);
     }
+  });
+});
+
+describe("rules the server enforces are in the document", () => {
+  it("says which credential fields each DNS provider type requires, as the server refuses a body without them", async () => {
+    const types = (await api.send("GET", "/api/nginx/dns-providers/types")).body.types as Array<{
+      type: string;
+      credential_sets: string[][];
+    }>;
+    expect(types.length).toBeGreaterThanOrEqual(4);
+    const descriptions = [
+      (document.paths["/api/nginx/dns-providers"]!["post"]!.requestBody as { description: string }).description,
+      (document.paths["/api/v1/dns-providers/{id}/credentials"]!["post"]!.requestBody as { description: string }).description,
+    ];
+    for (const description of descriptions) {
+      for (const { type, credential_sets } of types) {
+        const line = description.split("\n").find((l) => l.startsWith(`- \`${type}\`: `));
+        expect(line, type).toBeDefined();
+        for (const field of credential_sets.flat()) expect(line, `${type} ${field}`).toContain(`\`${field}\``);
+      }
+    }
+    // …and the server holds a body to it: no fields at all, or a set left incomplete.
+    for (const { type, credential_sets } of types) {
+      const answer = await api.send("POST", "/api/nginx/dns-providers", { body: { name: `No fields ${type}`, acme_dns_provider: type, meta: {} } });
+      expect(answer.status, type).toBe(400);
+      expect(credential_sets.flat().some((field) => String(answer.body.details).includes(field)), answer.body.details).toBe(true);
+    }
+  });
+
+  it("marks the fields a write takes back from a GET but ignores as readOnly", () => {
+    const properties = (name: string) => document.components!.schemas![name]!["properties"] as Record<string, Schema>;
+    expect(properties("ProxyHostCreate")["created_on"]).toMatchObject({ readOnly: true });
+    expect(properties("CertificateCreate")["status"]).toMatchObject({ readOnly: true });
+    expect(properties("DnsProviderUpdate")["credential_count"]).toMatchObject({ readOnly: true });
+    expect(properties("CredentialUpdate")["success_rate"]).toMatchObject({ readOnly: true });
+    expect(properties("SettingsUpdate")["modified_on"]).toMatchObject({ readOnly: true });
+    expect(properties("TokenCreate")["last_used_at"]).toMatchObject({ readOnly: true });
   });
 });
 

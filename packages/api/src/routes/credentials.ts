@@ -38,7 +38,8 @@ const CREDENTIAL_READ_ONLY = [
 ];
 
 /** multi-credential-dns.md's "Credential Management API Endpoints", under a provider. */
-export function credentialRoutes(tokens: TokenService, credentials: CredentialService) {
+/** `bodyDescription`: what a create's body must hold, by provider type (requiredFieldsDescription). */
+export function credentialRoutes(tokens: TokenService, credentials: CredentialService, bodyDescription: string) {
   const tags = ["DNS credentials"];
   const read = { resource: "dns_providers", access: "read", subject: "credentials" } as const;
   const write = { resource: "dns_providers", access: "write", subject: "credentials" } as const;
@@ -60,7 +61,10 @@ export function credentialRoutes(tokens: TokenService, credentials: CredentialSe
     description:
       "409 with `conflicting_credential_id` when the name, a pattern or the catch-all is taken; `warnings` report overlaps.",
     tags,
-    request: { params: IdParamsSchema, body: jsonBody(acceptingReadOnly(CredentialCreateSchema, CREDENTIAL_READ_ONLY, "CredentialCreate")) },
+    request: {
+      params: IdParamsSchema,
+      body: jsonBody(acceptingReadOnly(CredentialCreateSchema, CREDENTIAL_READ_ONLY, "CredentialCreate"), bodyDescription),
+    },
     responses: { 201: jsonResponse(SavedCredentialSchema, "The new credential") },
   });
   const testUnsaved = protectedRoute(tokens, write, {

@@ -23,6 +23,7 @@ import {
   ProviderDeletedSchema,
   providerBody,
   providerTypeBody,
+  requiredFieldsDescription,
   writtenFields,
 } from "../schemas/dns-providers.js";
 import { credentialRoutes } from "./credentials.js";
@@ -73,7 +74,12 @@ export function dnsProviderRoutes(tokens: TokenService, services: DnsRouteServic
     summary: "Add a DNS provider (for DNS-01 challenges)",
     description: "`meta` holds the provider's own credential, which becomes its primary credential.",
     tags,
-    request: { body: jsonBody(acceptingReadOnly(DnsProviderCreateSchema, PROVIDER_READ_ONLY, "DnsProviderCreate")) },
+    request: {
+      body: jsonBody(
+        acceptingReadOnly(DnsProviderCreateSchema, PROVIDER_READ_ONLY, "DnsProviderCreate"),
+        requiredFieldsDescription("The provider; `meta` holds its credential", dnsProviders.types()),
+      ),
+    },
     responses: { 201: jsonResponse(DnsProviderSchema, "The new provider") },
   });
   const get = protectedRoute(tokens, read, {
@@ -195,5 +201,5 @@ export function dnsProviderRoutes(tokens: TokenService, services: DnsRouteServic
       c.json(matchBody(await dnsDirectory.match(c.req.valid("param").id, c.req.valid("query").domain)), 200),
     )
     .openapi(statistics, async (c) => c.json(statisticsBody(await credentials.statistics(c.req.valid("param").id)), 200))
-    .route("/", credentialRoutes(tokens, credentials));
+    .route("/", credentialRoutes(tokens, credentials, requiredFieldsDescription("The credential; `credentials` holds its fields", dnsProviders.types())));
 }

@@ -151,3 +151,20 @@ export function providerTypeBody(descriptor: DnsProviderType): z.infer<typeof Dn
     })),
   };
 }
+
+/**
+ * The rule the server applies to `meta` (a provider) and `credentials` (a credential), in the
+ * document: for each type, the sets of fields that together authenticate (one set is required),
+ * in either spelling. Built from the registry, so a new type is documented as it is added.
+ */
+export function requiredFieldsDescription(what: string, types: readonly DnsProviderType[]): string {
+  const spelled = (descriptor: DnsProviderType, field: string) => {
+    const envName = descriptor.fields.find((f) => f.name === field)?.envName;
+    return envName === undefined || envName === field ? `\`${field}\`` : `\`${field}\` (\`${envName}\`)`;
+  };
+  const lines = types.map(
+    (descriptor) =>
+      `- \`${descriptor.type}\`: ${descriptor.credentialSets.map((set) => set.map((field) => spelled(descriptor, field)).join(" + ")).join(", or ")}`,
+  );
+  return `${what}. One set of fields is required, by \`acme_dns_provider\` (each field in either spelling; a missing one is a 400 naming it; \`GET …/types\` lists every field):\n${lines.join("\n")}`;
+}
