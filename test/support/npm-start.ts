@@ -11,6 +11,8 @@ export interface StartedServer {
   output(): string;
   /** Ctrl-C, and wait until the whole tree is gone. */
   interrupt(): Promise<void>;
+  /** SIGKILL to the whole tree (a crash: nothing gets to clean up), and wait until it is gone. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -45,18 +47,20 @@ export async function npmStart(env: NodeJS.ProcessEnv & { PORT: string }): Promi
     }, START_DEADLINE_MS);
   }).finally(() => clearTimeout(deadline));
   let stopped: Promise<void> | undefined;
+  const signal = (name: NodeJS.Signals) =>
+    (stopped ??= (async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const gone = Promise.all([once(child, "exit"), once(child.stdout!, "close")]);
+      process.kill(-child.pid!, name);
+      await gone;
+    })());
   return {
     origin: `http://127.0.0.1:${env.PORT}`,
     output: () => output,
     // SIGINT to the group, as a terminal sends it. npm exits at once; the server keeps the
     // inherited stdout until it has stopped what it started, so the pipe closing is the moment
     // the whole tree is gone.
-    interrupt: () =>
-      (stopped ??= (async () => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const gone = Promise.all([once(child, "exit"), once(child.stdout!, "close")]);
-        process.kill(-child.pid!, "SIGINT");
-        await gone;
-      })()),
+    interrupt: () => signal("SIGINT"),
+    kill: () => signal("SIGKILL"),
   };
 }

@@ -83,7 +83,14 @@ export class AcmeAccounts {
       accountKey: await this.accountKey(),
       ...(externalAccountBinding ? { externalAccountBinding } : {}),
     });
-    await client.createAccount({ termsOfServiceAgreed: true, ...(email ? { contact: [`mailto:${email}`] } : {}) });
+    try {
+      // The key's account, as registered before (another process, an earlier start): RFC 8555 §7.3.1.
+      await client.createAccount({ onlyReturnExisting: true });
+    } catch {
+      // None yet (`accountDoesNotExist`): register it. A concurrent registration of the same key
+      // is answered with the same account.
+      await client.createAccount({ termsOfServiceAgreed: true, ...(email ? { contact: [`mailto:${email}`] } : {}) });
+    }
     return client;
   }
 

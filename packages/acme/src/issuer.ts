@@ -346,7 +346,12 @@ export class Issuer implements CertificateIssuance {
 
   private async answerChallenges(order: IssuanceOrder, owner: string): Promise<void> {
     const client = await this.deps.accounts.registered();
+    // Only the challenges still pending: a worker that died after answering some must not answer
+    // them twice (the CA refuses to re-open a challenge it is processing or has decided).
+    const authorizations = await client.getAuthorizations(await client.getOrder(this.acmeOrder(order)));
+    const pending = new Set(authorizations.flatMap((a) => a.challenges.filter((c) => c.status === "pending").map((c) => c.url)));
     for (const challenge of order.challenges) {
+      if (!pending.has(challenge.challengeUrl)) continue;
       await client.completeChallenge({ type: "dns-01", url: challenge.challengeUrl, status: "pending", token: "" });
     }
     order.answeredAt = this.deps.clock.now().toISOString();

@@ -20,7 +20,7 @@ export function createAwsServices(env: NodeJS.ProcessEnv = process.env, logger?:
     dnsClientOptions: { endpoints: dnsEndpointsFrom(env), outbound: outboundPolicyFrom(env) },
     ...(config.workQueueUrl ? { workQueue: new SqsWorkQueue({ queueUrl: config.workQueueUrl }) } : {}),
     ...(config.workQueueUrl && config.kmsKeyId && logger
-      ? { issuance: { sealer: new KmsKeySealer({ keyArn: config.kmsKeyId }), logger, resolvers: env.CHARON_DNS_RESOLVERS } }
+      ? { issuance: { sealer: new KmsKeySealer({ keyArn: config.kmsKeyId }), logger, resolvers: env.CHARON_DNS_RESOLVERS, leaseSeconds: env.CHARON_ORDER_LEASE_SECONDS } }
       : {}),
   });
 }

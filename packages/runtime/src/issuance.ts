@@ -21,8 +21,11 @@ export interface IssuanceAdapters {
    * propagation, and for the CNAME look-ups; default the system's resolvers and the real servers.
    */
   resolvers?: string;
-  /** How long a worker holds an order (seconds; default 120: under the worker's time-out). */
-  leaseSeconds?: number;
+  /**
+   * `CHARON_ORDER_LEASE_SECONDS`: how long a worker holds an order before another may take it
+   * over (default 120; keep it above the worker's time-out).
+   */
+  leaseSeconds?: string | number;
 }
 
 export function createIssuer(
@@ -38,6 +41,7 @@ export function createIssuer(
   adapters: IssuanceAdapters,
 ): Issuer {
   const resolvers = adapters.resolvers?.trim() ? parseNameServers(adapters.resolvers) : undefined;
+  const leaseSeconds = parseLeaseSeconds(adapters.leaseSeconds);
   const solver = new DnsSolver({
     challenges: deps.challenges,
     leases: new DynamoRecordLeases(deps.table, deps.clock),
@@ -57,9 +61,18 @@ export function createIssuer(
         const settings = await deps.settings.get();
         return { pollSeconds: settings.dns_polling_interval_seconds, timeoutSeconds: settings.dns_propagation_timeout_seconds };
       },
-      ...(adapters.leaseSeconds !== undefined ? { leaseSeconds: adapters.leaseSeconds } : {}),
+      ...(leaseSeconds !== undefined ? { leaseSeconds } : {}),
     },
     clock: deps.clock,
     logger: adapters.logger,
   });
+}
+
+function parseLeaseSeconds(value: string | number | undefined): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < 5 || seconds > 900) {
+    throw new Error(`CHARON_ORDER_LEASE_SECONDS must be a whole number of seconds from 5 to 900, got '${value}'`);
+  }
+  return seconds;
 }

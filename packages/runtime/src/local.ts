@@ -55,6 +55,7 @@ export async function startLocalRuntime(config: LocalConfig, logger: Logger): Pr
         sealer: LocalKeySealer.fromEnvironment(dataDirectory),
         logger,
         resolvers: process.env.CHARON_DNS_RESOLVERS,
+        leaseSeconds: process.env.CHARON_ORDER_LEASE_SECONDS,
       },
     });
     workQueue.start(createWorkHandler(services, logger));
