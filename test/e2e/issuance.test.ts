@@ -83,7 +83,7 @@ async function settled(id: number): Promise<JsonBody> {
     .poll(async () => {
       const { status, step } = (await call("GET", `/api/nginx/certificates/${id}`)).body;
       return status !== "pending" && step === null;
-    }, { timeout: 60_000, interval: 200 })
+    }, { timeout: 120_000, interval: 200 })
     .toBe(true);
   return (await call("GET", `/api/nginx/certificates/${id}`)).body;
 }
@@ -236,7 +236,7 @@ describe("certificates issued over ACME DNS-01 (Pebble + PowerDNS)", () => {
     });
     const p384 = await downloaded(ids["single"]!);
     expect(p384.leaf.publicKey.asymmetricKeyDetails?.namedCurve).toBe("secp384r1");
-  });
+  }, 180_000);
 
   it("fails a name on the refused key with PowerDNS's reason, and counts it", async () => {
     const id = await request([`shop.${zones.b}`]);
@@ -246,7 +246,7 @@ describe("certificates issued over ACME DNS-01 (Pebble + PowerDNS)", () => {
     expect(JSON.stringify(certificate)).not.toContain("a-key-powerdns-refuses");
     expect(await credential("Customer B")).toMatchObject({ success_count: 0, failure_count: 1 });
     expect((await call("GET", `/api/nginx/certificates/${id}/download`)).status).toBe(404);
-  });
+  }, 90_000);
 
   it("records statistics and audit entries that match, and leaves no challenge value behind", async () => {
     // Customer A answered single, pair (one order, two names), deep, and the two orders for api.
