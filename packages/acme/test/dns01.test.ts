@@ -251,6 +251,23 @@ describe("present, clean up and propagation (dns-01.md §2–3)", () => {
   });
 });
 
+describe("DNS queries", () => {
+  it("reads a record set too large for one datagram over TCP, on every server", async () => {
+    const s = solver({ authoritative: true });
+    const record = await s.locate(providerId, `large.${zone("apex")}`);
+    // 40 values the size of ACME key authorisation digests: far past the 1 232 octets of one answer.
+    const values = Array.from({ length: 40 }, (_, i) => `${String(i).padStart(2, "0")}${"x".repeat(41)}`);
+    await pdns("PATCH", `/zones/${zone("apex")}.`, {
+      rrsets: [
+        { name: `${record.effectiveRecordName}.`, type: "TXT", ttl: 60, changetype: "REPLACE", records: values.map((v) => ({ content: `"${v}"`, disabled: false })) },
+      ],
+    });
+    const state = await s.checkPropagation(record, values[39]!);
+    expect(state.propagated).toBe(true);
+    expect(state.servers.map((server) => server.values.sort())).toEqual([values, values]);
+  });
+});
+
 describe("CHARON_DNS_RESOLVERS", () => {
   it("replaces the authoritative servers, and every one of them must show the value", async () => {
     // 127.0.0.3 runs no DNS server: the value is on PowerDNS, but not on every listed server.
