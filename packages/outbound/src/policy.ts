@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from "node:dns";
 import { OutboundRefusedError, type OutboundPolicy } from "@charon/core";
 import ipaddr from "ipaddr.js";
-import { Agent, fetch as undiciFetch } from "undici";
+import type { Agent, fetch as UndiciFetch } from "undici";
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
 
@@ -126,7 +126,14 @@ export function createOutboundPolicy(allow: OutboundAllowance = {}, resolveAll: 
       (error: NodeJS.ErrnoException) => callback(error, ""),
     );
   };
-  const agent = new Agent({ connect: { lookup: lookup as never } });
+  // undici is loaded on the first request, not at start-up: most requests never call out, and
+  // loading it would lengthen every cold start (`npm run bench:lambda`).
+  let client: Promise<{ agent: Agent; fetch: typeof UndiciFetch }> | undefined;
+  const undici = () =>
+    (client ??= import("undici").then(({ Agent: UndiciAgent, fetch }) => ({
+      agent: new UndiciAgent({ connect: { lookup: lookup as never } }),
+      fetch,
+    })));
 
   const check = (input: string | URL): URL => {
     let url: URL;
@@ -150,8 +157,9 @@ export function createOutboundPolicy(allow: OutboundAllowance = {}, resolveAll: 
     check,
     async fetch(url, init = {}) {
       check(url);
+      const { agent, fetch } = await undici();
       try {
-        const response = await undiciFetch(url, { ...(init as object), redirect: "manual", dispatcher: agent });
+        const response = await fetch(url, { ...(init as object), redirect: "manual", dispatcher: agent });
         return response as unknown as Response;
       } catch (error) {
         // undici reports a failed connection as TypeError("fetch failed") with the cause inside.
