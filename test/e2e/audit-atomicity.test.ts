@@ -14,7 +14,7 @@ let failNextTransaction = false;
 const loneAuditWrites: string[] = [];
 
 beforeAll(async () => {
-  api = await testApi({ realDns: true });
+  api = await testApi();
   api.table.client.middlewareStack.add(
     (next, context) => async (args) => {
       const name = context.commandName ?? "";

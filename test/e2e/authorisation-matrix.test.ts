@@ -11,7 +11,7 @@ import { privateKeyContext } from "@charon/acme";
 import { FAKE_CLOUDFLARE_TOKEN, testActor, testApi } from "../support/api.js";
 import { operationsOf, responseProblems, type OpenApiDocument } from "../support/openapi.js";
 
-const api = await testApi({ realDns: true, issuance: true });
+const api = await testApi({ standardDns: false, issuance: true });
 afterAll(() => api.stop());
 const document = (await (await api.call("GET", "/api/openapi.json", { token: null })).json()) as OpenApiDocument;
 let unique = 0;

@@ -3,7 +3,6 @@ import {
   type Actor,
   type AuthFailureLimits,
   type Clock,
-  type DnsChallengeDirectory,
   type KeySealer,
   type Principal,
   type ResourceType,
@@ -19,7 +18,6 @@ import { inject } from "vitest";
 import { LocalKeySealer, LocalSecretStore } from "@charon/local";
 import { freshTable } from "../harness/dynamodb.js";
 import { cloudflareToken, startFakeCloudflare } from "../fakes/cloudflare/index.js";
-import { fakeDnsDirectory, standardProviders } from "./dns-directory.js";
 import { responseProblems, type OpenApiDocument } from "./openapi.js";
 import { loopbackAllowed } from "./dns-app.js";
 
@@ -63,19 +61,33 @@ export interface TestApi {
   sealer?: KeySealer;
   /** Stops what the API started (the fake Cloudflare, the secret directory). */
   stop(): Promise<void>;
+  /** The standard DNS providers' ids; undefined with `standardDns: false`. */
+  dns: StandardDns | undefined;
 }
 
 /**
- * A fresh table, the services and app on it, and a token per role. Certificates resolve DNS
- * providers through the small fake directory, or with `realDns` through the DNS-provider
- * services themselves (a local secret store and the fake Cloudflare).
+ * The DNS providers a test API starts with, made through the API itself, so that certificates
+ * and hosts choose credentials by the real selection (the DNS-provider services over the
+ * table). Ids are the ones the server allocated.
+ */
+export interface StandardDns {
+  /** "Cloudflare Production", multi-credential: "Customer A" (customer-a.com) and "Production" (catch-all). */
+  cloudflare: { id: number; customerA: number; production: number };
+  /** Two Route 53 providers, so that a type alone is ambiguous: "AWS main" ("Main"), "AWS legacy" ("Legacy"). */
+  route53Main: { id: number; main: number };
+  route53Legacy: { id: number; legacy: number };
+}
+
+/**
+ * A fresh table, the services and app on it, and a token per role. DNS providers are real: the
+ * DNS-provider services with a local secret store and the fake Cloudflare; the standard ones
+ * (`StandardDns`) exist unless `standardDns: false`.
  */
 export async function testApi(
   options: {
     clock?: Clock;
     authFailureLimits?: AuthFailureLimits;
-    dnsChallenges?: DnsChallengeDirectory;
-    realDns?: boolean;
+    standardDns?: boolean;
     /**
      * Issuance composed as in production (the run's Pebble; CNAME look-ups on PowerDNS) with a
      * local key sealer; its work queue keeps nothing, so orders are opened but never advanced.
@@ -85,19 +97,14 @@ export async function testApi(
 ): Promise<TestApi> {
   const table = await freshTable();
   const stops: Array<() => Promise<void>> = [];
-  let dns: Partial<Parameters<typeof createServices>[0]>;
-  if (options.realDns) {
-    const directory = await mkdtemp(join(tmpdir(), "charon-secrets-"));
-    const cloudflare = await startFakeCloudflare();
-    cloudflare.state.addToken(FAKE_CLOUDFLARE_TOKEN);
-    stops.push(cloudflare.stop, () => rm(directory, { recursive: true, force: true }));
-    dns = {
-      secrets: new LocalSecretStore({ dataDirectory: directory, key: randomBytes(32) }),
-      dnsClientOptions: { endpoints: { cloudflare: cloudflare.url }, retries: 0 },
-    };
-  } else {
-    dns = { dnsChallenges: options.dnsChallenges ?? (await fakeDnsDirectory(table, standardProviders)) };
-  }
+  const directory = await mkdtemp(join(tmpdir(), "charon-secrets-"));
+  const cloudflare = await startFakeCloudflare();
+  cloudflare.state.addToken(FAKE_CLOUDFLARE_TOKEN);
+  stops.push(cloudflare.stop, () => rm(directory, { recursive: true, force: true }));
+  const dns = {
+    secrets: new LocalSecretStore({ dataDirectory: directory, key: randomBytes(32) }),
+    dnsClientOptions: { endpoints: { cloudflare: cloudflare.url }, retries: 0 },
+  };
   const sealer = options.issuance
     ? new LocalKeySealer({ dataDirectory: await mkdtemp(join(tmpdir(), "charon-sealer-")), key: randomBytes(32) })
     : undefined;
@@ -168,5 +175,44 @@ export async function testApi(
   const stop = async () => {
     for (const step of stops) await step();
   };
-  return { app, table, services, tokens, issue, call, send, stop, ...(sealer ? { sealer } : {}) };
+  const dnsProviders = options.standardDns === false ? undefined : await standardDns(call);
+  return { app, table, services, tokens, issue, call, send, stop, dns: dnsProviders, ...(sealer ? { sealer } : {}) };
+}
+
+/** Creates the `StandardDns` providers and credentials through the API. */
+async function standardDns(call: TestApi["call"]): Promise<StandardDns> {
+  const ok = async (method: string, path: string, body?: unknown) => {
+    const response = await call(method, path, { body });
+    const answer = (await response.json()) as { id: number; migrated_credential?: { id: number } };
+    if (response.status >= 300) throw new Error(`${method} ${path} → ${response.status}: ${JSON.stringify(answer)}`);
+    return answer;
+  };
+  const provider = async (name: string, type: string, meta: Record<string, string>) =>
+    (await ok("POST", "/api/nginx/dns-providers", { name, acme_dns_provider: type, meta })).id;
+  /** Multi-credential mode; the migrated primary (the catch-all) renamed. */
+  const multiCredential = async (providerId: number, primaryName: string) => {
+    const primary = (await ok("POST", `/api/v1/dns-providers/${providerId}/enable-multi-credential`)).migrated_credential!.id;
+    await ok("PATCH", `/api/v1/dns-providers/${providerId}/credentials/${primary}`, { name: primaryName });
+    return primary;
+  };
+  const aws = { AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE", AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" };
+
+  const cloudflare = await provider("Cloudflare Production", "cloudflare", { CF_API_TOKEN: FAKE_CLOUDFLARE_TOKEN });
+  const production = await multiCredential(cloudflare, "Production");
+  const customerA = (
+    await ok("POST", `/api/v1/dns-providers/${cloudflare}/credentials`, {
+      name: "Customer A",
+      zone_filter: "customer-a.com",
+      credentials: { api_token: FAKE_CLOUDFLARE_TOKEN },
+    })
+  ).id;
+  const route53Main = await provider("AWS main", "route53", aws);
+  const main = await multiCredential(route53Main, "Main");
+  const route53Legacy = await provider("AWS legacy", "route53", aws);
+  const legacy = await multiCredential(route53Legacy, "Legacy");
+  return {
+    cloudflare: { id: cloudflare, customerA, production },
+    route53Main: { id: route53Main, main },
+    route53Legacy: { id: route53Legacy, legacy },
+  };
 }

@@ -23,12 +23,12 @@ describe("certificates", () => {
       expires_on: null,
       domain_names: ["shop.customer-a.com", "www.example.com", "*.customer-a.com"],
       nice_name: "shop.customer-a.com, www.example.com, *.customer-a.com",
-      meta: { dns_challenge: true, dns_provider: "cloudflare", dns_provider_id: 1 },
-      dns_provider: { id: 1, type: "cloudflare", name: "Cloudflare Production" },
+      meta: { dns_challenge: true, dns_provider: "cloudflare", dns_provider_id: api.dns!.cloudflare.id },
+      dns_provider: { id: api.dns!.cloudflare.id, type: "cloudflare", name: "Cloudflare Production" },
       credentials: [
-        { domain: "shop.customer-a.com", credential_id: 11, credential_name: "Customer A" },
-        { domain: "www.example.com", credential_id: 12, credential_name: "Production" },
-        { domain: "*.customer-a.com", credential_id: 11, credential_name: "Customer A" },
+        { domain: "shop.customer-a.com", credential_id: api.dns!.cloudflare.customerA, credential_name: "Customer A" },
+        { domain: "www.example.com", credential_id: api.dns!.cloudflare.production, credential_name: "Production" },
+        { domain: "*.customer-a.com", credential_id: api.dns!.cloudflare.customerA, credential_name: "Customer A" },
       ],
     });
     expect((await api.send("GET", `/api/nginx/certificates/${created.body.id}`)).body).toEqual(created.body);
@@ -40,18 +40,18 @@ describe("certificates", () => {
     const created = (await api.send("POST", "/api/nginx/certificates", {
       body: request({ domain_names: ["a.customer-a.com", "b.customer-a.com", "www.example.com"] }),
     })).body;
-    const count = async (credentialId: number) => (await api.table.get(credentialKey(1, credentialId)))?.["usage_count"];
-    expect(await count(11)).toBe(2);
-    expect(await count(12)).toBe(1);
-    const usage = await api.table.get(usageKey({ providerId: 1, domain: "a.customer-a.com", certificateId: created.id }));
-    expect(usage).toMatchObject({ credential_id: 11, certificate_id: created.id });
-    const served = await api.table.queryAll({ partition: "CREDUSAGE#1#11", index: "gsi1" });
+    const count = async (credentialId: number) => (await api.table.get(credentialKey(api.dns!.cloudflare.id, credentialId)))?.["usage_count"];
+    expect(await count(api.dns!.cloudflare.customerA)).toBe(2);
+    expect(await count(api.dns!.cloudflare.production)).toBe(1);
+    const usage = await api.table.get(usageKey({ providerId: api.dns!.cloudflare.id, domain: "a.customer-a.com", certificateId: created.id }));
+    expect(usage).toMatchObject({ credential_id: api.dns!.cloudflare.customerA, certificate_id: created.id });
+    const served = await api.table.queryAll({ partition: `CREDUSAGE#${api.dns!.cloudflare.id}#${api.dns!.cloudflare.customerA}`, index: "gsi1" });
     expect(served.map((u) => u["domain"]).sort()).toEqual(["a.customer-a.com", "b.customer-a.com"]);
 
     await api.send("DELETE", `/api/nginx/certificates/${created.id}`);
-    expect(await count(11)).toBe(0);
-    expect(await count(12)).toBe(0);
-    expect(await api.table.queryAll({ partition: "CREDUSAGE#1#11", index: "gsi1" })).toEqual([]);
+    expect(await count(api.dns!.cloudflare.customerA)).toBe(0);
+    expect(await count(api.dns!.cloudflare.production)).toBe(0);
+    expect(await api.table.queryAll({ partition: `CREDUSAGE#${api.dns!.cloudflare.id}#${api.dns!.cloudflare.customerA}`, index: "gsi1" })).toEqual([]);
   });
 
   it("stores 100 names (more usage items than one transaction holds) and removes them all", async () => {
@@ -59,13 +59,13 @@ describe("certificates", () => {
     const names = Array.from({ length: 100 }, (_, i) => (i % 2 ? `n${i}.customer-a.com` : `n${i}.example.org`));
     const created = await api.send("POST", "/api/nginx/certificates", { body: request({ domain_names: names }) });
     expect(created.status).toBe(201);
-    const usage = () => api.table.queryAll({ partition: "PROVIDER#1", prefix: "USAGE#" });
+    const usage = () => api.table.queryAll({ partition: `PROVIDER#${api.dns!.cloudflare.id}`, prefix: "USAGE#" });
     expect(await usage()).toHaveLength(100);
-    expect((await api.table.get(credentialKey(1, 11)))?.["usage_count"]).toBe(50);
-    expect((await api.table.get(credentialKey(1, 12)))?.["usage_count"]).toBe(50);
+    expect((await api.table.get(credentialKey(api.dns!.cloudflare.id, api.dns!.cloudflare.customerA)))?.["usage_count"]).toBe(50);
+    expect((await api.table.get(credentialKey(api.dns!.cloudflare.id, api.dns!.cloudflare.production)))?.["usage_count"]).toBe(50);
     expect((await api.send("DELETE", `/api/nginx/certificates/${created.body.id}`)).status).toBe(200);
     expect(await usage()).toHaveLength(0);
-    expect((await api.table.get(credentialKey(1, 11)))?.["usage_count"]).toBe(0);
+    expect((await api.table.get(credentialKey(api.dns!.cloudflare.id, api.dns!.cloudflare.customerA)))?.["usage_count"]).toBe(0);
   });
 
   it("a delete that lost the race to another delete is a 404, not 'in use'", async () => {
@@ -87,7 +87,7 @@ describe("certificates", () => {
       details: {},
     });
     await expect(late).rejects.toThrow(NotFoundError);
-    expect((await api.table.get(credentialKey(1, 12)))?.["usage_count"]).toBe(0);
+    expect((await api.table.get(credentialKey(api.dns!.cloudflare.id, api.dns!.cloudflare.production)))?.["usage_count"]).toBe(0);
   });
 
   it("takes meta.dns_provider_id, and asks for it when a type is ambiguous", async () => {
@@ -95,9 +95,9 @@ describe("certificates", () => {
     const ambiguous = await api.send("POST", "/api/nginx/certificates", { body: request({ meta: { dns_provider: "route53" } }) });
     expect(ambiguous.status).toBe(400);
     expect(ambiguous.body.message).toContain("meta.dns_provider_id");
-    const byId = await api.send("POST", "/api/nginx/certificates", { body: request({ meta: { dns_provider_id: 3 } }) });
+    const byId = await api.send("POST", "/api/nginx/certificates", { body: request({ meta: { dns_provider_id: api.dns!.route53Legacy.id } }) });
     expect(byId.status).toBe(201);
-    expect(byId.body.credentials).toEqual([{ domain: "secure.example.com", credential_id: 31, credential_name: "Legacy" }]);
+    expect(byId.body.credentials).toEqual([{ domain: "secure.example.com", credential_id: api.dns!.route53Legacy.legacy, credential_name: "Legacy" }]);
     expect((await api.send("POST", "/api/nginx/certificates", { body: request({ meta: { dns_provider_id: 9 } }) })).status).toBe(404);
   });
 
@@ -110,7 +110,8 @@ describe("certificates", () => {
     [request({ meta: { dns_provider: "route53", dns_provider_id: 1 } }), "meta.dns_provider: 'route53' is not the type of DNS provider 1 ('cloudflare')"],
     [request({ meta: { dns_challenge: false, dns_provider: "cloudflare" } }), "meta.dns_challenge: must be true"],
     [request({ domain_names: ["*.example.com"], meta: { dns_challenge: false } }), "only be validated by a DNS challenge"],
-    [request({ meta: { dns_provider: "gandi" } }), "No DNS provider of type 'gandi'"],
+    [request({ meta: { dns_provider: "gandi" } }), "Unknown DNS provider type 'gandi'; supported types:"],
+    [request({ meta: { dns_provider: "digitalocean" } }), "No DNS provider of type 'digitalocean' is configured"],
     [request({ meta: { dns_provider: "cloudflare", api_key: "k" } }), "Unknown field 'meta.api_key'"],
   ])("rejects %j with a 4xx saying why", async (body, message) => {
     const api = await testApi();

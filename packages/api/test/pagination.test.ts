@@ -29,7 +29,7 @@ const ITEMS = 12;
 
 
 beforeAll(async () => {
-  api = await testApi({ realDns: true });
+  api = await testApi({ standardDns: false });
   for (const { path, body } of listings) {
     const ids: number[] = [];
     for (let n = 1; n <= ITEMS; n++) {

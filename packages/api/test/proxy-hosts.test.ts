@@ -27,8 +27,8 @@ describe("proxy hosts", () => {
         status: "pending",
         expires_on: null,
         last_renewed_at: null,
-        dns_provider: { id: 1, type: "cloudflare", name: "Cloudflare Production" },
-        credentials: [{ domain: "shop.customer-a.com", credential_id: 11, credential_name: "Customer A" }],
+        dns_provider: { id: api.dns!.cloudflare.id, type: "cloudflare", name: "Cloudflare Production" },
+        credentials: [{ domain: "shop.customer-a.com", credential_id: api.dns!.cloudflare.customerA, credential_name: "Customer A" }],
         issued_using: "Issued using credential: Customer A",
       },
     });

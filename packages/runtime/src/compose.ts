@@ -13,7 +13,6 @@ import {
   systemClock,
   type AuthFailureLimits,
   type Clock,
-  type DnsChallengeDirectory,
   type DnsProviderCatalog,
   type SecretStore,
   type WorkQueue,
@@ -60,8 +59,6 @@ export interface AppServices {
 export interface Adapters {
   table: DynamoTable;
   clock?: Clock;
-  /** Which DNS provider and credentials a certificate's DNS-01 challenges use. */
-  dnsChallenges?: DnsChallengeDirectory;
   /** Failed-authentication budget per client address (tests raise or lower it). */
   authFailureLimits?: AuthFailureLimits;
   /** Where DNS credentials' secret fields live. Without one, any use of a secret fails. */
@@ -80,7 +77,6 @@ export interface Adapters {
 export function createServices({
   table,
   clock = systemClock,
-  dnsChallenges,
   authFailureLimits,
   secrets = noSecretStore,
   dnsClientOptions = {},
@@ -97,7 +93,7 @@ export function createServices({
         issuance,
       )
     : undefined;
-  const certificates = new CertificateService(new DynamoCertificateRepository(table), dnsChallenges ?? dns.dnsDirectory, clock, issuer);
+  const certificates = new CertificateService(new DynamoCertificateRepository(table), dns.dnsDirectory, clock, issuer);
   const proxyHosts = new ProxyHostService(hosts, certificates, clock);
   return {
     tokens: new TokenService(new DynamoApiTokenRepository(table), clock, throttle),
