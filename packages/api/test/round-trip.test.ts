@@ -7,8 +7,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { FAKE_CLOUDFLARE_TOKEN, testApi } from "../../../test/support/api.js";
 
 // Two stages: what one answers is applied to the other, as a GitOps pipeline would.
-const stage = await testApi({ realDns: true });
-const other = await testApi({ realDns: true });
+const stage = await testApi({ standardDns: false });
+const other = await testApi({ standardDns: false });
 afterAll(async () => {
   await stage.stop();
   await other.stop();
