@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { testApi } from "../../../test/support/api.js";
 import { openApi31Problems, operationsOf, resolveRef, type OpenApiDocument, type Schema } from "../../../test/support/openapi.js";
 
-const api = await testApi({ realDns: true });
+const api = await testApi({ standardDns: false });
 afterAll(() => api.stop());
 const response = await api.call("GET", "/api/openapi.json", { token: null });
 const document = (await response.json()) as OpenApiDocument;
