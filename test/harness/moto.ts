@@ -11,19 +11,19 @@ import { answersHttp, freePort, startProcess, type RunningService } from "@charo
 export const MOTO_VERSION = "5.2.5";
 
 const MISSING_PYTHON =
-  "The test harness runs moto (a local AWS emulator) from a Python virtual environment, and needs " +
+  "The test harness runs moto (a local AWS emulator) and schemathesis from Python virtual environments, and needs " +
   "`python3` with its `venv` module. Install them (Debian/Ubuntu: `apt-get install python3 python3-venv`; " +
   "macOS: `brew install python`) and try again.";
 
 const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-/** Where the harness keeps what it installs once per machine (moto, Pebble). */
+/** Where the harness keeps what it installs once per machine (moto, schemathesis, Pebble). */
 export const environmentDirectory = join(repositoryRoot, ".test-env");
 const venv = join(environmentDirectory, "moto-venv");
 const venvBin = join(venv, process.platform === "win32" ? "Scripts" : "bin");
 
 /** Starts moto's server on a free loopback port, installing the pinned moto first if needed. */
 export async function startMoto(): Promise<RunningService> {
-  await ensureMotoInstalled();
+  await ensurePythonTool({ venv: "moto-venv", distribution: "moto", requirement: "moto[server]", version: MOTO_VERSION });
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const { stop } = await startProcess({
@@ -36,39 +36,55 @@ export async function startMoto(): Promise<RunningService> {
   return { endpoint, port, stop };
 }
 
-/**
- * Creates `.test-env/moto-venv` and installs the pinned moto into it, once: later runs find the
- * version already there and skip pip entirely. A lock file keeps two concurrent runs (several
- * people share a tree) from building the same environment at once.
- */
-async function ensureMotoInstalled(): Promise<void> {
-  if ((await installedMotoVersion()) === MOTO_VERSION) return;
-  await mkdir(environmentDirectory, { recursive: true });
-  await withLock(join(environmentDirectory, "moto-venv.lock"), async () => {
-    // Another run may have finished the install while this one waited for the lock.
-    if ((await installedMotoVersion()) === MOTO_VERSION) return;
-    await checkPython();
-    if ((await installedMotoVersion()) === undefined) {
-      // --clear: a half-built environment from an interrupted run is rebuilt, not patched.
-      await run("python3", ["-m", "venv", "--clear", venv], "creating the moto virtual environment");
-    }
-    await run(
-      join(venvBin, "python"),
-      ["-m", "pip", "install", "--disable-pip-version-check", "--quiet", `moto[server]==${MOTO_VERSION}`],
-      `installing moto[server]==${MOTO_VERSION}`,
-    );
-  });
-  const installed = await installedMotoVersion();
-  if (installed !== MOTO_VERSION) {
-    throw new Error(`moto ${MOTO_VERSION} is still not installed in ${venv} (found ${installed ?? "none"})`);
-  }
+export interface PythonTool {
+  /** The virtual environment's directory name under `.test-env`. */
+  venv: string;
+  /** The distribution whose installed version is checked, e.g. `moto`. */
+  distribution: string;
+  /** What pip installs, without the version: `moto[server]`. */
+  requirement: string;
+  version: string;
 }
 
-/** The moto version in the virtual environment; undefined when the environment or moto is missing. */
-async function installedMotoVersion(): Promise<string | undefined> {
-  const result = await capture(join(venvBin, "python"), [
+/**
+ * Creates `.test-env/<venv>` and installs the pinned tool into it, once: later runs find the
+ * version already there and skip pip entirely. A lock file keeps two concurrent runs (several
+ * people share a tree) from building the same environment at once. Returns the environment's
+ * directory of executables.
+ */
+export async function ensurePythonTool(tool: PythonTool): Promise<string> {
+  const directory = join(environmentDirectory, tool.venv);
+  const bin = join(directory, process.platform === "win32" ? "Scripts" : "bin");
+  const installed = () => installedVersion(bin, tool.distribution);
+  const pinned = `${tool.requirement}==${tool.version}`;
+  if ((await installed()) === tool.version) return bin;
+  await mkdir(environmentDirectory, { recursive: true });
+  await withLock(join(environmentDirectory, `${tool.venv}.lock`), async () => {
+    // Another run may have finished the install while this one waited for the lock.
+    if ((await installed()) === tool.version) return;
+    await checkPython();
+    if ((await installed()) === undefined) {
+      // --clear: a half-built environment from an interrupted run is rebuilt, not patched.
+      await run("python3", ["-m", "venv", "--clear", directory], `creating ${directory}`);
+    }
+    await run(
+      join(bin, "python"),
+      ["-m", "pip", "install", "--disable-pip-version-check", "--quiet", pinned],
+      `installing ${pinned}`,
+    );
+  });
+  const found = await installed();
+  if (found !== tool.version) {
+    throw new Error(`${tool.distribution} ${tool.version} is still not installed in ${directory} (found ${found ?? "none"})`);
+  }
+  return bin;
+}
+
+/** The distribution's version in the virtual environment; undefined when the environment is missing. */
+async function installedVersion(bin: string, distribution: string): Promise<string | undefined> {
+  const result = await capture(join(bin, "python"), [
     "-c",
-    "import importlib.metadata as m\ntry:\n print(m.version('moto'))\nexcept m.PackageNotFoundError:\n print('')",
+    `import importlib.metadata as m\ntry:\n print(m.version(${JSON.stringify(distribution)}))\nexcept m.PackageNotFoundError:\n print('')`,
   ]);
   if (result.code !== 0) return undefined;
   return result.output.trim() || "";
@@ -82,20 +98,23 @@ async function checkPython(): Promise<void> {
 
 async function run(command: string, args: string[], what: string): Promise<void> {
   const result = await capture(command, args);
-  if (result.code !== 0) throw new Error(`moto setup failed ${what}:\n${result.output.trim()}`);
+  if (result.code !== 0) throw new Error(`Python test tool setup failed ${what}:\n${result.output.trim()}`);
 }
 
-/** Runs a short command to completion; a missing program reads as a failure (code -1). */
+/**
+ * Runs a command to completion; a missing program reads as a failure (code -1). The output keeps
+ * its last `keep` characters (8 000 unless told).
+ */
 export function capture(
   command: string,
   args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  { keep = 8000, ...options }: { cwd?: string; env?: NodeJS.ProcessEnv; keep?: number } = {},
 ): Promise<{ code: number; output: string }> {
   return new Promise((done) => {
     const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     const collect = (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-8000);
+      output = (output + chunk.toString()).slice(-keep);
     };
     child.stdout.on("data", collect);
     child.stderr.on("data", collect);

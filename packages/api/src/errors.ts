@@ -1,5 +1,5 @@
 import { CharonError, RateLimitedError, ServiceUnavailableError } from "@charon/core";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./env.js";
@@ -49,13 +49,73 @@ export function errorResponder(logger: Logger) {
   };
 }
 
-export function notFoundResponder(c: Context<AppEnv>) {
+/**
+ * No route answers the request. A path some route declares, asked with a method none declares, is
+ * a 405 with `Allow` listing the methods it has (RFC 9110 §15.5.6); any other path is a 404.
+ * `routes` is the app's route table (`app.routes`), read on the first request.
+ */
+export function notFoundResponder(routes: () => ReadonlyArray<{ method: string; path: string }>) {
+  const allowed = allowedMethods(routes);
+  return (c: Context<AppEnv>) => {
+    const methods = allowed(c.req.path, false);
+    if (methods.length > 0) return methodNotAllowed(c, methods);
+    return c.json(
+      {
+        error: "Not found",
+        message: `No route for ${c.req.method} ${c.req.path}`,
+        request_id: c.get("requestId"),
+      },
+      404,
+    );
+  };
+}
+
+/**
+ * A method a fixed path (`/api/v1/dns-providers/types`) does not declare is a 405 even where a
+ * route with a parameter in its place (`…/{id}`) would take it: the document lists the fixed path
+ * with its own methods, and `types` is no id.
+ */
+export function fixedPathMethods(routes: () => ReadonlyArray<{ method: string; path: string }>): MiddlewareHandler<AppEnv> {
+  const allowed = allowedMethods(routes);
+  return async (c, next) => {
+    const methods = allowed(c.req.path, true);
+    const method = c.req.method === "HEAD" ? "GET" : c.req.method;
+    if (methods.length > 0 && !methods.includes(method)) return methodNotAllowed(c, methods);
+    await next();
+  };
+}
+
+function methodNotAllowed(c: Context<AppEnv>, methods: readonly string[]) {
+  c.header("Allow", methods.join(", "));
   return c.json(
     {
-      error: "Not found",
-      message: `No route for ${c.req.method} ${c.req.path}`,
+      error: "Method not allowed",
+      message: `${c.req.method} is not allowed on ${c.req.path}; allowed: ${methods.join(", ")}`,
       request_id: c.get("requestId"),
     },
-    404,
+    405,
   );
+}
+
+/** The methods routes declare for a path: every route whose pattern matches, or (`fixedOnly`) the routes without parameters. */
+function allowedMethods(routes: () => ReadonlyArray<{ method: string; path: string }>) {
+  let table: Array<{ method: string; path: string; pattern: RegExp | undefined }> | undefined;
+  return (path: string, fixedOnly: boolean): string[] => {
+    table ??= routes()
+      .filter((route) => route.method !== "ALL")
+      .map((route) => ({
+        method: route.method,
+        path: route.path,
+        // Hono's `:name` (zod-openapi's `{name}`) is one path segment.
+        pattern: route.path.includes(":")
+          ? new RegExp(`^${route.path.split("/").map((part) => (part.startsWith(":") ? "[^/]+" : escape(part))).join("/")}$`)
+          : undefined,
+      }));
+    const matching = table.filter((route) => (route.pattern ? !fixedOnly && route.pattern.test(path) : route.path === path));
+    return [...new Set(matching.map((route) => route.method))];
+  };
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

@@ -93,3 +93,36 @@ describe("/api/docs", () => {
     expect(await docs.text()).toContain("/api/openapi.json");
   });
 });
+
+describe("a method the document does not declare", () => {
+  it("is a 405 naming the allowed methods on a declared path, a 404 on any other path", async () => {
+    for (const [method, path, allow] of [
+      ["DELETE", "/api/v1/dns-providers", ["GET", "POST"]],
+      ["PUT", "/api/health", ["GET"]],
+      ["PATCH", "/api/v1/tokens/7", ["DELETE"]],
+      // A fixed path beside a parameter one (…/{id}): not taken as id "types".
+      ["PUT", "/api/nginx/dns-providers/types", ["GET"]],
+    ] as const) {
+      const response = await api.call(method, path);
+      expect(response.status, `${method} ${path}`).toBe(405);
+      expect(response.headers.get("allow")?.split(", ").sort()).toEqual([...allow]);
+      expect(await response.json()).toMatchObject({ error: "Method not allowed", message: `${method} is not allowed on ${path}; allowed: ${response.headers.get("allow")}` });
+      // …and the document indeed declares only those methods there.
+      const declared = document.paths[path.replace(/\/7$/, "/{id}")]!;
+      expect(Object.keys(declared).map((m) => m.toUpperCase()).sort()).toEqual([...allow]);
+    }
+    const unknown = await api.call("DELETE", "/api/v1/nothing-here");
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get("allow")).toBeNull();
+  });
+});
+
+describe("settings' acme_directory_url", () => {
+  it("carries its https rule in the document, as the server enforces it", async () => {
+    const schema = JSON.stringify(document.components?.schemas?.["SettingsUpdate"]);
+    expect(schema).toContain("^https:\\\\/\\\\/");
+    const refused = await api.call("PUT", "/api/v1/settings", { body: { acme_directory_url: "" } });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain("acme_directory_url");
+  });
+});

@@ -5,7 +5,7 @@
  */
 import { KmsKeySealer, SqsWorkQueue, createDynamoTable, createSecretsManagerStore } from "@charon/aws";
 import { createServices, type AppServices } from "./compose.js";
-import { dnsEndpointsFrom, outboundPolicyFrom, readAwsConfig } from "./config.js";
+import { authFailureLimitsFrom, dnsEndpointsFrom, outboundPolicyFrom, readAwsConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 
 /**
@@ -18,6 +18,7 @@ export function createAwsServices(env: NodeJS.ProcessEnv = process.env, logger?:
     table: createDynamoTable(config.tableName),
     secrets: createSecretsManagerStore(config.secretsPrefix),
     dnsClientOptions: { endpoints: dnsEndpointsFrom(env), outbound: outboundPolicyFrom(env) },
+    authFailureLimits: authFailureLimitsFrom(env),
     ...(config.workQueueUrl ? { workQueue: new SqsWorkQueue({ queueUrl: config.workQueueUrl }) } : {}),
     ...(config.workQueueUrl && config.kmsKeyId && logger
       ? { issuance: { sealer: new KmsKeySealer({ keyArn: config.kmsKeyId }), logger, resolvers: env.CHARON_DNS_RESOLVERS, leaseSeconds: env.CHARON_ORDER_LEASE_SECONDS } }

@@ -1,4 +1,4 @@
-import type { OutboundPolicy } from "@charon/core";
+import { defaultAuthFailureLimits, type AuthFailureLimits, type OutboundPolicy } from "@charon/core";
 import { createOutboundPolicy, parseOutboundAllow } from "@charon/outbound";
 /**
  * Configuration every entry point shares (the API, the worker, the scheduler, `npm start`), read
@@ -78,4 +78,19 @@ export function dnsEndpointsFrom(env: NodeJS.ProcessEnv = process.env): { cloudf
     ...(env.CHARON_CLOUDFLARE_API_URL ? { cloudflare: env.CHARON_CLOUDFLARE_API_URL } : {}),
     ...(env.CHARON_DIGITALOCEAN_API_URL ? { digitalocean: env.CHARON_DIGITALOCEAN_API_URL } : {}),
   };
+}
+
+/**
+ * CHARON_AUTH_FAILURE_LIMIT: failed authentications one client address may make per 60-second
+ * window before it gets 429s (docs/decisions/0009-auth-failure-rate-limit.md); unset → 20. A
+ * positive decimal integer, else start-up fails naming the variable.
+ */
+export function authFailureLimitsFrom(env: NodeJS.ProcessEnv = process.env): AuthFailureLimits {
+  const value = env.CHARON_AUTH_FAILURE_LIMIT?.trim();
+  if (!value) return defaultAuthFailureLimits;
+  const maxFailures = /^[1-9][0-9]{0,8}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(maxFailures)) {
+    throw new Error(`CHARON_AUTH_FAILURE_LIMIT must be a positive whole number of failures per minute (got "${value}")`);
+  }
+  return { ...defaultAuthFailureLimits, maxFailures };
 }

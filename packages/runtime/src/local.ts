@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { createDynamoTable, ensureTable } from "@charon/aws";
 import { InProcessWorkQueue, LocalKeySealer, LocalSecretStore, ensurePrivateDirectory, startDynamoDbLocal, type RunningService } from "@charon/local";
 import { createServices, type AppServices } from "./compose.js";
-import { dnsEndpointsFrom, outboundPolicyFrom, type LocalConfig } from "./config.js";
+import { authFailureLimitsFrom, dnsEndpointsFrom, outboundPolicyFrom, type LocalConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { createWorkHandler } from "./work.js";
 
@@ -50,6 +50,7 @@ export async function startLocalRuntime(config: LocalConfig, logger: Logger): Pr
       table,
       secrets: LocalSecretStore.fromEnvironment(dataDirectory),
       dnsClientOptions: { endpoints: dnsEndpointsFrom(), outbound: outboundPolicyFrom() },
+      authFailureLimits: authFailureLimitsFrom(),
       workQueue,
       issuance: {
         sealer: LocalKeySealer.fromEnvironment(dataDirectory),

@@ -9,7 +9,12 @@ const settingsFields = {
   dns_propagation_timeout_seconds: ranged("dns_propagation_timeout_seconds").openapi({ example: 60 }),
   dns_polling_interval_seconds: ranged("dns_polling_interval_seconds").openapi({ example: 5 }),
   acme_email: z.email().nullable(),
-  acme_directory_url: z.url({ protocol: /^https$/ }).regex(SINGLE_LINE, "must not contain control characters").openapi({
+  acme_directory_url: z
+    .url({ protocol: /^https$/ })
+    // The protocol rule again as a pattern: z.url's protocol option is not in the document.
+    .regex(/^https:\/\//, "must be an https URL")
+    .regex(SINGLE_LINE, "must not contain control characters")
+    .openapi({
     description: "Let's Encrypt production by default; staging: https://acme-staging-v02.api.letsencrypt.org/directory",
   }),
   renewal_window_days: ranged("renewal_window_days").openapi({ example: 30 }),

@@ -1,0 +1,98 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { capture, ensurePythonTool } from "./moto.js";
+
+/**
+ * Pinned like moto: the same version generates the same requests for the same seed on every
+ * machine; bump it deliberately (the next run reinstalls into the same virtual environment).
+ */
+export const SCHEMATHESIS_VERSION = "4.32.5";
+
+export interface SchemathesisRun {
+  /** The OpenAPI document's URL on the running server; the base URL is taken from it. */
+  schemaUrl: string;
+  /** Sent as `Authorization: Bearer …` with every request. */
+  token: string;
+  /** Fixed, so a failure in CI is the same failure on a laptop. */
+  seed: number;
+  /** The whole run's time budget (schemathesis's `--max-time`), in seconds. */
+  maxTimeSeconds: number;
+  /** Checks to run (schemathesis's names, e.g. `not_a_server_error`). */
+  checks: readonly string[];
+  /** Operations left out, as `METHOD /path` (schemathesis's `--exclude-name`). */
+  excludeOperations?: readonly string[];
+  /**
+   * Statuses `positive_data_acceptance` accepts for a request valid by the document: a reason of
+   * state (404: the id names nothing; 409: the name is taken) is not a refusal of valid input.
+   */
+  acceptedStatuses: readonly string[];
+}
+
+export interface SchemathesisResult {
+  passed: boolean;
+  /** Schemathesis's own report: failures with their reproducing curl commands, then the summary. */
+  report: string;
+}
+
+/** Longest report line kept: generated URLs and bodies can run to many kilobytes. */
+const MAX_LINE = 400;
+/** Lines of the report kept, from its end (the failures come before the summary). */
+const MAX_LINES = 400;
+
+/**
+ * Runs schemathesis (installed once into `.test-env/schemathesis-venv`) against a running server,
+ * with two workers (the test machines have two cores), and returns its report, trimmed to a
+ * readable size.
+ */
+export async function runSchemathesis(run: SchemathesisRun): Promise<SchemathesisResult> {
+  const bin = await ensurePythonTool({
+    venv: "schemathesis-venv",
+    distribution: "schemathesis",
+    requirement: "schemathesis",
+    version: SCHEMATHESIS_VERSION,
+  });
+  const directory = await mkdtemp(join(tmpdir(), "charon-schemathesis-"));
+  const config = join(directory, "schemathesis.toml");
+  await writeFile(
+    config,
+    [
+      "[checks.positive_data_acceptance]",
+      `expected-statuses = [${run.acceptedStatuses.map((status) => JSON.stringify(status)).join(", ")}]`,
+      "",
+    ].join("\n"),
+  );
+  const args = [
+    "--config-file",
+    config,
+    "run",
+    run.schemaUrl,
+    "--header",
+    `Authorization: Bearer ${run.token}`,
+    "--checks",
+    run.checks.join(","),
+    "--phases",
+    "examples,coverage,fuzzing",
+    "--workers",
+    "2",
+    "--max-time",
+    String(run.maxTimeSeconds),
+    "--seed",
+    String(run.seed),
+    "--generation-database",
+    "none",
+    "--no-color",
+    ...(run.excludeOperations ?? []).flatMap((name) => ["--exclude-name", name]),
+  ];
+  const result = await capture(join(bin, "st"), args, {
+    cwd: directory,
+    env: { ...process.env, SCHEMATHESIS_REPORTS_DIR: directory },
+    keep: 200_000,
+  });
+  return { passed: result.code === 0, report: trimmed(result.output) };
+}
+
+function trimmed(output: string): string {
+  const lines = output.split("\n").map((line) => (line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)} …[${line.length - MAX_LINE} more]` : line));
+  return (lines.length > MAX_LINES ? ["…", ...lines.slice(-MAX_LINES)] : lines).join("\n");
+}
