@@ -32,5 +32,6 @@ export const standardErrorResponses = {
   429: { description: "Too many requests", content: errorContent },
   431: HEADERS_TOO_LARGE,
   500: { description: "Server error", content: errorContent },
+  502: { description: "A dependency outside the API (a DNS provider's API, a DNS server) failed; the message names it", content: errorContent },
   503: { description: "The data store did not answer; retry after Retry-After seconds", content: errorContent },
 } as const;
