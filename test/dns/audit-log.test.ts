@@ -103,6 +103,30 @@ describe("audit log", () => {
     expect(pages).toBeGreaterThanOrEqual(4);
   });
 
+  it("refuses a cursor that was altered, made by hand or came from another listing (issue 8 §6)", async () => {
+    const own = (await list("?limit=1")).next_cursor!;
+    const [payload, signature] = own.split(".") as [string, string];
+    const position = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { partition: string; inner?: string };
+    expect(position.partition).toBe("AUDIT#2026-01");
+    const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+    // Another month of the range, still signed with the genuine signature; the same without one.
+    const otherMonth = encode({ ...position, partition: "AUDIT#2025-12" });
+    const fromAction = (await list("?limit=1&action=credential_created")).next_cursor!;
+    const fromCredentials = (await t.call("GET", `/api/v1/dns-providers/${providerId}/credentials?limit=1`)).body.next_cursor as string;
+    expect(fromAction).not.toBeNull();
+    expect(fromCredentials).toEqual(expect.any(String));
+    for (const cursor of [`${otherMonth}.${signature}`, otherMonth, encode(position), fromAction, fromCredentials]) {
+      const answer = await t.call("GET", `/api/v1/audit-logs?limit=1&cursor=${encodeURIComponent(cursor)}`);
+      expect(answer.status, cursor).toBe(400);
+      expect(answer.body, cursor).toMatchObject({ error: "Invalid cursor", details: expect.stringMatching(/^cursor: .*start again without it/) });
+      const exported = await t.call("GET", `/api/v1/audit-logs?format=json&cursor=${encodeURIComponent(cursor)}`);
+      expect(exported.status, cursor).toBe(400);
+    }
+    // The genuine one still carries on, and the action listing's cursor in its own listing.
+    expect((await list(`?limit=1&cursor=${encodeURIComponent(own)}`)).audit_logs).toHaveLength(1);
+    expect((await list(`?limit=1&action=credential_created&cursor=${encodeURIComponent(fromAction)}`)).audit_logs).toHaveLength(1);
+  });
+
   it("exports CSV with a header row and proper escaping, and JSON", async () => {
     const csv = await t.call("GET", "/api/v1/audit-logs?format=csv&action=credential_created");
     expect(csv.status).toBe(200);

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { AuditEntry } from "@charon/core";
-import { idParameter, integerQuery } from "./common.js";
+import { cursorParameter, idParameter, integerQuery } from "./common.js";
 import { visibleControlCharacters } from "./strings.js";
 
 // RFC 3339, as the entries' own timestamps: Date.parse would also take "2026" or "Jan 4 2026".
@@ -21,7 +21,7 @@ export const AuditLogQuerySchema = z.strictObject({
   from: isoTime("from"),
   to: isoTime("to"),
   limit: integerQuery("limit", { min: 1, max: 1000 }, 100, "Entries per page"),
-  cursor: z.string().max(4096).optional(),
+  cursor: cursorParameter("`next_cursor` of the previous page, or an export's `X-Next-Cursor`"),
   format: z.enum(["csv", "json"]).optional().openapi({ description: "Export instead of a page: every matching entry (up to 10 000) as a file" }),
 });
 

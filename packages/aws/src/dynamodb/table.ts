@@ -203,6 +203,22 @@ export class DynamoTable {
     return { items, cursor: await this.cursors.seal(listing(options), Object.fromEntries(names.map((name) => [name, last[name]]))) };
   }
 
+  /**
+   * A cursor for a listing a repository pages itself (over several partitions, say): `position`
+   * signed for `listing` as `query` signs its own. `listing` must not take the form
+   * `<index or "table">/<partition>` of `query`'s listings.
+   */
+  sealCursor(listing: string, position: Record<string, unknown>): Promise<string> {
+    return this.cursors.seal(listing, position);
+  }
+
+  /** The position `sealCursor` signed for `listing`; a 400 `Invalid cursor` for any other cursor. */
+  async openCursor(listing: string, cursor: string): Promise<unknown> {
+    const position = await this.cursors.open(listing, cursor);
+    if (position === undefined) throw invalidCursor();
+    return position;
+  }
+
   /** Every item of a partition (prefix-narrowed), following pages. For bounded partitions only. */
   async queryAll<T extends Item>(options: {
     partition: string;
@@ -346,8 +362,13 @@ function checkedKey(parsed: unknown, names: string[], within: Record<string, (va
         (within[name]?.(value) ?? true)
       );
     });
-  if (!valid) throw new ValidationError("cursor: not one this listing returned; start again without it", "Invalid cursor");
+  if (!valid) throw invalidCursor();
   return key;
+}
+
+/** A cursor this listing did not issue: the client's mistake, named by its parameter. */
+export function invalidCursor(): ValidationError {
+  return new ValidationError("cursor: not one this listing returned; start again without it", "Invalid cursor");
 }
 
 // DynamoDB's limit on a partition key; sort keys allow 1024. Anything longer was not issued by us.

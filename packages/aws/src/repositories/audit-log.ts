@@ -1,13 +1,12 @@
 import { setMaxListeners } from "node:events";
 import {
-  ValidationError,
   type AuditEntry,
   type AuditLogRepository,
   type Page,
   type PageRequest,
   type ResolvedAuditLogFilter,
 } from "@charon/core";
-import type { DynamoTable, Item } from "../dynamodb/table.js";
+import { invalidCursor, type DynamoTable, type Item } from "../dynamodb/table.js";
 
 /**
  * Reads the audit entries that auditEntryPut writes, newest first. The narrowest index wins:
@@ -26,7 +25,8 @@ export class DynamoAuditLog implements AuditLogRepository {
     const source = sourceFor(filter);
     // Each query in flight listens to the signal; a round has up to MAX_PARALLEL_PARTITIONS.
     if (signal) setMaxListeners(MAX_PARALLEL_PARTITIONS + 10, signal);
-    const position = decodePosition(page.cursor, source);
+    const position: Position =
+      page.cursor === undefined ? { partition: source.first } : checkedPosition(await this.table.openCursor(source.listing, page.cursor), source);
     const entries: AuditEntry[] = [];
     let partition: string | undefined = position.partition;
     let inner = position.inner;
@@ -62,7 +62,10 @@ export class DynamoAuditLog implements AuditLogRepository {
         if (partition === undefined) break;
       }
     }
-    return { items: entries, cursor: partition === undefined ? undefined : encodePosition({ partition, inner }) };
+    return {
+      items: entries,
+      cursor: partition === undefined ? undefined : await this.table.sealCursor(source.listing, { partition, inner } satisfies Position),
+    };
   }
 }
 
@@ -78,6 +81,8 @@ const MAX_PARALLEL_PARTITIONS = 32;
 /** The partitions a filter reads, in order, computed as they are needed (a range may span millennia). */
 interface Source {
   index?: "gsi1" | "gsi2";
+  /** What its cursors are signed for (`DynamoTable.sealCursor`). */
+  listing: string;
   first: string;
   /** The partition read after `partition`; undefined after the last. */
   after(partition: string): string | undefined;
@@ -99,6 +104,7 @@ function sourceFor(filter: ResolvedAuditLogFilter): Source {
     return month < first ? undefined : `${MONTH_PREFIX}${month}`;
   };
   return {
+    listing: `${AUDIT_LISTING}months`,
     first: `${MONTH_PREFIX}${last}`,
     after,
     contains: (partition) => {
@@ -118,6 +124,7 @@ function sourceFor(filter: ResolvedAuditLogFilter): Source {
 function single(index: "gsi1" | "gsi2", partition: string): Source {
   return {
     index,
+    listing: `${AUDIT_LISTING}${index}`,
     first: partition,
     after: () => undefined,
     contains: (candidate) => candidate === partition,
@@ -126,6 +133,8 @@ function single(index: "gsi1" | "gsi2", partition: string): Source {
 }
 
 const MONTH_PREFIX = "AUDIT#";
+/** Prefix of the audit log's cursor listings; no index is named so, so `query`'s never match. */
+const AUDIT_LISTING = "audit-log:";
 
 /** `yyyy-mm` of the UTC month before `month` (`yyyy-mm`); `0000-12` before `0001-01` ends any range. */
 function previousMonth(month: string): string {
@@ -158,29 +167,21 @@ interface Position {
   inner?: string;
 }
 
-function encodePosition(position: Position): string {
-  return Buffer.from(JSON.stringify(position)).toString("base64url");
-}
-
-function decodePosition(cursor: string | undefined, source: Source): Position {
-  if (cursor === undefined) return { partition: source.first };
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as Partial<Position>;
-    if (
-      typeof parsed.partition === "string" &&
-      source.contains(parsed.partition) &&
-      (parsed.inner === undefined || typeof parsed.inner === "string")
-    ) {
-      return { partition: parsed.partition, inner: parsed.inner };
-    }
-  } catch {
-    // fall through: not a cursor this API returned
+/**
+ * The position a signed cursor holds, checked against this request's source: `from`/`to` may
+ * have narrowed since it was issued, so its month must still be one read (the inner cursor is
+ * checked by `query` against the time range).
+ */
+function checkedPosition(parsed: unknown, source: Source): Position {
+  const position = (parsed ?? {}) as Partial<Position>;
+  if (
+    typeof position.partition === "string" &&
+    source.contains(position.partition) &&
+    (position.inner === undefined || typeof position.inner === "string")
+  ) {
+    return { partition: position.partition, inner: position.inner };
   }
   throw invalidCursor();
-}
-
-function invalidCursor(): ValidationError {
-  return new ValidationError("The cursor is not one this API returned for these filters", "Invalid cursor");
 }
 
 interface AuditItem extends Item {
