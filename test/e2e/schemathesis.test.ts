@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, expect, it } from "vitest";
 import { inject } from "vitest";
 import { freePort } from "@charon/local";
@@ -50,6 +51,7 @@ it("every operation of the OpenAPI document holds under schemathesis", async () 
       "response_headers_conformance",
       "response_schema_conformance",
       "negative_data_rejection",
+      "positive_data_acceptance",
       "missing_required_header",
       "unsupported_method",
     ],
@@ -57,6 +59,9 @@ it("every operation of the OpenAPI document holds under schemathesis", async () 
     // Token ids are small integers: the run would revoke its own token (id 1) and see nothing
     // but 401s from then on. Revocation has its own tests (packages/api/test/tokens.test.ts).
     excludeOperations: ["DELETE /api/v1/tokens/{id}"],
+    // Valid-by-the-document requests still refused with 400, one entry per operation with its
+    // reason: signed cursors (by design), and rules the document does not state yet (to fix).
+    baseline: fileURLToPath(new URL("./schemathesis-baseline.json", import.meta.url)),
   });
   expect(passed, report).toBe(true);
 
