@@ -4,7 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { PayloadTooLargeError } from "@charon/core";
 import type { AppServices } from "@charon/runtime";
 import type { AppEnv } from "./env.js";
-import { errorResponder, fixedPathMethods, notFoundResponder } from "./errors.js";
+import { errorResponder, methodNotAllowed, notFoundResponder } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { clientAddress } from "./middleware/client-address.js";
 import { jsonBody } from "./middleware/json-body.js";
@@ -44,9 +44,9 @@ export function createApp({ services, logger, trustedProxies }: AppOptions) {
     }),
   );
   app.use("*", jsonBody());
-  app.use("*", fixedPathMethods(() => app.routes));
+  app.use("*", methodNotAllowed(() => app.routes));
   app.onError(errorResponder(logger));
-  app.notFound(notFoundResponder(() => app.routes));
+  app.notFound(notFoundResponder);
 
   const api = new OpenAPIHono<AppEnv>();
   api.route("/", healthRoutes());

@@ -49,70 +49,52 @@ export function errorResponder(logger: Logger) {
   };
 }
 
-/**
- * No route answers the request. A path some route declares, asked with a method none declares, is
- * a 405 with `Allow` listing the methods it has (RFC 9110 §15.5.6); any other path is a 404.
- * `routes` is the app's route table (`app.routes`), read on the first request.
- */
-export function notFoundResponder(routes: () => ReadonlyArray<{ method: string; path: string }>) {
-  const allowed = allowedMethods(routes);
-  return (c: Context<AppEnv>) => {
-    const methods = allowed(c.req.path, false);
-    if (methods.length > 0) return methodNotAllowed(c, methods);
-    return c.json(
-      {
-        error: "Not found",
-        message: `No route for ${c.req.method} ${c.req.path}`,
-        request_id: c.get("requestId"),
-      },
-      404,
-    );
-  };
-}
-
-/**
- * A method a fixed path (`/api/v1/dns-providers/types`) does not declare is a 405 even where a
- * route with a parameter in its place (`…/{id}`) would take it: the document lists the fixed path
- * with its own methods, and `types` is no id.
- */
-export function fixedPathMethods(routes: () => ReadonlyArray<{ method: string; path: string }>): MiddlewareHandler<AppEnv> {
-  const allowed = allowedMethods(routes);
-  return async (c, next) => {
-    const methods = allowed(c.req.path, true);
-    const method = c.req.method === "HEAD" ? "GET" : c.req.method;
-    if (methods.length > 0 && !methods.includes(method)) return methodNotAllowed(c, methods);
-    await next();
-  };
-}
-
-function methodNotAllowed(c: Context<AppEnv>, methods: readonly string[]) {
-  c.header("Allow", methods.join(", "));
+export function notFoundResponder(c: Context<AppEnv>) {
   return c.json(
     {
-      error: "Method not allowed",
-      message: `${c.req.method} is not allowed on ${c.req.path}; allowed: ${methods.join(", ")}`,
+      error: "Not found",
+      message: `No route for ${c.req.method} ${c.req.path}`,
       request_id: c.get("requestId"),
     },
-    405,
+    404,
   );
 }
 
-/** The methods routes declare for a path: every route whose pattern matches, or (`fixedOnly`) the routes without parameters. */
-function allowedMethods(routes: () => ReadonlyArray<{ method: string; path: string }>) {
-  let table: Array<{ method: string; path: string; pattern: RegExp | undefined }> | undefined;
-  return (path: string, fixedOnly: boolean): string[] => {
+/**
+ * A path some route declares, asked with a method it does not declare, is a 405 with `Allow`
+ * listing the methods it has (RFC 9110 §15.5.6), before any route with a parameter in a fixed
+ * segment's place takes it: `PUT …/dns-providers/types` is not `PUT …/{id}` with id "types", and
+ * `PATCH …/credentials/test` not `PATCH …/credentials/{credentialId}`. The path's methods are those
+ * of its most specific matching routes (most fixed segments). `routes` is `app.routes`, read once.
+ */
+export function methodNotAllowed(routes: () => ReadonlyArray<{ method: string; path: string }>): MiddlewareHandler<AppEnv> {
+  let table: Array<{ method: string; pattern: RegExp; fixed: number }> | undefined;
+  return async (c, next) => {
     table ??= routes()
       .filter((route) => route.method !== "ALL")
-      .map((route) => ({
-        method: route.method,
-        path: route.path,
-        // Hono's `:name` (zod-openapi's `{name}`) is one path segment.
-        pattern: route.path.includes(":")
-          ? new RegExp(`^${route.path.split("/").map((part) => (part.startsWith(":") ? "[^/]+" : escape(part))).join("/")}$`)
-          : undefined,
-      }));
-    const matching = table.filter((route) => (route.pattern ? !fixedOnly && route.pattern.test(path) : route.path === path));
-    return [...new Set(matching.map((route) => route.method))];
+      .map((route) => {
+        const parts = route.path.split("/");
+        return {
+          method: route.method,
+          // Hono's `:name` (zod-openapi's `{name}`) is one path segment.
+          pattern: new RegExp(`^${parts.map((part) => (part.startsWith(":") ? "[^/]+" : escape(part))).join("/")}$`),
+          fixed: parts.filter((part) => !part.startsWith(":")).length,
+        };
+      });
+    const matching = table.filter(({ pattern }) => pattern.test(c.req.path));
+    const specific = Math.max(...matching.map(({ fixed }) => fixed));
+    const methods = [...new Set(matching.filter(({ fixed }) => fixed === specific).map(({ method }) => method))];
+    const method = c.req.method === "HEAD" ? "GET" : c.req.method;
+    if (methods.length === 0 || methods.includes(method)) return next();
+    c.header("Allow", methods.join(", "));
+    return c.json(
+      {
+        error: "Method not allowed",
+        message: `${c.req.method} is not allowed on ${c.req.path}; allowed: ${methods.join(", ")}`,
+        request_id: c.get("requestId"),
+      },
+      405,
+    );
   };
 }
 
