@@ -101,7 +101,9 @@ describe.each(listings)("GET $path pages", ({ path }) => {
       expect(answer.status, limit).toBe(400);
       expect(answer.body.details, limit).toMatch(/^limit: /);
     }
-    expect((await api.send("GET", `${path}?limit=1e2`)).body.details).toBe("limit: '1e2' is not an integer: give plain decimal digits (1–500)");
+    expect((await api.send("GET", `${path}?limit=1e2`)).body.details).toBe("limit: '1e2' is not a whole number from 1 to 500 in plain decimal digits");
+    // 0 is an integer: the message gives the range it is outside of, not a wrong reason.
+    expect((await api.send("GET", `${path}?limit=0`)).body.details).toBe("limit: '0' is not a whole number from 1 to 500 in plain decimal digits");
     const page = await api.send("GET", `${path}?limit=3`);
     expect(page.body).toHaveLength(3);
   });

@@ -37,7 +37,7 @@ export const idParameter = (name: string, where: "path" | "query", example: numb
 
 /** An integer query parameter (a page size, a count) within `min`–`max`, `fallback` when absent. */
 export const integerQuery = (name: string, range: { min: number; max: number }, fallback: number, description: string) =>
-  decimalParameter(name, "query", range, (input) => `'${input}' is not an integer: give plain decimal digits (${range.min}–${range.max})`, {
+  decimalParameter(name, "query", range, (input) => `'${input}' is not a whole number from ${range.min} to ${range.max} in plain decimal digits`, {
     description,
     default: fallback,
   })
