@@ -17,6 +17,7 @@ import { proxyHostRoutes } from "./routes/proxy-hosts.js";
 import { securityRoutes } from "./routes/security.js";
 import { settingsRoutes } from "./routes/settings.js";
 import { tokenRoutes } from "./routes/tokens.js";
+import { FREE_FORM_VALUE_COMPONENT } from "./schemas/json.js";
 
 
 export interface AppOptions {
@@ -67,6 +68,7 @@ export function createApp({ services, logger, trustedProxies }: AppOptions) {
     scheme: "bearer",
     description: "An API token: `Authorization: Bearer chrn_…`",
   });
+  app.openAPIRegistry.registerComponent("schemas", FREE_FORM_VALUE_COMPONENT.name, FREE_FORM_VALUE_COMPONENT.schema);
   // Generated on request, not at start-up: a cold Lambda pays nothing for the document.
   app.doc31("/api/openapi.json", {
     openapi: "3.1.0",

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { FreeFormObjectSchema } from "./json.js";
-import { multiLine, singleLine } from "./strings.js";
+import { displayName, multiLine, singleLine } from "./strings.js";
 import {
   successRate,
   type CredentialTestResult,
@@ -24,7 +24,7 @@ const secretsInput = FreeFormObjectSchema.openapi({ description: "Provider field
 
 export const CredentialCreateSchema = z
   .strictObject({
-    name: singleLine(100),
+    name: displayName(100),
     description: multiLine(1000).nullable().optional(),
     zone_filter: singleLine(10_000).optional().openapi({ description: "Comma-separated patterns; empty is the catch-all" }),
     enabled: z.boolean().optional(),
@@ -41,7 +41,7 @@ export const CredentialCreateSchema = z
 
 export const CredentialUpdateSchema = z
   .strictObject({
-    name: singleLine(100).optional(),
+    name: displayName(100).optional(),
     description: multiLine(1000).nullable().optional(),
     zone_filter: singleLine(10_000).optional(),
     enabled: z.boolean().optional(),

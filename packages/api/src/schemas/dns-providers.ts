@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { FreeFormObjectSchema } from "./json.js";
-import { singleLine } from "./strings.js";
+import { displayName, singleLine } from "./strings.js";
 import { isDeepStrictEqual } from "node:util";
 import { ValidationError, type DnsCredential, type DnsProviderType, type ProviderView } from "@charon/core";
 
@@ -35,7 +35,7 @@ export const CredentialFieldsSchema = z
 
 export const DnsProviderCreateSchema = z
   .strictObject({
-    name: singleLine(100),
+    name: displayName(100),
     acme_dns_provider: singleLine(64).min(1).openapi({ example: "cloudflare" }),
     meta: FreeFormObjectSchema.openapi({ description: "The provider's credentials, ACME-client spelling (`CF_API_TOKEN`) or the credentials API's (`api_token`)" }),
   })
@@ -45,7 +45,7 @@ export const DnsProviderCreateSchema = z
 
 export const DnsProviderUpdateSchema = z
   .strictObject({
-    name: singleLine(100).optional(),
+    name: displayName(100).optional(),
     acme_dns_provider: singleLine(64).min(1).optional(),
     meta: FreeFormObjectSchema.optional().openapi({ description: "Replaces the primary credential's fields" }),
   })

@@ -63,6 +63,41 @@ function numberProblem(n: number): string | null {
   return null;
 }
 
+/** The largest integer kept exactly, 2^53 − 1. */
+const MAX_EXACT = Number.MAX_SAFE_INTEGER;
+
+/** What the document says of an object key: 1 to 255 characters, no control character. */
+const KEY_RULE = { type: "string" as const, minLength: 1, maxLength: FREE_FORM_LIMITS.keyLength, pattern: SINGLE_LINE.source };
+
+const FREE_FORM_VALUE_REF = { $ref: "#/components/schemas/FreeFormValue" };
+
+/**
+ * The `FreeFormValue` component: the rules of `storableProblem` for one value below a free-form
+ * field, in JSON Schema, so that a value valid by the document is one the server keeps (issue 8
+ * §6). Zod still does the checking (`storableProblem`, whose messages name the path and reason);
+ * this is its statement in the document. The byte and depth caps are in the description only:
+ * JSON Schema has no keyword for them. Register it once with `registerComponent("schemas", …)`.
+ */
+export const FREE_FORM_VALUE_COMPONENT = {
+  name: "FreeFormValue",
+  schema: {
+    description: "A value inside a free-form JSON field (see FreeFormObject).",
+    anyOf: [
+      { type: "null" as const },
+      { type: "boolean" as const },
+      { type: "string" as const, pattern: SINGLE_LINE.source },
+      { type: "integer" as const, minimum: -MAX_EXACT, maximum: MAX_EXACT },
+      { type: "number" as const, minimum: MIN_FRACTION, maximum: MAX_EXACT },
+      { type: "number" as const, minimum: -MAX_EXACT, maximum: -MIN_FRACTION },
+      { type: "array" as const, items: FREE_FORM_VALUE_REF },
+      { type: "object" as const, propertyNames: KEY_RULE, additionalProperties: FREE_FORM_VALUE_REF },
+    ],
+  },
+};
+
+/** `propertyNames` (JSON Schema 2020-12, OpenAPI 3.1) is missing from the library's 3.0 types, hence a variable, not a literal. */
+const FREE_FORM_OBJECT_DOCUMENT = { description: RULES, propertyNames: KEY_RULE, additionalProperties: FREE_FORM_VALUE_REF };
+
 /** The one schema of a free-form JSON object (the `FreeFormObject` component of the document). */
 export const FreeFormObjectSchema = z
   .record(z.string(), z.unknown())
@@ -70,4 +105,4 @@ export const FreeFormObjectSchema = z
     const problem = storableProblem(value);
     if (problem) ctx.addIssue({ code: "custom", path: problem.path, message: problem.reason });
   })
-  .openapi("FreeFormObject", { description: RULES });
+  .openapi("FreeFormObject", FREE_FORM_OBJECT_DOCUMENT);

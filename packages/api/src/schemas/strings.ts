@@ -21,6 +21,18 @@ export const singleLine = (max: number) => z.string().max(max).regex(SINGLE_LINE
 export const multiLine = (max: number) =>
   z.string().max(max).regex(MULTI_LINE, "must not contain control characters other than tab, line feed and carriage return");
 
+/**
+ * SINGLE_LINE with at least one character that is not white space (what `String.prototype.trim`
+ * removes, less the control characters SINGLE_LINE already refuses): the server trims a display
+ * name and refuses what is left empty ("name: must not be empty"). Only the document states it
+ * this way; the service's check keeps its message.
+ */
+// eslint-disable-next-line no-control-regex -- as above
+const NOT_BLANK_SINGLE_LINE = /^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\uFEFF][^\x00-\x1F\x7F-\x9F]*$/;
+
+/** A display name of at most `max` characters that is not blank once trimmed (providers, credentials). */
+export const displayName = (max: number) => singleLine(max).openapi({ pattern: NOT_BLANK_SINGLE_LINE.source });
+
 // eslint-disable-next-line no-control-regex -- as above
 const CONTROL_BUT_LINES = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]/g;
 
