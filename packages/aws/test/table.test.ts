@@ -65,7 +65,9 @@ describe("DynamoTable", () => {
     const [payload, signature] = issued.split(".") as [string, string];
     const position = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Record<string, string>;
     const encode = (key: Record<string, string>) => Buffer.from(JSON.stringify(key)).toString("base64url");
-    const flipped = signature.slice(0, -1) + (signature.endsWith("A") ? "B" : "A");
+    // The first character: the last one of a 16-byte MAC in base64url carries padding bits that
+    // decoding ignores, so changing it may leave the MAC as it was.
+    const flipped = (signature.startsWith("A") ? "B" : "A") + signature.slice(1);
     const forged = [
       encode(position), // the key alone, unsigned: what a hand-made cursor looks like
       `${encode({ ...position, sk: "ITEM#002" })}.${signature}`, // another position under a real signature
