@@ -1,17 +1,17 @@
 import { createOutboundPolicy } from "@charon/outbound";
-import { createCipheriv, createDecipheriv, randomBytes, X509Certificate } from "node:crypto";
+import { randomBytes, X509Certificate } from "node:crypto";
+import { tmpdir } from "node:os";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import {
-  KeySealError,
   type ChallengeRecord,
   type Dns01Solver,
-  type KeySealer,
   type WorkMessage,
   type WorkQueue,
 } from "@charon/core";
 import { DynamoCertificateRepository, DynamoIssuanceRepository } from "@charon/aws";
 import { createDnsProviderClient } from "@charon/dns";
 import { AcmeAccounts, Issuer } from "@charon/acme";
+import { LocalKeySealer } from "@charon/local";
 import { capturingLogger, dnsTestApp, temporarySecretStore, type DnsTestApp } from "../../../test/support/dns-app.js";
 
 /**
@@ -88,29 +88,6 @@ function powerDnsSolver(keys: Map<number, string>): Dns01Solver {
   };
 }
 
-/** AES-256-GCM with a key of the test's own: what the local adapter does, in a few lines. */
-function testSealer(): KeySealer {
-  const key = randomBytes(32);
-  return {
-    async seal(plaintext, context) {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv("aes-256-gcm", key, iv).setAAD(Buffer.from(JSON.stringify(context)));
-      const sealed = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-      return [iv, cipher.getAuthTag(), sealed].map((b) => b.toString("base64")).join(".");
-    },
-    async open(sealed, context) {
-      const [iv, tag, body] = sealed.split(".").map((part) => Buffer.from(part, "base64"));
-      try {
-        const decipher = createDecipheriv("aes-256-gcm", key, iv!).setAAD(Buffer.from(JSON.stringify(context)));
-        decipher.setAuthTag(tag!);
-        return Buffer.concat([decipher.update(body!), decipher.final()]).toString();
-      } catch (error) {
-        throw new KeySealError("cannot open", { cause: error });
-      }
-    },
-  };
-}
-
 /** Messages are kept, delays noted; the test delivers them (twice when it wants duplicates). */
 function recordingQueue() {
   const pending: Array<{ message: WorkMessage; delaySeconds: number }> = [];
@@ -130,7 +107,8 @@ function setUp(keys: Map<number, string>, solver: Dns01Solver = powerDnsSolver(k
     certificates: new DynamoCertificateRepository(t.table),
     orders,
     solver,
-    sealer: testSealer(),
+    // The key is given, so the data directory is never written to.
+    sealer: new LocalKeySealer({ dataDirectory: tmpdir(), key: randomBytes(32) }),
     queue,
     outcomes: t.services.dnsDirectory,
     accounts: new AcmeAccounts(t.secrets, { directoryUrl: inject("pebbleDirectoryUrl"), email: "ops@example.test" }),
