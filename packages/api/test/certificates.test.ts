@@ -94,11 +94,31 @@ describe("certificates", () => {
     const api = await testApi();
     const ambiguous = await api.send("POST", "/api/nginx/certificates", { body: request({ meta: { dns_provider: "route53" } }) });
     expect(ambiguous.status).toBe(400);
-    expect(ambiguous.body.message).toContain("meta.dns_provider_id");
+    // Exactly the two there are: no "…" promising more.
+    const [main, legacy] = [api.dns!.route53Main.id, api.dns!.route53Legacy.id].sort((a, b) => a - b);
+    expect(ambiguous.body.message).toBe(
+      `Several DNS providers of type 'route53' are configured (${main}, ${legacy}); choose one with meta.dns_provider_id`,
+    );
     const byId = await api.send("POST", "/api/nginx/certificates", { body: request({ meta: { dns_provider_id: api.dns!.route53Legacy.id } }) });
     expect(byId.status).toBe(201);
     expect(byId.body.credentials).toEqual([{ domain: "secure.example.com", credential_id: api.dns!.route53Legacy.legacy, credential_name: "Legacy" }]);
     expect((await api.send("POST", "/api/nginx/certificates", { body: request({ meta: { dns_provider_id: 9 } }) })).status).toBe(404);
+  });
+
+  it("names at most five of the providers of an ambiguous type, then '…'", async () => {
+    const api = await testApi();
+    const ids = [api.dns!.route53Main.id, api.dns!.route53Legacy.id];
+    for (let i = 0; i < 4; i++) {
+      const created = await api.send("POST", "/api/nginx/dns-providers", {
+        body: { name: `AWS ${i}`, acme_dns_provider: "route53", meta: { AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE", AWS_SECRET_ACCESS_KEY: "x" } },
+      });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      ids.push(created.body.id);
+    }
+    const ambiguous = await api.send("POST", "/api/nginx/certificates", { body: request({ meta: { dns_provider: "route53" } }) });
+    expect(ambiguous.status).toBe(400);
+    const shown = ids.sort((a, b) => a - b).slice(0, 5).join(", ");
+    expect(ambiguous.body.message).toBe(`Several DNS providers of type 'route53' are configured (${shown}, …); choose one with meta.dns_provider_id`);
   });
 
   it.each([

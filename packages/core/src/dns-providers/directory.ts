@@ -9,6 +9,9 @@ import type { DnsChallengeDirectory, NameCredential, ProviderSummary } from "./c
 import type { DnsProviderRepository } from "./repository.js";
 import { providerType } from "./types.js";
 
+/** How many provider ids the "several providers of type …" message names before "…". */
+const AMBIGUOUS_IDS_SHOWN = 5;
+
 /** Spec §8's answer: the credential a name would use, and every candidate. */
 export interface MatchExplanation extends Selection<ClaimHolder> {
   multiCredential: boolean;
@@ -65,16 +68,19 @@ export class DnsDirectory implements DnsChallengeDirectory, ChallengeOutcomeReco
       throw new ValidationError("A DNS challenge needs meta.dns_provider (a provider type) or meta.dns_provider_id");
     }
     const type = providerType(this.deps.catalog, reference.type).type;
-    const found = await this.deps.providers.providersOfType(type, 2);
-    const [first, second] = found;
+    // One more than are named, to tell "these" from "these and more".
+    const found = await this.deps.providers.providersOfType(type, AMBIGUOUS_IDS_SHOWN + 1);
+    const [first] = found;
     if (!first) {
       throw new ValidationError(
         `No DNS provider of type '${type}' is configured; add one with POST /api/nginx/dns-providers`,
       );
     }
-    if (second) {
+    if (found.length > 1) {
+      const ids = found.slice(0, AMBIGUOUS_IDS_SHOWN).map((p) => p.id);
+      const more = found.length > AMBIGUOUS_IDS_SHOWN ? ", …" : "";
       throw new ValidationError(
-        `Several DNS providers of type '${type}' are configured (${first.id}, ${second.id}, …); choose one with meta.dns_provider_id`,
+        `Several DNS providers of type '${type}' are configured (${ids.join(", ")}${more}); choose one with meta.dns_provider_id`,
       );
     }
     return summary(first);
