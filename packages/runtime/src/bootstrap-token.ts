@@ -57,16 +57,42 @@ async function issueBootstrapToken(tableName: string, name: string, by: string):
   });
 }
 
+const USAGE = `Usage: npm run -s bootstrap-token -- (--stage <stage> | --table <table name>) [--name <token name>]
+
+Creates a full-access API token in a deployed stage's DynamoDB table, with your AWS credentials
+(AWS_PROFILE, AWS_REGION, ...), and prints its value once on stdout; messages go to stderr.
+
+  --stage <stage>   the stage given to sst deploy; its table is found as charon-<stage>-Table...
+  --table <name>    the table itself (the "table" output of sst deploy), instead of --stage
+  --name <name>     the token's name (default: bootstrap)
+  -h, --help        this text
+
+Example: TOKEN=$(npm run -s bootstrap-token -- --stage production)
+Revoke the token once you have made scoped ones: DELETE /api/v1/tokens/{id}.
+`;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      stage: { type: "string" },
-      table: { type: "string" },
-      name: { type: "string", default: "bootstrap" },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        stage: { type: "string" },
+        table: { type: "string" },
+        name: { type: "string", default: "bootstrap" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    // parseArgs names the unknown option or the missing value; the usage says what there is.
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   if (!values.stage && !values.table) {
-    throw new Error("Say which deployment: --stage <stage> (as given to sst deploy) or --table <table name>");
+    throw new Error(`Say which deployment: --stage <stage> (as given to sst deploy) or --table <table name>\n\n${USAGE}`);
   }
   const tableName = values.table ?? (await findStageTable(new DynamoDBClient({}), values.stage!));
   const by = `bootstrap-token (${userInfo().username})`;

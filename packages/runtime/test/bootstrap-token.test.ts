@@ -91,5 +91,20 @@ describe("npm run bootstrap-token", () => {
     const unnamed = await bootstrapToken();
     expect(unnamed.code).toBe(1);
     expect(unnamed.stderr).toContain("--stage <stage>");
+
+    const unknown = await bootstrapToken("--stag", "x");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("'--stag'");
+    expect(unknown.stderr).toContain("Usage: npm run -s bootstrap-token");
+  });
+
+  it("prints its usage for --help and -h, on stdout, and exits 0 without touching any table", async () => {
+    for (const flag of ["--help", "-h"]) {
+      const help = await bootstrapToken(flag);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(/^Usage: npm run -s bootstrap-token -- \(--stage <stage> \| --table <table name>\)/);
+      for (const option of ["--stage", "--table", "--name", "--help"]) expect(help.stdout).toContain(option);
+      expect(help.stdout).not.toMatch(/chrn_/);
+    }
   });
 });
