@@ -56,6 +56,23 @@ describe("API tokens", () => {
     expect(credentials.body).toMatchObject({ error: "Forbidden", message: "Insufficient permissions to manage credentials" });
   });
 
+  it("says the header is missing when a request sends no token, and that the token is wrong when it is", async () => {
+    const api = await testApi();
+    const missing = "Missing API token: send the header 'Authorization: Bearer <token>'";
+    const none = await api.send("GET", "/api/nginx/proxy-hosts", { token: null });
+    expect(none.status).toBe(401);
+    expect(none.body).toMatchObject({ error: "Unauthorized", message: missing });
+    // A header in another form (the token alone, or Basic) carries no bearer token either.
+    for (const authorization of ["chrn_abc", "Basic dXNlcjpwYXNz", "Bearer"]) {
+      const malformed = await api.send("GET", "/api/nginx/proxy-hosts", { token: null, headers: { Authorization: authorization } });
+      expect(malformed.status).toBe(401);
+      expect(malformed.body.message).toBe(missing);
+    }
+    const wrong = await api.send("GET", "/api/nginx/proxy-hosts", { token: "chrn_wrong" });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body).toMatchObject({ error: "Unauthorized", message: "Invalid or expired API token" });
+  });
+
   it("revokes at once", async () => {
     const api = await testApi();
     const created = (await api.send("POST", "/api/v1/tokens", { body: { name: "gone", permission: "read" } })).body;

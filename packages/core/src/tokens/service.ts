@@ -14,6 +14,9 @@ export function hashToken(value: string): string {
 /** `last_used_at` is written at most once per token per this interval. */
 export const LAST_USED_RESOLUTION_MS = 5 * 60 * 1000;
 
+/** The 401 of a request without a bearer token (no Authorization header, or not `Bearer <token>`). */
+const MISSING_TOKEN_MESSAGE = "Missing API token: send the header 'Authorization: Bearer <token>'";
+
 /** Stands for a request whose client address is unknown, so it still has a failure budget. */
 const UNKNOWN_ADDRESS = "unknown";
 
@@ -31,7 +34,9 @@ export class TokenService {
   async authenticate(value: string | undefined, clientAddress: string | null = null): Promise<Principal> {
     const address = clientAddress ?? UNKNOWN_ADDRESS;
     try {
-      const token = value === undefined ? undefined : await this.validToken(value);
+      // No token at all is a different mistake from a wrong one: say how to send it.
+      if (value === undefined) throw new UnauthorizedError(MISSING_TOKEN_MESSAGE);
+      const token = await this.validToken(value);
       if (!token) throw new UnauthorizedError();
       await this.noteUse(token);
       return { tokenId: token.id, name: token.name, permission: token.permission, scopes: token.scopes };
