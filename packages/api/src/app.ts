@@ -1,14 +1,8 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
-import { bodyLimit } from "hono/body-limit";
-import { PayloadTooLargeError } from "@charon/core";
 import type { AppServices } from "@charon/runtime";
 import type { AppEnv } from "./env.js";
-import { errorResponder, methodNotAllowed, notFoundResponder } from "./errors.js";
-import type { Logger } from "./logger.js";
-import { clientAddress } from "./middleware/client-address.js";
-import { jsonBody } from "./middleware/json-body.js";
-import { requestId } from "./middleware/request-id.js";
+import { createBaseApp, type BaseAppOptions } from "./base-app.js";
 import { auditLogRoutes } from "./routes/audit-logs.js";
 import { certificateRoutes } from "./routes/certificates.js";
 import { dnsProviderRoutes } from "./routes/dns-providers.js";
@@ -20,35 +14,16 @@ import { tokenRoutes } from "./routes/tokens.js";
 import { FREE_FORM_VALUE_COMPONENT } from "./schemas/json.js";
 
 
-export interface AppOptions {
+export { MAX_BODY_BYTES } from "./base-app.js";
+
+export interface AppOptions extends BaseAppOptions {
   services: AppServices;
-  logger: Logger;
-  /** Reverse proxies in front of the Node server whose X-Forwarded-For is believed (CHARON_TRUSTED_PROXIES). */
-  trustedProxies?: readonly string[];
 }
 
-/** Request bodies larger than this are refused before parsing (413). */
-export const MAX_BODY_BYTES = 256 * 1024;
-
-export function createApp({ services, logger, trustedProxies }: AppOptions) {
+/** The whole API: every route group over the services, and its OpenAPI document. */
+export function createApp({ services, ...options }: AppOptions) {
   // Routes are declared on their groups (routing.ts), whose hook turns validation failures into 400s.
-  const app = new OpenAPIHono<AppEnv>();
-  app.use("*", requestId());
-  app.use("*", clientAddress(trustedProxies));
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new PayloadTooLargeError(MAX_BODY_BYTES);
-      },
-    }),
-  );
-  app.use("*", jsonBody());
-  app.use("*", methodNotAllowed(() => app.routes));
-  app.onError(errorResponder(logger));
-  app.notFound(notFoundResponder);
-
+  const app = createBaseApp(options);
   const api = new OpenAPIHono<AppEnv>();
   api.route("/", healthRoutes());
   api.route("/", tokenRoutes(services.tokens));

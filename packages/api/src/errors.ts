@@ -1,4 +1,4 @@
-import { CharonError, RateLimitedError, ServiceUnavailableError } from "@charon/core";
+import { CharonError, RateLimitedError, ServiceUnavailableError } from "@charon/core/errors";
 import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";

@@ -143,6 +143,9 @@ const auth = { Authorization: `Bearer ${TOKEN}` };
 describe("Lambda entry (API Gateway HTTP API v2)", () => {
   it("answers health checks as the Node server does", async () => {
     expect((await expectSameAnswer({ method: "GET", path: "/api/health" })).body).toEqual({ status: "ok" });
+    // The health check is answered by a smaller app than the rest (lambda-app.ts): same 405 too.
+    const wrongMethod = await expectSameAnswer({ method: "POST", path: "/api/health" });
+    expect(wrongMethod.status).toBe(405);
   });
 
   it("reads headers in any case", async () => {

@@ -1,4 +1,4 @@
-import { canonicalAddress } from "@charon/core";
+import { canonicalAddress } from "@charon/core/addresses";
 import type { MiddlewareHandler } from "hono";
 import { isIP } from "node:net";
 import type { AppEnv } from "../env.js";

@@ -1,4 +1,4 @@
-import { ValidationError } from "@charon/core";
+import { ValidationError } from "@charon/core/errors";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env.js";
 
