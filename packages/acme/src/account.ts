@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import acme from "acme-client";
+import type acme from "acme-client";
 import { SecretAlreadyExistsError, type SecretStore } from "@charon/core";
+import { loadAcmeClient } from "./acme-client.js";
 
 /** Where certificates come from: an ACME directory, the account's contact and EAB (RFC 8555 §7.3.4). */
 export interface AcmeSettings {
@@ -11,13 +12,10 @@ export interface AcmeSettings {
   externalAccountBinding?: { kid: string; hmacKey: string };
 }
 
-// acme-client retries 429 and 5xx answers by sleeping (5 s, 10 s, … five times): a worker must not
-// idle, so its errors surface and the issuer retries the step from a delayed message instead.
-(acme.axios.defaults as { acmeSettings?: { retryMaxAttempts: number } }).acmeSettings!.retryMaxAttempts = 0;
-
+/** Let's Encrypt's directories (acme-client's `directory.letsencrypt`, written out so that reading settings loads no client). */
 const NAMED_DIRECTORIES: Record<string, string> = {
-  letsencrypt: acme.directory.letsencrypt.production,
-  "letsencrypt-staging": acme.directory.letsencrypt.staging,
+  letsencrypt: "https://acme-v02.api.letsencrypt.org/directory",
+  "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
 };
 
 /**
@@ -78,6 +76,7 @@ export class AcmeAccounts {
 
   private async register(): Promise<acme.Client> {
     const { directoryUrl, email, externalAccountBinding } = this.settings;
+    const acme = await loadAcmeClient();
     const client = new acme.Client({
       directoryUrl,
       accountKey: await this.accountKey(),
@@ -100,7 +99,7 @@ export class AcmeAccounts {
     const name = `${ACME_ACCOUNT_SECRET_PREFIX}${digest}`;
     const stored = await this.secrets.get(name);
     if (stored?.["private_key"]) return stored["private_key"];
-    const key = (await acme.crypto.createPrivateEcdsaKey("P-256")).toString();
+    const key = (await (await loadAcmeClient()).crypto.createPrivateEcdsaKey("P-256")).toString();
     try {
       await this.secrets.create(name, { private_key: key, directory_url: directoryUrl, email: email ?? "" });
       return key;

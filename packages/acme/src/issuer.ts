@@ -1,5 +1,5 @@
 import { randomUUID, X509Certificate } from "node:crypto";
-import acme from "acme-client";
+import type acme from "acme-client";
 import {
   CharonError,
   DEFAULT_KEY_TYPE,
@@ -27,6 +27,7 @@ import {
 } from "@charon/core";
 import { propagationTimeoutMessage } from "./dns01/messages.js";
 import type { AcmeAccounts } from "./account.js";
+import { loadAcmeClient } from "./acme-client.js";
 
 /** What the issuer logs through (the entry points pass Powertools' JSON logger). */
 export interface IssuanceLogger {
@@ -375,7 +376,7 @@ export class Issuer implements CertificateIssuance {
       await this.deps.orders.save(order, owner);
     }
     const key = await this.deps.sealer.open(order.sealedKey, sealContext(order));
-    const [, csr] = await acme.crypto.createCsr({ altNames: certificate.domain_names }, key);
+    const [, csr] = await (await loadAcmeClient()).crypto.createCsr({ altNames: certificate.domain_names }, key);
     await client.finalizeOrder(current, csr);
     await this.reach(order, owner, "finalized");
     return NEXT;
@@ -387,7 +388,7 @@ export class Issuer implements CertificateIssuance {
     if (current.status === "invalid") throw await this.invalid(current);
     if (current.status !== "valid") return this.caWait(order);
     const pem = await client.getCertificate(current);
-    const [leaf = "", ...chain] = acme.crypto.splitPemChain(pem);
+    const [leaf = "", ...chain] = (await loadAcmeClient()).crypto.splitPemChain(pem);
     const parsed = new X509Certificate(leaf);
     const fields: IssuedFields = {
       issued_at: this.deps.clock.now().toISOString(),
@@ -526,6 +527,7 @@ function sealContext(order: Pick<IssuanceOrder, "certificateId">): Record<string
 }
 
 async function privateKey(type: KeyType): Promise<string> {
+  const acme = await loadAcmeClient();
   switch (type) {
     case "ecdsa-p256":
       return (await acme.crypto.createPrivateEcdsaKey("P-256")).toString();
