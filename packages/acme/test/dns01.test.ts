@@ -1,7 +1,7 @@
 import { createOutboundPolicy } from "@charon/outbound";
 import { randomBytes } from "node:crypto";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { ChallengeCredentials, UpstreamError, ValidationError } from "@charon/core";
+import { ChallengeCredentials, ServiceUnavailableError, UpstreamError, ValidationError } from "@charon/core";
 import { DynamoCredentialRepository, DynamoRecordLeases } from "@charon/aws";
 import { dnsProviderClientFactory, dnsProviderTypes, normaliseCredentials } from "@charon/dns";
 import { DnsSolver, NameServers, parseNameServers, propagationTimeoutMessage } from "@charon/acme";
@@ -66,11 +66,21 @@ let challenges: ChallengeCredentials;
 let leases: DynamoRecordLeases;
 
 /** A solver as a worker process builds it; two of them stand for two Lambda instances. */
-function solver(options: { authoritative?: boolean; timeoutMs?: number; propagationServers?: string; recursive?: string } = {}): DnsSolver {
+function solver(
+  options: {
+    authoritative?: boolean;
+    timeoutMs?: number;
+    propagationServers?: string;
+    recursive?: string;
+    leaseWaitMs?: number;
+    challenges?: ChallengeCredentials;
+  } = {},
+): DnsSolver {
   const resolvers = parseNameServers(options.recursive ?? `127.0.0.1:${dnsPort}`);
   return new DnsSolver({
-    challenges,
+    challenges: options.challenges ?? challenges,
     leases,
+    ...(options.leaseWaitMs !== undefined ? { leaseWaitMs: options.leaseWaitMs } : {}),
     // PowerDNS stands in for the recursive resolver too: it answers for every zone used here.
     nameServers: new NameServers({ recursive: resolvers, timeoutMs: options.timeoutMs ?? 1_000, authoritativePort: dnsPort }),
     propagationServers: options.authoritative ? undefined : parseNameServers(options.propagationServers ?? `127.0.0.1:${dnsPort}`),
@@ -218,6 +228,33 @@ describe("present, clean up and propagation (dns-01.md §2–3)", () => {
     await Promise.all(values.map((value, i) => (i % 2 === 0 ? first : second).present(record, value)));
     expect(await storedTxt(zone("apex"), record.effectiveRecordName)).toEqual(values);
     await Promise.all(values.map((value, i) => (i % 2 === 0 ? second : first).cleanUp(record, value)));
+    expect(await storedTxt(zone("apex"), record.effectiveRecordName)).toEqual([]);
+  });
+
+  it("gives a resumed order back the lease its dead worker held, and keeps every other order out until it ends", async () => {
+    const record = await solver().locate(providerId, `resumed.${zone("apex")}`);
+    // A worker that dies mid-write: its provider call never returns, so its lease is never released.
+    const dying: ChallengeCredentials = Object.create(challenges);
+    dying.connect = async (provider, credentialId) => {
+      const connected = await challenges.connect(provider, credentialId);
+      return { ...connected, client: { ...connected.client, addTxtRecord: () => new Promise<never>(() => {}) } };
+    };
+    void solver({ challenges: dying }).present(record, "order-one-value");
+    const lease = { pk: `LEASE#RECORD#${record.effectiveRecordName}`, sk: "LEASE" };
+    await expect.poll(async () => (await t.table.get(lease)) !== undefined, { timeout: 10_000, interval: 20 }).toBe(true);
+
+    // Another order for the same record name waits, then gets a 503 to retry later (the lease lasts 60 s).
+    const other = await solver({ leaseWaitMs: 300 }).present(record, "order-two-value").catch((e: unknown) => e);
+    expect(other).toBeInstanceOf(ServiceUnavailableError);
+    expect((other as Error).message).toBe(`Another order is writing TXT values at ${record.effectiveRecordName}; retry shortly`);
+    // The order the dead worker ran, resumed elsewhere, writes the same value without waiting.
+    await solver({ leaseWaitMs: 300 }).present(record, "order-one-value");
+    expect(await storedTxt(zone("apex"), record.effectiveRecordName)).toEqual(["order-one-value"]);
+    // It released the lease when done, so the other order goes ahead now.
+    await solver({ leaseWaitMs: 300 }).present(record, "order-two-value");
+    expect(await storedTxt(zone("apex"), record.effectiveRecordName)).toEqual(["order-one-value", "order-two-value"]);
+    await solver().cleanUp(record, "order-one-value");
+    await solver().cleanUp(record, "order-two-value");
     expect(await storedTxt(zone("apex"), record.effectiveRecordName)).toEqual([]);
   });
 

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import {
   ServiceUnavailableError,
@@ -75,7 +74,7 @@ export class DnsSolver implements Dns01Solver {
     const connected = await this.connect(record);
     // Only the read-modify-write of the record set needs the lease; finding the zone does not.
     const zone = await this.options.challenges.hostedZone(connected, record.effectiveRecordName);
-    return this.underLease(record.effectiveRecordName, async () => {
+    return this.underLease(record.effectiveRecordName, value, async () => {
       const change = await connected.client.addTxtRecord(zone, record.effectiveRecordName, value, CHALLENGE_TTL_SECONDS);
       return change ? { changeId: change.changeId } : {};
     });
@@ -84,7 +83,7 @@ export class DnsSolver implements Dns01Solver {
   async cleanUp(record: ChallengeRecord, value: string): Promise<void> {
     const connected = await this.connect(record);
     const zone = await this.options.challenges.hostedZone(connected, record.effectiveRecordName);
-    await this.underLease(record.effectiveRecordName, () =>
+    await this.underLease(record.effectiveRecordName, value, () =>
       connected.client.removeTxtRecord(zone, record.effectiveRecordName, value),
     );
   }
@@ -122,9 +121,15 @@ export class DnsSolver implements Dns01Solver {
    * Runs `work` holding the lease on `recordName`. Another holder's lease covers one provider
    * write, so it is waited for briefly (jittered back-off); past `leaseWaitMs` the caller gets a
    * 503 and its retry comes later (a delayed message), rather than a process idling.
+   *
+   * The owner is the challenge's value (base64url of a SHA-256 digest, RFC 8555 §8.4: unique to
+   * one challenge of one order, and public anyway): a worker that died holding the lease is
+   * resumed by one that writes or removes the same value, which takes its own lease back at once
+   * instead of waiting for it to expire. Any other order, and the other name of an apex +
+   * wildcard pair (another value), still waits.
    */
-  private async underLease<T>(recordName: string, work: () => Promise<T>): Promise<T> {
-    const owner = randomUUID();
+  private async underLease<T>(recordName: string, value: string, work: () => Promise<T>): Promise<T> {
+    const owner = `dns-01 value ${value}`;
     const giveUpAt = Date.now() + this.leaseWaitMs;
     for (let pause = 20; !(await this.options.leases.acquire(recordName, owner, this.leaseMs)); pause = Math.min(pause * 2, 200)) {
       if (Date.now() + pause > giveUpAt) {

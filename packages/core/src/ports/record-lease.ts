@@ -6,7 +6,9 @@
  */
 export interface RecordLeases {
   /**
-   * Takes the lease on `recordName` for `owner` for `durationMs` milliseconds. True when taken:
+   * Takes the lease on `recordName` for `owner` for `durationMs` milliseconds. `owner` names the
+   * work, not the process (the solver uses the challenge's value), so whoever resumes the work of
+   * a process that died holding the lease takes it back at once. True when taken:
    * the lease was free, had expired (a holder that crashed), or is `owner`'s already (renewed).
    * False when another owner holds an unexpired lease.
    */
