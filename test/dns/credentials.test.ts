@@ -291,8 +291,10 @@ describe("statistics", () => {
     await certificateFor(t, providerId, ["a.good.example.com", "b.good.example.com"]);
     const provider = await t.services.dnsDirectory.resolveProvider({ id: providerId });
     const actor = { user: "renewal", ipAddress: null, via: "renewal" };
-    const record = (credentialId: number, name: string, succeeded: boolean) =>
+    let orders = 0;
+    const record = (credentialId: number, name: string, succeeded: boolean, key = `order-${++orders}/credential/${credentialId}`) =>
       t.services.dnsDirectory.recordChallengeOutcome({
+        key,
         provider,
         credential: { id: credentialId, name },
         certificateId: 1,
@@ -304,6 +306,10 @@ describe("statistics", () => {
       });
     await Promise.all(Array.from({ length: 10 }, () => record(ids.Good!, "Good", true)));
     await Promise.all([...Array.from({ length: 8 }, () => record(ids.Flaky!, "Flaky", true)), record(ids.Flaky!, "Flaky", false), record(ids.Flaky!, "Flaky", false)]);
+
+    // The same outcome again (a retried step, a duplicate delivery) counts and audits nothing.
+    const replayed = `order-${orders}/credential/${ids.Flaky}`;
+    await Promise.all([record(ids.Flaky!, "Flaky", false, replayed), record(ids.Flaky!, "Flaky", false, replayed)]);
 
     const good = (await t.call("GET", `${credentialsOf(providerId)}/${ids.Good}`)).body;
     expect(good).toMatchObject({ usage_count: 2, success_count: 10, failure_count: 0, success_rate: 100, last_failure_at: null });

@@ -107,6 +107,7 @@ export class Issuer implements CertificateIssuance {
    */
   async start(certificate: Certificate, requestedBy: Actor): Promise<boolean> {
     const opened = await this.deps.orders.open({
+      id: randomUUID(),
       certificateId: certificate.id,
       attempt: 1,
       step: "requested",
@@ -438,6 +439,7 @@ export class Issuer implements CertificateIssuance {
         const first = challenges[0];
         if (!provider || !first) continue;
         await this.deps.outcomes.recordChallengeOutcome({
+          key: `certificate/${order.certificateId}/order/${order.id}/credential/${first.record.credential.id}`,
           provider,
           credential: first.record.credential,
           certificateId: order.certificateId,

@@ -10,7 +10,7 @@ import {
 } from "@charon/core";
 import { DynamoCertificateRepository, DynamoIssuanceRepository } from "@charon/aws";
 import { createDnsProviderClient } from "@charon/dns";
-import { AcmeAccounts, Issuer } from "@charon/acme";
+import { AcmeAccounts, Issuer, type IssuerDependencies } from "@charon/acme";
 import { LocalKeySealer } from "@charon/local";
 import { capturingLogger, dnsTestApp, temporarySecretStore, type DnsTestApp } from "../../../test/support/dns-app.js";
 
@@ -99,7 +99,7 @@ function recordingQueue() {
   return { queue, pending };
 }
 
-function setUp(keys: Map<number, string>, solver: Dns01Solver = powerDnsSolver(keys)) {
+function setUp(keys: Map<number, string>, solver: Dns01Solver = powerDnsSolver(keys), overrides: Partial<IssuerDependencies> = {}) {
   const { queue, pending } = recordingQueue();
   const { lines, logger } = capturingLogger();
   const orders = new DynamoIssuanceRepository(t.table);
@@ -115,6 +115,7 @@ function setUp(keys: Map<number, string>, solver: Dns01Solver = powerDnsSolver(k
     timings: { propagation: async () => ({ pollSeconds: 1, timeoutSeconds: 30 }) },
     clock: { now: () => new Date() },
     logger,
+    ...overrides,
   });
   /** Delivers every message (each `copies` times at once) until none is left; returns the deliveries. */
   const drain = async (copies = 1): Promise<number> => {
@@ -218,6 +219,43 @@ describe("an order against Pebble and PowerDNS", () => {
     // A late duplicate after the order closed does nothing.
     await issuer.advance(certificate.id);
     expect((await t.services.certificates.get(certificate.id))!.serial).toBe(issued.serial);
+  });
+
+  it("counts the outcome once when the worker died right after counting it and another finished the order", async () => {
+    const keys = new Map([[providerId, pdns.key]]);
+    // The worker that dies: it counts the outcome, then never answers again (its process is gone).
+    let died!: () => void;
+    const death = new Promise<void>((resolve) => (died = resolve));
+    const dying = setUp(keys, undefined, {
+      outcomes: {
+        async recordChallengeOutcome(outcome) {
+          await t.services.dnsDirectory.recordChallengeOutcome(outcome);
+          died();
+          return new Promise<never>(() => {});
+        },
+      },
+    });
+    const name = `crash.${zone}`;
+    const certificate = await requestCertificate(providerId, [name]);
+    const before = (await credentialOf(providerId)).success_count as number;
+    await dying.issuer.start(certificate, { user: "test", ipAddress: null, via: "test" });
+    let dead = false;
+    void death.then(() => (dead = true));
+    while (!dead) {
+      const next = dying.pending.shift();
+      if (!next) throw new Error("the order closed without recording its outcome");
+      await Promise.race([dying.issuer.advance(next.message.certificateId), death]);
+    }
+    expect((await credentialOf(providerId)).success_count).toBe(before + 1);
+
+    // Another worker, once the dead one's lease (120 s) is over, finishes the order: it records the outcome again.
+    const later = setUp(keys, undefined, { clock: { now: () => new Date(Date.now() + 10 * 60_000) } });
+    await later.issuer.advance(certificate.id);
+    await later.drain();
+    expect((await t.services.certificates.get(certificate.id))!).toMatchObject({ status: "active", step: null });
+    expect((await credentialOf(providerId)).success_count).toBe(before + 1);
+    const audit = await t.table.queryAll({ partition: `AUDITRES#certificate#${certificate.id}`, index: "gsi1" });
+    expect(audit.filter((entry) => entry["action"] === "certificate_issued")).toHaveLength(1);
   });
 
   it("fails with the provider's refusal, counts the failure and leaves no value", async () => {

@@ -154,26 +154,46 @@ export class DynamoCredentialRepository implements CredentialRepository {
     }
   }
 
+  /**
+   * The marker `OUTCOME#<key>` is put in the same transaction as the counts and the audit entry,
+   * on condition that it is new: an outcome recorded already cancels the whole transaction, and
+   * that answer is success. The marker goes by TTL after OUTCOME_MARKER_DAYS, long after any
+   * redelivery of the order's messages (SQS keeps a message 14 days at most).
+   */
   async recordChallengeOutcome(
     credential: { providerId: number; id: number },
     succeeded: boolean,
     at: string,
     audit: AuditEntry,
+    key: string,
   ): Promise<void> {
     const counter = succeeded ? "success_count" : "failure_count";
     const last = succeeded ? "last_success_at" : "last_failure_at";
-    await transactWithRetry(this.table, [
-      {
-        Update: {
-          TableName: this.table.name,
-          Key: credentialKey(credential.providerId, credential.id),
-          UpdateExpression: `ADD ${counter} :one SET last_used_at = :at, ${last} = :at`,
-          ConditionExpression: "attribute_exists(pk)",
-          ExpressionAttributeValues: { ":one": 1, ":at": at },
+    const marker = {
+      pk: `OUTCOME#${key}`,
+      sk: "OUTCOME",
+      recorded_at: at,
+      expires_at_epoch: Math.ceil(Date.parse(at) / 1000) + OUTCOME_MARKER_DAYS * 24 * 60 * 60,
+    };
+    try {
+      await transactWithRetry(this.table, [
+        { Put: { TableName: this.table.name, Item: marker, ConditionExpression: "attribute_not_exists(pk)" } },
+        {
+          Update: {
+            TableName: this.table.name,
+            Key: credentialKey(credential.providerId, credential.id),
+            UpdateExpression: `ADD ${counter} :one SET last_used_at = :at, ${last} = :at`,
+            ConditionExpression: "attribute_exists(pk)",
+            ExpressionAttributeValues: { ":one": 1, ":at": at },
+          },
         },
-      },
-      auditEntryPut(this.table.name, audit),
-    ]);
+        auditEntryPut(this.table.name, audit),
+      ]);
+    } catch (error) {
+      // Recorded before (a retry of the step that recorded it): nothing more to do.
+      if (error instanceof TransactionConflict && error.firstFailed() === 0) return;
+      throw error;
+    }
   }
 
   private moveItems(
@@ -213,6 +233,9 @@ function skipStale(error: unknown, providerId: number): void {
   if (isContention(error)) throw new ConcurrentModificationError("DNS provider", providerId, { cause: error });
   throw error;
 }
+
+/** How long an outcome's marker is kept (days): longer than any order's messages can come back. */
+const OUTCOME_MARKER_DAYS = 30;
 
 /** Each move touches its usage and at most two credentials; with the provider check, 30 keep a chunk under 100 items. */
 const MOVES_PER_TRANSACTION = 30;

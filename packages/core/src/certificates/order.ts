@@ -27,6 +27,11 @@ export interface OrderChallenge {
  * certificate in service (renewals) is untouched until `stored`.
  */
 export interface IssuanceOrder {
+  /**
+   * Made when the order opens (a UUID): names this order among all of the certificate's, e.g. in
+   * the keys that make its statistics count once.
+   */
+  id: string;
   certificateId: number;
   /** Which attempt of this certificate: a new one starts after the previous ended. */
   attempt: number;
@@ -52,7 +57,10 @@ export interface IssuanceOrder {
   failure?: string;
   /** The identifiers the failure is counted against (their credentials' failure counts); all when empty. */
   failedIdentifiers?: string[];
-  /** Statistics and audit entries written (so a resume does not count them twice). */
+  /**
+   * Statistics and audit entries written. Each credential's outcome is recorded under its own key
+   * (`id` and the credential), so a worker that died before setting this repeats none of them.
+   */
   outcomesRecorded?: boolean;
   /** Who holds the order now, until when (ISO 8601); a holder that died loses it then. */
   leaseOwner?: string;

@@ -42,11 +42,15 @@ export interface CredentialRepository {
   moveUsages(provider: ProviderSelection, moves: UsageMove[]): Promise<void>;
   /** Stores the outcome of a credential test with its audit entry. */
   recordTest(credential: DnsCredential, status: CredentialTestStatus, at: string, audit: AuditEntry): Promise<void>;
-  /** Atomically counts a certificate operation on the credential and writes its audit entry. */
+  /**
+   * Atomically counts a certificate operation on the credential and writes its audit entry, once
+   * per `key`: a second call with the same key (at-least-once delivery) changes nothing.
+   */
   recordChallengeOutcome(
     credential: { providerId: number; id: number },
     succeeded: boolean,
     at: string,
     audit: AuditEntry,
+    key: string,
   ): Promise<void>;
 }

@@ -21,6 +21,11 @@ export interface MatchExplanation extends Selection<ClaimHolder> {
 
 /** One certificate operation's result for one credential, as issuance reports it. */
 export interface ChallengeOutcome {
+  /**
+   * Names this outcome once and for all (the order and the credential): recording it again, as a
+   * worker resumed after a crash or a duplicate delivery does, counts and audits nothing.
+   */
+  key: string;
   provider: ProviderSummary;
   credential: { id: number; name: string };
   certificateId: number;
@@ -121,7 +126,7 @@ export class DnsDirectory implements DnsChallengeDirectory, ChallengeOutcomeReco
 
   /**
    * Counts the operation on the credential (success or failure, last used/success/failure
-   * times) and writes its audit entry, atomically.
+   * times) and writes its audit entry, atomically, once per `outcome.key`.
    */
   async recordChallengeOutcome(outcome: ChallengeOutcome): Promise<void> {
     const at = this.deps.clock.now();
@@ -147,6 +152,7 @@ export class DnsDirectory implements DnsChallengeDirectory, ChallengeOutcomeReco
       outcome.succeeded,
       at.toISOString(),
       audit,
+      outcome.key,
     );
   }
 
