@@ -92,20 +92,57 @@ describe("a PowerDNS api_url", () => {
   });
 
   it("on loopback is refused where the configuration does not allow it, before any connection", async () => {
-    const result = await testUnsaved(strict, strictProviderId, inject("powerdnsApiUrl"), inject("powerdnsApiKey"));
-    expect(result.status).toBe(200);
-    expect(result.body).toMatchObject({
+    // A literal address is refused as given (below); a name only when it resolves, at connect time.
+    const byName = await testUnsaved(strict, strictProviderId, inject("powerdnsApiUrl").replace("127.0.0.1", "localhost"), inject("powerdnsApiKey"));
+    expect(byName.status).toBe(200);
+    expect(byName.body).toMatchObject({
       status: "failed",
       message: "The server does not call the provider API's address",
       details: { provider: "powerdns", error_code: "refused" },
     });
-    expect(result.body.details.error_message).toMatch(/127\.0\.0\.1 is a loopback address \(allow it with CHARON_OUTBOUND_ALLOW=loopback\)/);
-    // By name too: localhost resolves to loopback.
-    const byName = await testUnsaved(strict, strictProviderId, inject("powerdnsApiUrl").replace("127.0.0.1", "localhost"), inject("powerdnsApiKey"));
-    expect(byName.body.details).toMatchObject({ error_code: "refused" });
+    expect(byName.body.details.error_message).toMatch(/localhost: 127\.0\.0\.1 is a loopback address \(allow it with CHARON_OUTBOUND_ALLOW=loopback\)/);
     // The same server, allowed, answers.
     const allowed = await testUnsaved(t, providerId, inject("powerdnsApiUrl"), inject("powerdnsApiKey"));
     expect(allowed.body.status).not.toBe("failed");
+  });
+
+  it("at a literal address the configuration refuses is a 400 naming the field and the setting, on create, update and test", async () => {
+    const loopback = "PowerDNS api_url: 127.0.0.1 is a loopback address (allow it with CHARON_OUTBOUND_ALLOW=loopback); the server does not call it";
+    const created = await strict.call("POST", "/api/nginx/dns-providers", {
+      name: `Local PowerDNS ${randomBytes(3).toString("hex")}`,
+      acme_dns_provider: "powerdns",
+      meta: { PDNS_API_URL: "http://127.0.0.1:8081", PDNS_API_KEY: "the-api-key-value" },
+    });
+    expect(created.status).toBe(400);
+    expect(created.body).toMatchObject({ error: "Invalid credentials", message: loopback });
+    const credential = await strict.call("POST", `/api/v1/dns-providers/${strictProviderId}/credentials`, {
+      name: `Private ${randomBytes(3).toString("hex")}`,
+      zone_filter: "*.example.com",
+      credentials: { api_url: "http://10.1.2.3:8081", api_key: "the-api-key-value" },
+    });
+    expect(credential.status).toBe(400);
+    expect(credential.body.message).toBe(
+      "PowerDNS api_url: 10.1.2.3 is a private address (allow it with CHARON_OUTBOUND_ALLOW=private); the server does not call it",
+    );
+    const tested = await testUnsaved(strict, strictProviderId, inject("powerdnsApiUrl"), inject("powerdnsApiKey"));
+    expect(tested.status).toBe(400);
+    expect(tested.body.message).toBe(loopback);
+    // An update that moves the primary credential there (the provider's meta) is refused the same way.
+    const updated = await strict.call("PUT", `/api/nginx/dns-providers/${strictProviderId}`, {
+      meta: { PDNS_API_URL: "http://[::1]:8081", PDNS_API_KEY: "the-api-key-value" },
+    });
+    expect(updated.status, JSON.stringify(updated.body)).toBe(400);
+    expect(updated.body.message).toContain("::1 is a loopback address (allow it with CHARON_OUTBOUND_ALLOW=loopback)");
+    // A host name is accepted: what it resolves to is checked when the server connects.
+    const byName = await strict.call("POST", "/api/nginx/dns-providers", {
+      name: `Named PowerDNS ${randomBytes(3).toString("hex")}`,
+      acme_dns_provider: "powerdns",
+      meta: { PDNS_API_URL: "http://pdns.internal:8081", PDNS_API_KEY: "the-api-key-value" },
+    });
+    expect(byName.status, JSON.stringify(byName.body)).toBe(201);
+    // Where loopback is allowed, the same loopback address is accepted, and a private one still is not.
+    expect((await testUnsaved(t, providerId, inject("powerdnsApiUrl"), inject("powerdnsApiKey"))).status).toBe(200);
+    expect((await testUnsaved(t, providerId, "http://192.168.1.10:8081")).status).toBe(400);
   });
 
   it("with a user name or password in it is a 400 (the key belongs in api_key)", async () => {

@@ -8,15 +8,18 @@ import {
 import { cloudflareProvider, createCloudflareClient } from "./cloudflare/index.js";
 import { normaliseWith, publicFieldsWith } from "./credentials.js";
 import { createDigitalOceanClient, digitalOceanProvider } from "./digitalocean/index.js";
-import type { DnsClientOptions } from "./options.js";
-import { createPowerDnsClient, normaliseApiUrl, powerDnsProvider } from "./powerdns/index.js";
+import { resolveSettings, type DnsClientOptions } from "./options.js";
+import { checkApiUrl, createPowerDnsClient, normaliseApiUrl, powerDnsProvider } from "./powerdns/index.js";
 import { createRoute53Client, route53Provider } from "./route53/index.js";
 
 interface ProviderEntry {
   descriptor: DnsProviderType;
   create(credentials: Record<string, string>, options: DnsClientOptions): DnsProviderClient;
-  /** Checks beyond presence, run by `normaliseCredentials`. */
-  check?(credentials: Record<string, string>): void;
+  /**
+   * Checks beyond presence, run by `normaliseCredentials`; with `options`, also against the
+   * deployment's configuration (its outbound policy).
+   */
+  check?(credentials: Record<string, string>, options?: DnsClientOptions): void;
 }
 
 /** The constructor table: one entry per provider folder. */
@@ -27,7 +30,10 @@ const providers: Record<DnsProviderTypeName, ProviderEntry> = {
   powerdns: {
     descriptor: powerDnsProvider,
     create: createPowerDnsClient,
-    check: (credentials) => void normaliseApiUrl(credentials["api_url"] ?? ""),
+    check: (credentials, options) =>
+      options
+        ? checkApiUrl(credentials["api_url"] ?? "", resolveSettings(options).outbound)
+        : void normaliseApiUrl(credentials["api_url"] ?? ""),
   },
 };
 
@@ -57,12 +63,15 @@ export function getDnsProviderType(type: string): DnsProviderType {
  * Canonical credential fields from either spelling — the credentials API's (`api_token`) or the
  * ACME client's environment names used in `meta` (`CF_API_TOKEN`). ValidationError naming an
  * unknown field, a missing one ("Cloudflare needs api_token, or api_key and email"), an empty
- * value or an unknown provider type; messages never contain a value.
+ * value or an unknown provider type; messages never contain a value. With the client `options`
+ * of the deployment, also what its configuration refuses: a PowerDNS `api_url` at a literal
+ * address its outbound policy (CHARON_OUTBOUND_ALLOW; public-only when `options.outbound` is
+ * unset) never calls. Without them, only what no configuration allows.
  */
-export function normaliseCredentials(type: string, input: unknown): Record<string, string> {
+export function normaliseCredentials(type: string, input: unknown, options?: DnsClientOptions): Record<string, string> {
   const provider = entry(type);
   const credentials = normaliseWith(provider.descriptor, input);
-  provider.check?.(credentials);
+  provider.check?.(credentials, options);
   return credentials;
 }
 

@@ -144,7 +144,8 @@ function dnsServices(
 ) {
   const catalog: DnsProviderCatalog = {
     types: dnsProviderTypes,
-    normaliseCredentials,
+    // Credentials this deployment's clients could never use (CHARON_OUTBOUND_ALLOW) are a 400 when given.
+    normaliseCredentials: (type, input) => normaliseCredentials(type, input, dnsClientOptions),
     createClient: dnsProviderClientFactory({ timeoutMs: 10_000, retries: 1, ...dnsClientOptions }),
   };
   const deps = {

@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import { refusal } from "@charon/outbound";
-import { ValidationError, type DnsProviderClient, type DnsProviderType } from "@charon/core";
+import { OutboundRefusedError, ValidationError, type DnsProviderClient, type DnsProviderType, type OutboundPolicy } from "@charon/core";
 import { KeyedLock, checkTxtValue, nameInZone, normaliseName, quoteTxt, unquoteTxt } from "../names.js";
 import { resolveSettings, type DnsClientOptions } from "../options.js";
 import { PowerDnsApi } from "./client.js";
@@ -59,6 +59,20 @@ export function normaliseApiUrl(apiUrl: string): string {
   url.search = "";
   url.hash = "";
   return url.href.replace(/\/+$/, "").replace(/\/api(\/v1)?$/, "");
+}
+
+/**
+ * `normaliseApiUrl`, and then what this deployment's outbound policy says of a literal address
+ * (CHARON_OUTBOUND_ALLOW): a credential every call of which would be refused is refused when it
+ * is given, naming the setting to change. Host names are judged when the server connects.
+ */
+export function checkApiUrl(apiUrl: string, outbound: OutboundPolicy): void {
+  try {
+    outbound.check(normaliseApiUrl(apiUrl));
+  } catch (error) {
+    if (!(error instanceof OutboundRefusedError)) throw error;
+    throw new ValidationError(`PowerDNS api_url: ${error.message}`, "Invalid credentials");
+  }
 }
 
 /**
