@@ -5,7 +5,8 @@
  * 1. The bundles the deploy uploads (stacks/bundle.ts) of the API (packages/api/src/lambda.ts),
  *    the worker (packages/worker/src/queue.ts) and the hello-world (test/bench/hello-lambda.ts);
  *    their sizes.
- * 2. The median time to import each bundle in a fresh Node process (20 runs each).
+ * 2. The median time to import each bundle in a fresh Node process (20 runs each, the bundles
+ *    taking turns so that the machine's load weighs on each alike).
  * 3. Cold start as Lambda bills it: the median time from the start of the import to the first
  *    response, in a fresh Node process (20 runs each) against DynamoDB Local — the API answering
  *    `GET /api/health`, the worker a batch of one `certificate.advance` message (for a certificate with
@@ -113,11 +114,23 @@ async function firstResponseTime(file: string, event: unknown, env: NodeJS.Proce
   return Number(stdout);
 }
 
-async function median(measure: () => Promise<number>): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < IMPORT_RUNS; i++) times.push(await measure());
-  times.sort((a, b) => a - b);
-  return (times[IMPORT_RUNS / 2 - 1]! + times[IMPORT_RUNS / 2]!) / 2;
+/**
+ * The median of `IMPORT_RUNS` runs of each measure, taken in turns (one of each, then again), so
+ * that a change in the machine's load during the bench weighs on every measure alike and the
+ * ratios to the hello-world stay fair.
+ */
+async function medians<K extends string>(measures: Record<K, () => Promise<number>>): Promise<Record<K, number>> {
+  const names = Object.keys(measures) as K[];
+  const times = new Map<K, number[]>(names.map((name) => [name, []]));
+  for (let i = 0; i < IMPORT_RUNS; i++) {
+    for (const name of names) times.get(name)!.push(await measures[name]());
+  }
+  return Object.fromEntries(
+    names.map((name) => {
+      const sorted = times.get(name)!.sort((a, b) => a - b);
+      return [name, (sorted[IMPORT_RUNS / 2 - 1]! + sorted[IMPORT_RUNS / 2]!) / 2];
+    }),
+  ) as Record<K, number>;
 }
 
 /** A full-access token in the bench table. */
@@ -159,17 +172,21 @@ try {
   console.log(`api bundle: ${(api.bytes / 1024).toFixed(1)} KiB (${api.bytes} bytes, all chunks)`);
   console.log(`worker bundle: ${(worker.bytes / 1024).toFixed(1)} KiB (${worker.bytes} bytes, all chunks)`);
   console.log(`hello bundle: ${(hello.bytes / 1024).toFixed(1)} KiB (${hello.bytes} bytes)`);
-  const apiImport = await median(() => importTime(api.file));
-  const workerImport = await median(() => importTime(worker.file));
-  const helloImport = await median(() => importTime(hello.file));
+  const { apiImport, workerImport, helloImport } = await medians({
+    apiImport: () => importTime(api.file),
+    workerImport: () => importTime(worker.file),
+    helloImport: () => importTime(hello.file),
+  });
   console.log(`api import time (median of ${IMPORT_RUNS}): ${apiImport.toFixed(2)} ms`);
   console.log(`worker import time (median of ${IMPORT_RUNS}): ${workerImport.toFixed(2)} ms`);
   console.log(`hello import time (median of ${IMPORT_RUNS}): ${helloImport.toFixed(2)} ms`);
-  const apiFirst = await median(() => firstResponseTime(api.file, httpEvent("/api/health"), env));
-  // Not the target's measure, shown beside it: a first request that authenticates reads DynamoDB.
-  const apiFirstAuthenticated = await median(() => firstResponseTime(api.file, httpEvent("/api/v1/settings", BENCH_TOKEN), env));
-  const workerFirst = await median(() => firstResponseTime(worker.file, sqsEvent, env));
-  const helloFirst = await median(() => firstResponseTime(hello.file, httpEvent("/"), env));
+  const { apiFirst, apiFirstAuthenticated, workerFirst, helloFirst } = await medians({
+    apiFirst: () => firstResponseTime(api.file, httpEvent("/api/health"), env),
+    // Not the target's measure, shown beside it: a first request that authenticates reads DynamoDB.
+    apiFirstAuthenticated: () => firstResponseTime(api.file, httpEvent("/api/v1/settings", BENCH_TOKEN), env),
+    workerFirst: () => firstResponseTime(worker.file, sqsEvent, env),
+    helloFirst: () => firstResponseTime(hello.file, httpEvent("/"), env),
+  });
   console.log(`api import + first response (median of ${IMPORT_RUNS}): ${apiFirst.toFixed(2)} ms`);
   console.log(
     `api import + first authenticated response, GET /api/v1/settings (median of ${IMPORT_RUNS}): ${apiFirstAuthenticated.toFixed(2)} ms`,
