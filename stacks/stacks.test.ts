@@ -167,14 +167,29 @@ describe("stacks", () => {
     });
     expect(ca).toEqual({ CHARON_ACME_DIRECTORY_URL: "letsencrypt-staging", CHARON_ACME_EMAIL: "ops@example.com" });
     const { byName } = deploy("prod", placeholderBundles, undefined, ca);
-    for (const name of ["api", "worker"] as const) expect(byName[name].environment).toMatchObject(ca);
-    expect(Object.keys(byName.sweep.environment ?? {})).not.toContain("CHARON_ACME_EMAIL");
+    // The sweep opens renewal orders and fetches the CA's renewal information.
+    for (const name of ["api", "worker", "sweep"] as const) expect(byName[name].environment).toMatchObject(ca);
     expect(caEnvironment({})).toEqual({});
   });
 
-  it("runs the sweep hourly", () => {
-    const { crons } = deploy("prod", placeholderBundles);
-    expect(crons.map((c) => [c.name, c.args.schedule])).toEqual([["Sweep", "rate(1 hour)"]]);
+  it("runs the sweep twice a day, twelve hours apart, at a time drawn from the stage's name", () => {
+    const scheduleOf = (stage: string) => {
+      const { crons } = deploy(stage, placeholderBundles);
+      expect(crons.map((c) => c.name)).toEqual(["Sweep"]);
+      return String(crons[0]!.args.schedule);
+    };
+    const times = ["prod", "staging", "dev", "pr-17"].map((stage) => {
+      const match = /^cron\((\d+) (\d+),(\d+) \* \* \? \*\)$/.exec(scheduleOf(stage));
+      expect(match, scheduleOf(stage)).not.toBeNull();
+      const [minute, first, second] = match!.slice(1).map(Number) as [number, number, number];
+      expect(minute).toBeLessThan(60);
+      expect(first).toBeLessThan(12);
+      expect(second).toBe(first + 12);
+      return `${first}:${minute}`;
+    });
+    // Fixed per stage (a redeploy keeps it), spread across stages.
+    expect(scheduleOf("prod")).toBe(scheduleOf("prod"));
+    expect(new Set(times).size).toBeGreaterThan(1);
   });
 
   describe("each function's environment names what its permissions allow, and nothing else", () => {
@@ -289,7 +304,12 @@ describe("stacks", () => {
 
     it("sweep: runs with exactly the stack's environment", async () => {
       const { byName } = deploy(`s${randomBytes(3).toString("hex")}`, bundles, table.name);
-      expect(await invoke(bundles.sweep, byName.sweep, {})).toEqual({ secretsExamined: 0, secretsDeleted: 0 });
+      expect(await invoke(bundles.sweep, byName.sweep, {})).toEqual({
+        renewals: { checked: 0, due: 0, enqueued: 0, failed: 0 },
+        secretsExamined: 0,
+        secretsDeleted: 0,
+        errors: [],
+      });
     });
   });
 });
@@ -298,7 +318,7 @@ describe("stacks", () => {
 const expectedEnvironment: Record<FunctionName, string[]> = {
   api: ["CHARON_KMS_KEY_ID", "CHARON_SECRETS_PREFIX", "CHARON_TABLE_NAME", "CHARON_WORK_QUEUE_URL"],
   worker: ["CHARON_KMS_KEY_ID", "CHARON_SECRETS_PREFIX", "CHARON_TABLE_NAME", "CHARON_WORK_QUEUE_URL"],
-  sweep: ["CHARON_SECRETS_PREFIX", "CHARON_TABLE_NAME"],
+  sweep: ["CHARON_SECRETS_PREFIX", "CHARON_TABLE_NAME", "CHARON_WORK_QUEUE_URL"],
 };
 
 /**
@@ -315,13 +335,8 @@ const notCalled: Record<FunctionName, Record<string, string>> = {
     "secretsmanager:DeleteSecret": "credentials' secrets are deleted through the API only",
   },
   sweep: {
-    "dynamodb:PutItem": "the sweep reads credentials and writes nothing to the table",
-    "dynamodb:UpdateItem": "the sweep reads credentials and writes nothing to the table",
-    "dynamodb:DeleteItem": "the sweep reads credentials and writes nothing to the table",
-    "dynamodb:TransactWriteItems": "the sweep reads credentials and writes nothing to the table",
-    "secretsmanager:CreateSecret": "the sweep only deletes secrets",
-    "secretsmanager:GetSecretValue": "the sweep only deletes secrets",
-    "sqs:SendMessage": "the sweep sends no work",
+    "secretsmanager:CreateSecret": "the sweep only deletes secrets (renewal orders are opened without the ACME account)",
+    "secretsmanager:GetSecretValue": "the sweep only deletes secrets (renewal orders are opened without the ACME account)",
   },
 };
 

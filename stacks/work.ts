@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { FunctionBundle } from "./bundle.js";
 import { listSecrets, queueSend, keyUse, secretsAccess, tableAccess } from "./access.js";
 import type { Platform } from "./platform.js";
@@ -16,9 +17,22 @@ export const WORK_VISIBILITY_TIMEOUT_SECONDS = 6 * WORKER_TIMEOUT_SECONDS;
 export const WORK_MAX_RECEIVES = 5;
 
 /**
+ * When the sweep runs: twice a day, twelve hours apart (RFC 9773 asks for renewal information
+ * at least twice a day), at a minute and hour drawn from the stage's name, so that deployments do
+ * not all call their CA at the top of the hour, yet a redeploy keeps its time. An EventBridge
+ * Scheduler cron expression (minutes hours day-of-month month day-of-week year), UTC.
+ */
+export function sweepSchedule(stage: string): string {
+  const seed = createHash("sha256").update(`charon-sweep:${stage}`).digest();
+  const minute = seed.readUInt16BE(0) % 60;
+  const hour = seed.readUInt16BE(2) % 12;
+  return `cron(${minute} ${hour},${hour + 12} * * ? *)`;
+}
+
+/**
  * The work queue and its dead-letter queue, the worker that consumes it (packages/worker/src/queue.ts,
- * partial batch responses) and the hourly sweep (packages/worker/src/sweep.ts). Each function is
- * allowed only what it touches.
+ * partial batch responses) and the sweep (packages/worker/src/sweep.ts: renewals, then orphaned
+ * secrets). Each function is allowed only what it touches.
  */
 export function work(
   platform: Platform,
@@ -61,7 +75,7 @@ export function work(
     { batch: { size: 10, window: "0 seconds", partialResponses: true } },
   );
   new platform.aws.CronV2("Sweep", {
-    schedule: "rate(1 hour)",
+    schedule: sweepSchedule(platform.app.stage),
     function: {
       bundle: bundles.sweep.directory,
       handler: bundles.sweep.handler,
@@ -69,11 +83,21 @@ export function work(
       architecture: "arm64",
       memory: "256 MB",
       timeout: "5 minutes",
+      // The CA: renewal orders name its directory, and its renewal information is fetched. No KMS
+      // key: the sweep opens orders, the worker seals their keys.
       environment: {
         CHARON_TABLE_NAME: table.name,
         CHARON_SECRETS_PREFIX: secretsPrefix,
+        CHARON_WORK_QUEUE_URL: queue.url,
+        ...ca,
       },
-      permissions: [tableAccess(platform, table, "read"), listSecrets, secretsAccess(secretsPrefix, ["DeleteSecret"])],
+      permissions: [
+        // Renewal schedules, orders opened, failure counters.
+        tableAccess(platform, table, "write"),
+        queueSend(queue),
+        listSecrets,
+        secretsAccess(secretsPrefix, ["DeleteSecret"]),
+      ],
     },
   });
   return { queue, deadLetters };

@@ -5,7 +5,7 @@
  * without a sample request below fails the run, so a new route cannot skip the matrix.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { resourceTypes, type ResourceType } from "@charon/core";
+import { planRenewal, resourceTypes, type ResourceType } from "@charon/core";
 import { DynamoCrowdSecDecisionRepository, DynamoIssuanceRepository } from "@charon/aws";
 import { privateKeyContext } from "@charon/acme";
 import { FAKE_CLOUDFLARE_TOKEN, testActor, testApi } from "../support/api.js";
@@ -52,7 +52,8 @@ const fixtures = {
       issuer: "CN=matrix",
       key_type: "ecdsa-p256",
       validations: [],
-    });
+      ari_cert_id: null,
+    }, planRenewal(undefined, { kind: "issued", validity: { issuedAt: new Date(now), expiresAt: new Date(now) }, renewalInfo: false }, new Date(now)));
     return id;
   },
   async provider(): Promise<number> {
@@ -131,6 +132,7 @@ const samples: Record<string, () => SampleRequest | Promise<SampleRequest>> = {
   "DELETE /api/nginx/certificates/{id}": async () => ({ path: `/api/nginx/certificates/${await fixtures.certificate()}` }),
   "POST /api/nginx/certificates/{id}/renew": async () => ({ path: `/api/nginx/certificates/${await fixtures.certificate()}/renew` }),
   "GET /api/nginx/certificates/{id}/download": async () => ({ path: `/api/nginx/certificates/${await fixtures.issuedCertificate()}/download` }),
+  "POST /api/v1/renewals/run": () => ({ path: "/api/v1/renewals/run" }),
   "GET /api/security/waf": () => ({ path: "/api/security/waf" }),
   "GET /api/security/crowdsec/decisions": () => ({ path: "/api/security/crowdsec/decisions?ip=192.0.2.10" }),
   "GET /api/v1/settings": () => ({ path: "/api/v1/settings" }),

@@ -71,7 +71,7 @@ export class AcmeAccounts {
   async directory(): Promise<{ meta?: { profiles?: Record<string, string> }; renewalInfo?: string }> {
     const response = await fetch(this.settings.directoryUrl, { signal: AbortSignal.timeout(10_000) });
     if (!response.ok) throw new Error(`The ACME directory ${this.settings.directoryUrl} answered ${response.status}`);
-    return (await response.json()) as { meta?: { profiles?: Record<string, string> } };
+    return (await response.json()) as { meta?: { profiles?: Record<string, string> }; renewalInfo?: string };
   }
 
   private async register(): Promise<acme.Client> {

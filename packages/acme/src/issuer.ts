@@ -24,10 +24,17 @@ import {
   type OrderChallenge,
   type PropagationState,
   type WorkQueue,
+  planRenewal,
+  scheduleOf,
+  validityOf,
+  type FailedAuthorizations,
+  type RenewalInfo,
+  type RenewalSchedule,
 } from "@charon/core";
 import { propagationTimeoutMessage } from "./dns01/messages.js";
 import type { AcmeAccounts } from "./account.js";
 import { loadAcmeClient } from "./acme-client.js";
+import { AcmeRenewalInformation, ariCertId } from "./renewal-info.js";
 
 /** What the issuer logs through (the entry points pass Powertools' JSON logger). */
 export interface IssuanceLogger {
@@ -56,8 +63,12 @@ export interface IssuerDependencies {
   outcomes: ChallengeOutcomeRecorder;
   accounts: AcmeAccounts;
   timings: IssuanceTimings;
+  /** Failed authorizations per name and hour (dns-01.md §4's limit), counted when an order fails. */
+  failures: FailedAuthorizations;
   clock: Clock;
   logger: IssuanceLogger;
+  /** Picks the time in the CA's renewal window; Math.random unless a test fixes it. */
+  random?: () => number;
 }
 
 /** A failure that ends the order (dns-01.md §5's message), as opposed to one worth retrying. */
@@ -105,7 +116,7 @@ export class Issuer implements CertificateIssuance {
    * Opens an order for `certificate` and enqueues its first step; a certificate with an open
    * order already keeps that one (false).
    */
-  async start(certificate: Certificate, requestedBy: Actor): Promise<boolean> {
+  async start(certificate: Certificate, requestedBy: Actor, renewal?: { replaces?: string }): Promise<boolean> {
     const opened = await this.deps.orders.open({
       id: randomUUID(),
       certificateId: certificate.id,
@@ -115,6 +126,8 @@ export class Issuer implements CertificateIssuance {
       challenges: [],
       keyType: certificate.meta.key_type ?? DEFAULT_KEY_TYPE,
       requestedBy,
+      ...(renewal ? { renewal: true } : {}),
+      ...(renewal?.replaces ? { replaces: renewal.replaces } : {}),
     });
     if (opened) await this.deps.queue.send({ kind: "certificate.advance", certificateId: certificate.id });
     return opened;
@@ -134,6 +147,11 @@ export class Issuer implements CertificateIssuance {
       chainPem: material.chainPem,
       privateKeyPem: await this.deps.sealer.open(material.sealedKey, sealContext({ certificateId })),
     };
+  }
+
+  /** The CA's renewal information for a certificate id (RFC 9773); undefined when it offers none. */
+  renewalInfo(certId: string): Promise<RenewalInfo | undefined> {
+    return new AcmeRenewalInformation(this.deps.accounts).fetch(certId);
   }
 
   /** Enqueues every open order (after a restart, the in-process queue lost its messages). */
@@ -281,11 +299,29 @@ export class Issuer implements CertificateIssuance {
     if (providerId === undefined) throw new OrderFailure("Only DNS-01 validation is supported: the certificate names no DNS provider");
     const client = await this.deps.accounts.registered();
     const profile = await this.profile(certificate, order);
-    const created = await client.createOrder({
-      identifiers: certificate.domain_names.map((value) => ({ type: "dns", value })),
-      ...(profile ? { profile } : {}),
-      // `profile` (draft-ietf-acme-profiles) is newer than acme-client's types.
-    } as Parameters<acme.Client["createOrder"]>[0]);
+    const newOrder = (replaces: string | undefined) =>
+      client.createOrder({
+        identifiers: certificate.domain_names.map((value) => ({ type: "dns", value })),
+        ...(profile ? { profile } : {}),
+        ...(replaces ? { replaces } : {}),
+        // `profile` (draft-ietf-acme-profiles) and `replaces` (RFC 9773 §5) are newer than acme-client's types.
+      } as Parameters<acme.Client["createOrder"]>[0]);
+    let created: acme.Order;
+    try {
+      created = await newOrder(order.replaces);
+    } catch (error) {
+      // dns-01.md §4: 409 alreadyReplaced, or a 403 about `replaces` (the certificate's account
+      // changed): once more without it. acme-client passes on only the problem's detail, which
+      // names the replacement in both cases (Pebble, Boulder).
+      if (order.replaces === undefined || !/replace|ARI/i.test(messageOf(error))) throw error;
+      this.log(order, "the CA refused `replaces`; ordering without it", { replaces: order.replaces, error: messageOf(error) });
+      order.replaces = undefined;
+      created = await newOrder(undefined);
+    }
+    if (order.replaces !== undefined) {
+      // What the CA recorded: its order object echoes the certificate it replaces.
+      this.log(order, "renewal order replaces the certificate in service", { replaces: (created as { replaces?: string }).replaces ?? null });
+    }
     const authorizations = await client.getAuthorizations(created);
     const challenges: OrderChallenge[] = [];
     for (const authorization of authorizations) {
@@ -397,6 +433,7 @@ export class Issuer implements CertificateIssuance {
       serial: parsed.serialNumber.toLowerCase(),
       issuer: parsed.issuer.split("\n").join(", "),
       key_type: order.keyType,
+      ari_cert_id: (await ariCertId(leaf)) ?? null,
       validations: order.challenges.map((c) => ({
         domain: c.identifier,
         record_name: c.record.recordName,
@@ -404,12 +441,16 @@ export class Issuer implements CertificateIssuance {
         dns_credential: c.record.credential,
       })),
     };
+    const validity = { issuedAt: new Date(parsed.validFrom), expiresAt: new Date(parsed.validTo) };
+    const renewalInfo = fields.ari_cert_id !== null && typeof (await this.deps.accounts.directory()).renewalInfo === "string";
+    const schedule = planRenewal(undefined, { kind: "issued", validity, renewalInfo }, this.deps.clock.now());
     order.step = "stored";
     await this.deps.orders.storeIssued(
       order,
       owner,
       { certificatePem: leaf, chainPem: chain.join(""), sealedKey: order.sealedKey ?? "" },
       fields,
+      schedule,
     );
     this.log(order, "certificate stored", { serial: fields.serial, expires_on: fields.expires_on });
     return NEXT;
@@ -426,10 +467,26 @@ export class Issuer implements CertificateIssuance {
     if (order.failure === undefined) await this.reach(order, owner, "cleaned");
   }
 
-  /** Statistics and audit per credential, then the order is closed (the certificate `failed` on failure). */
+  /**
+   * Statistics and audit per credential, then the order is closed: on failure the certificate is
+   * `failed`, or, when one is in service, it stays and is filed again after the backoff.
+   */
   private async finish(order: IssuanceOrder, owner: string): Promise<void> {
+    let backoff: RenewalSchedule | undefined;
+    if (order.failure !== undefined) {
+      const certificate = await this.deps.certificates.get(order.certificateId);
+      const schedule = certificate && scheduleOf(certificate);
+      if (certificate && schedule && validityOf(certificate)) {
+        const names = order.failedIdentifiers ?? [];
+        backoff = planRenewal(schedule, { kind: "failed", names, allNames: certificate.domain_names }, this.deps.clock.now());
+      }
+    }
     if (!order.outcomesRecorded) {
       const certificate = await this.certificate(order);
+      if (order.failure !== undefined) {
+        const blamed = order.failedIdentifiers?.length ? order.failedIdentifiers : certificate.domain_names;
+        await this.deps.failures.add(blamed, this.deps.clock.now());
+      }
       const provider = certificate.dns_provider;
       const blamed = new Set(order.failedIdentifiers ?? []);
       const counted = order.failure === undefined || blamed.size === 0 ? order.challenges : order.challenges.filter((c) => blamed.has(c.identifier));
@@ -444,7 +501,8 @@ export class Issuer implements CertificateIssuance {
           credential: first.record.credential,
           certificateId: order.certificateId,
           domains: challenges.map((c) => c.identifier),
-          action: order.failure === undefined ? (order.attempt > 1 ? "certificate_renewed" : "certificate_issued") : "certificate_failed",
+          action:
+            order.failure === undefined ? (order.renewal || order.attempt > 1 ? "certificate_renewed" : "certificate_issued") : "certificate_failed",
           succeeded: order.failure === undefined,
           ...(order.failure !== undefined ? { error: order.failure } : {}),
           actor: order.requestedBy,
@@ -453,7 +511,7 @@ export class Issuer implements CertificateIssuance {
       order.outcomesRecorded = true;
       await this.deps.orders.save(order, owner);
     }
-    await this.deps.orders.close(order, owner, order.failure);
+    await this.deps.orders.close(order, owner, order.failure, backoff);
     this.log(order, order.failure === undefined ? "order closed: certificate active" : "order closed: failed");
   }
 

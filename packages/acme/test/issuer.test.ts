@@ -8,7 +8,7 @@ import {
   type WorkMessage,
   type WorkQueue,
 } from "@charon/core";
-import { DynamoCertificateRepository, DynamoIssuanceRepository } from "@charon/aws";
+import { DynamoCertificateRepository, DynamoFailedAuthorizations, DynamoIssuanceRepository } from "@charon/aws";
 import { createDnsProviderClient } from "@charon/dns";
 import { AcmeAccounts, Issuer, type IssuerDependencies } from "@charon/acme";
 import { LocalKeySealer } from "@charon/local";
@@ -113,6 +113,7 @@ function setUp(keys: Map<number, string>, solver: Dns01Solver = powerDnsSolver(k
     outcomes: t.services.dnsDirectory,
     accounts: new AcmeAccounts(t.secrets, { directoryUrl: inject("pebbleDirectoryUrl"), email: "ops@example.test" }),
     timings: { propagation: async () => ({ pollSeconds: 1, timeoutSeconds: 30 }) },
+    failures: new DynamoFailedAuthorizations(t.table),
     clock: { now: () => new Date() },
     logger,
     ...overrides,

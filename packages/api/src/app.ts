@@ -8,6 +8,7 @@ import { certificateRoutes } from "./routes/certificates.js";
 import { dnsProviderRoutes } from "./routes/dns-providers.js";
 import { healthRoutes } from "./routes/health.js";
 import { proxyHostRoutes } from "./routes/proxy-hosts.js";
+import { renewalRoutes } from "./routes/renewals.js";
 import { securityRoutes } from "./routes/security.js";
 import { settingsRoutes } from "./routes/settings.js";
 import { tokenRoutes } from "./routes/tokens.js";
@@ -28,7 +29,8 @@ export function createApp({ services, ...options }: AppOptions) {
   api.route("/", healthRoutes());
   api.route("/", tokenRoutes(services.tokens));
   api.route("/", proxyHostRoutes(services.tokens, services.proxyHosts));
-  api.route("/", certificateRoutes(services.tokens, services.certificates));
+  api.route("/", certificateRoutes(services.tokens, services.certificates, services.renewals));
+  api.route("/", renewalRoutes(services.tokens, services.renewals));
   api.route("/", securityRoutes(services.tokens, services.security));
   api.route("/", settingsRoutes(services.tokens, services.settings));
   // One DNS provider collection, reachable under both paths (api-conventions.md).

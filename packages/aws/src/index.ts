@@ -12,7 +12,8 @@ export {
 } from "./dynamodb/table.js";
 export { DynamoApiTokenRepository, DynamoAuthFailureCounter } from "./repositories/api-tokens.js";
 export { DynamoProxyHostRepository } from "./repositories/proxy-hosts.js";
-export { DynamoCertificateRepository, DynamoIssuanceRepository, certificateKey } from "./repositories/certificates.js";
+export { DynamoCertificateRepository, DynamoIssuanceRepository, certificateKey, certificateFromItem } from "./repositories/certificates.js";
+export { DynamoRenewalIndex, DynamoFailedAuthorizations, RENEWAL_SHARDS, renewalIndexKeys } from "./repositories/renewals.js";
 export { DynamoSettingsRepository } from "./repositories/settings.js";
 export { DynamoCrowdSecDecisionRepository } from "./repositories/crowdsec-decisions.js";
 export { auditEntryPut } from "./repositories/audit-entries.js";

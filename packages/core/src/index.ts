@@ -32,6 +32,18 @@ export {
   type OrderChallenge,
 } from "./certificates/order.js";
 export { CertificateService, type CertificateFiles, type CertificateIssuance } from "./certificates/service.js";
+export * from "./certificates/renewal.js";
+export {
+  RenewalService,
+  RENEWAL_ACTOR,
+  validityOf,
+  type FailedAuthorizations,
+  type RenewalIndex,
+  type RenewalInformationSource,
+  type RenewalLogger,
+  type RenewalStarter,
+  type SweepResult,
+} from "./certificates/renewals.js";
 export * from "./settings/settings.js";
 export type { SettingsRepository } from "./settings/repository.js";
 export { SettingsService } from "./settings/service.js";

@@ -4,24 +4,34 @@
  * first invocation, so that importing its entry builds nothing.
  */
 import { KmsKeySealer, SqsWorkQueue, createDynamoTable, createSecretsManagerStore } from "@charon/aws";
+import type { KeySealer } from "@charon/core";
 import { createServices, type AppServices } from "./compose.js";
 import { authFailureLimitsFrom, dnsEndpointsFrom, outboundPolicyFrom, readAwsConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 
 /**
  * With a logger, a function given the work queue and the KMS key (the API and the worker) issues
- * certificates: the API opens orders and serves downloads, the worker advances them.
+ * certificates: the API opens orders and serves downloads, the worker advances them. The sweep
+ * (`sealsKeys: false`) opens renewal orders with the queue alone: it never seals nor opens a key,
+ * so it has no KMS key to be allowed.
  */
-export function createAwsServices(env: NodeJS.ProcessEnv = process.env, logger?: Logger): AppServices {
+export function createAwsServices(env: NodeJS.ProcessEnv = process.env, logger?: Logger, { sealsKeys = true } = {}): AppServices {
   const config = readAwsConfig(env);
+  const sealer: KeySealer | undefined = !sealsKeys ? sealsNothing : config.kmsKeyId ? new KmsKeySealer({ keyArn: config.kmsKeyId }) : undefined;
   return createServices({
     table: createDynamoTable(config.tableName),
     secrets: createSecretsManagerStore(config.secretsPrefix),
     dnsClientOptions: { endpoints: dnsEndpointsFrom(env), outbound: outboundPolicyFrom(env) },
     authFailureLimits: authFailureLimitsFrom(env),
     ...(config.workQueueUrl ? { workQueue: new SqsWorkQueue({ queueUrl: config.workQueueUrl }) } : {}),
-    ...(config.workQueueUrl && config.kmsKeyId && logger
-      ? { issuance: { sealer: new KmsKeySealer({ keyArn: config.kmsKeyId }), logger, resolvers: env.CHARON_DNS_RESOLVERS, leaseSeconds: env.CHARON_ORDER_LEASE_SECONDS } }
+    ...(config.workQueueUrl && sealer && logger
+      ? { issuance: { sealer, logger, resolvers: env.CHARON_DNS_RESOLVERS, leaseSeconds: env.CHARON_ORDER_LEASE_SECONDS } }
       : {}),
   });
 }
+
+/** The sweep's: any use is a programming error, said at once rather than as a KMS AccessDenied. */
+const sealsNothing: KeySealer = {
+  seal: () => Promise.reject(new Error("This function seals no private keys")),
+  open: () => Promise.reject(new Error("This function opens no private keys")),
+};

@@ -7,6 +7,7 @@ import {
   DnsProviderService,
   CertificateService,
   ProxyHostService,
+  RenewalService,
   SecurityService,
   SettingsService,
   TokenService,
@@ -25,6 +26,9 @@ import {
   DynamoAuthFailureCounter,
   DynamoCertificateRepository,
   DynamoCrowdSecDecisionRepository,
+  DynamoFailedAuthorizations,
+  DynamoRenewalIndex,
+  certificateFromItem,
   DynamoProxyHostRepository,
   DynamoSettingsRepository,
   type DynamoTable,
@@ -53,6 +57,8 @@ export interface AppServices {
   challengeCredentials: ChallengeCredentials;
   /** Runs certificates' orders (`certificate.advance`); absent when the entry point gave no issuance adapters. */
   issuer?: LazyIssuer;
+  /** The renewal sweep and "renew now" (issue 10); absent without issuance adapters. */
+  renewals?: RenewalService;
 }
 
 /** The adapters an entry point chooses; everything else is wired the same everywhere. */
@@ -94,6 +100,18 @@ export function createServices({
       )
     : undefined;
   const certificates = new CertificateService(new DynamoCertificateRepository(table), dns.dnsDirectory, clock, issuer);
+  const renewals =
+    issuer && issuance
+      ? new RenewalService({
+          index: new DynamoRenewalIndex(table, certificateFromItem),
+          failures: new DynamoFailedAuthorizations(table),
+          info: { fetch: (certId) => issuer.renewalInfo(certId) },
+          issuance: issuer,
+          certificates,
+          clock,
+          logger: issuance.logger,
+        })
+      : undefined;
   const proxyHosts = new ProxyHostService(hosts, certificates, clock);
   return {
     tokens: new TokenService(new DynamoApiTokenRepository(table), clock, throttle),
@@ -104,11 +122,12 @@ export function createServices({
     ...dns,
     workQueue,
     ...(issuer ? { issuer } : {}),
+    ...(renewals ? { renewals } : {}),
   };
 }
 
 /** The Issuer's operations, each loading issuance on its first call. */
-export type LazyIssuer = Pick<Issuer, "locate" | "start" | "files" | "advance" | "resumeOpenOrders">;
+export type LazyIssuer = Pick<Issuer, "locate" | "start" | "files" | "advance" | "resumeOpenOrders" | "renewalInfo">;
 
 /**
  * Issuance composed on its first use: `./issuance.js` and what it reaches (acme-client, the DNS-01
@@ -127,10 +146,11 @@ function lazyIssuer(...args: Parameters<typeof createIssuer>): LazyIssuer {
       }));
   return {
     locate: (providerId, identifier) => issuer().then((i) => i.locate(providerId, identifier)),
-    start: (certificate, requestedBy) => issuer().then((i) => i.start(certificate, requestedBy)),
+    start: (certificate, requestedBy, renewal) => issuer().then((i) => i.start(certificate, requestedBy, renewal)),
     files: (certificateId) => issuer().then((i) => i.files(certificateId)),
     advance: (certificateId) => issuer().then((i) => i.advance(certificateId)),
     resumeOpenOrders: () => issuer().then((i) => i.resumeOpenOrders()),
+    renewalInfo: (certId) => issuer().then((i) => i.renewalInfo(certId)),
   };
 }
 

@@ -3,3 +3,4 @@ export { readLocalConfig, readAwsConfig, dnsEndpointsFrom, outboundPolicyFrom, a
 export type { Logger } from "./logger.js";
 export { createWorkHandler } from "./work.js";
 export type { IssuanceAdapters } from "./issuance.js";
+export { runScheduledSweeps, type ScheduledRunSummary } from "./sweeps.js";

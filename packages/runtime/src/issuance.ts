@@ -5,7 +5,13 @@
  */
 import { getServers } from "node:dns";
 import { AcmeAccounts, DnsSolver, Issuer, NameServers, parseNameServers, readAcmeSettings, type AcmeSettings } from "@charon/acme";
-import { DynamoCertificateRepository, DynamoIssuanceRepository, DynamoRecordLeases, type DynamoTable } from "@charon/aws";
+import {
+  DynamoCertificateRepository,
+  DynamoFailedAuthorizations,
+  DynamoIssuanceRepository,
+  DynamoRecordLeases,
+  type DynamoTable,
+} from "@charon/aws";
 import type { ChallengeCredentials, Clock, DnsDirectory, KeySealer, SecretStore, SettingsService, WorkQueue } from "@charon/core";
 import type { Logger } from "./logger.js";
 
@@ -63,6 +69,7 @@ export function createIssuer(
       },
       ...(leaseSeconds !== undefined ? { leaseSeconds } : {}),
     },
+    failures: new DynamoFailedAuthorizations(deps.table),
     clock: deps.clock,
     logger: adapters.logger,
   });

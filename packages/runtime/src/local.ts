@@ -2,7 +2,7 @@
  * The composition of `npm start`: DynamoDB Local persisted under CHARON_DATA_DIR (unless
  * AWS_ENDPOINT_URL_DYNAMODB names one already running), secrets in the local encrypted store, the
  * bootstrap token, the work queue consumed in this process by the same handler as the worker
- * Lambda's, and the hourly sweep of secrets a crash left behind. The HTTP server
+ * Lambda's, and the hourly sweeps (renewals, secrets a crash left behind). The HTTP server
  * (packages/api/src/server.ts) is one consumer of what this starts.
  */
 import { join, resolve } from "node:path";
@@ -11,6 +11,7 @@ import { InProcessWorkQueue, LocalKeySealer, LocalSecretStore, ensurePrivateDire
 import { createServices, type AppServices } from "./compose.js";
 import { authFailureLimitsFrom, dnsEndpointsFrom, outboundPolicyFrom, type LocalConfig } from "./config.js";
 import type { Logger } from "./logger.js";
+import { runScheduledSweeps } from "./sweeps.js";
 import { createWorkHandler } from "./work.js";
 
 export interface LocalRuntime {
@@ -21,7 +22,11 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
-const ORPHAN_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
+/**
+ * `npm start` sweeps hourly (AWS twice a day): the renewal index makes a sweep cost only what is
+ * due, and a laptop that sleeps through one run catches up at the next.
+ */
+const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 
 export async function startLocalRuntime(config: LocalConfig, logger: Logger): Promise<LocalRuntime> {
   const dataDirectory = resolve(config.dataDirectory);
@@ -68,14 +73,10 @@ export async function startLocalRuntime(config: LocalConfig, logger: Logger): Pr
       logger.info("resumed unfinished certificate orders", { category: "certificate_issuance", certificate_ids: resumed });
     }
 
-    // Secrets a crash left behind (docs/decisions/0007-secret-write-order.md): at start-up, then hourly.
-    const sweep = () =>
-      services.credentials.sweepOrphanSecrets().then(
-        (report) => report.deleted.length > 0 && logger.info("deleted orphaned credential secrets", { count: report.deleted.length }),
-        (error: unknown) => logger.warn("orphaned-secret sweep failed", { error: String(error) }),
-      );
+    // Renewals, and secrets a crash left behind (docs/decisions/0007-secret-write-order.md): at start-up, then hourly.
+    const sweep = () => runScheduledSweeps(services, logger);
     void sweep();
-    const timer = setInterval(() => void sweep(), ORPHAN_SWEEP_INTERVAL_MS).unref();
+    const timer = setInterval(() => void sweep(), SWEEP_INTERVAL_MS).unref();
 
     return {
       services,

@@ -1,5 +1,5 @@
 /**
- * The scheduled sweep's Lambda entry (EventBridge Scheduler, `stacks/work.ts`: hourly). Importing
+ * The scheduled sweep's Lambda entry (EventBridge Scheduler, `stacks/work.ts`: twice a day). Importing
  * it builds nothing; the first invocation composes the services (`sweep-app.ts`) and later ones
  * reuse them. What a sweep does is in `sweep-app.ts`.
  */

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { strToU8, zipSync } from "fflate";
-import { certificateFor, type CertificateFiles, type CertificateService, type TokenService } from "@charon/core";
+import { certificateFor, type CertificateFiles, type CertificateService, type RenewalService, type TokenService } from "@charon/core";
 import { actorOf } from "../actor.js";
 import { protectedRoute, routeGroup } from "../routing.js";
 import { CertificateCreateSchema, CertificateListSchema, CertificateSchema } from "../schemas/certificates.js";
@@ -16,7 +16,7 @@ import {
   pageResponse,
 } from "../schemas/common.js";
 
-export function certificateRoutes(tokens: TokenService, certificates: CertificateService) {
+export function certificateRoutes(tokens: TokenService, certificates: CertificateService, renewals?: RenewalService) {
   const tags = ["Certificates"];
   // Answers embed the DNS provider and each name's credential.
   const read = { resource: "certificates", access: "read", embeds: ["dns_providers"] } as const;
@@ -60,10 +60,14 @@ export function certificateRoutes(tokens: TokenService, certificates: Certificat
   const renew = protectedRoute(tokens, write, {
     method: "post",
     path: "/nginx/certificates/{id}/renew",
-    summary: "Ask for the certificate to be renewed",
+    summary: "Renew the certificate now",
+    description:
+      "Records the request (`renewal_requested_at`, an audit entry) and opens an order at once, skipping the wait after failed renewals " +
+      "(`renewal_retry_at`) but not the limit of 5 failed authorizations per name per hour (429 with `Retry-After`). The certificate in service " +
+      "stays in service until its successor is stored; an order already running is kept (its `step` shows it). A certificate never issued has its issuance tried again.",
     tags,
     request: { params: IdParamsSchema },
-    responses: { 200: jsonResponse(CertificateSchema, "The certificate, with renewal_requested_at set") },
+    responses: { 200: jsonResponse(CertificateSchema, "The certificate, with renewal_requested_at set and `step` while the order runs") },
   });
 
   const download = protectedRoute(
@@ -107,7 +111,11 @@ export function certificateRoutes(tokens: TokenService, certificates: Certificat
       await certificates.delete(actorOf(c), id);
       return c.json({ id, deleted: true as const }, 200);
     })
-    .openapi(renew, async (c) => c.json(certificateFor(c.get("principal"), await certificates.requestRenewal(actorOf(c), c.req.valid("param").id)), 200));
+    .openapi(renew, async (c) => {
+      const id = c.req.valid("param").id;
+      const certificate = renewals ? await renewals.renewNow(actorOf(c), id) : await certificates.requestRenewal(actorOf(c), id);
+      return c.json(certificateFor(c.get("principal"), certificate), 200);
+    });
 }
 
 /** NPM's layout: the leaf, its issuers, both together, and the key (PEM each). */
@@ -139,4 +147,11 @@ const CERTIFICATE_READ_ONLY = [
   "step",
   "error",
   "validations",
+  "ari_cert_id",
+  "renewal_due_at",
+  "renewal_due_source",
+  "renewal_explanation_url",
+  "renewal_info_check_at",
+  "renewal_retry_at",
+  "renewal_failures",
 ];

@@ -1,5 +1,13 @@
 import { z } from "@hono/zod-openapi";
-import { ACME_PROFILES, CERTIFICATE_STATUSES, ISSUANCE_STEPS, KEY_TYPES, MAX_DOMAIN_NAMES, MAX_NICE_NAME } from "@charon/core";
+import {
+  ACME_PROFILES,
+  CERTIFICATE_STATUSES,
+  ISSUANCE_STEPS,
+  KEY_TYPES,
+  MAX_DOMAIN_NAMES,
+  MAX_NICE_NAME,
+  RENEWAL_DUE_SOURCES,
+} from "@charon/core";
 import { singleLine } from "./strings.js";
 import { DomainNameSchema } from "./common.js";
 import { CertificateCredentialSchema, ProviderSummarySchema } from "./proxy-hosts.js";
@@ -78,6 +86,28 @@ export const CertificateSchema = z
       )
       .optional()
       .openapi({ description: "Per name, the DNS-01 record and the credential the last successful order used" }),
+    ari_cert_id: z.string().nullable().optional().openapi({
+      description:
+        "RFC 9773 §4.1 identifier of the certificate in service (base64url authority key identifier '.' base64url serial), sent as `replaces` by its renewal",
+    }),
+    renewal_due_at: z.string().optional().openapi({
+      description:
+        "When the certificate in service is renewed (ISO 8601): a uniformly random time in the CA's ARI window (RFC 9773), or with 1/3 of its lifetime left (1/2 for 10 days or less)",
+    }),
+    renewal_due_source: z.enum(RENEWAL_DUE_SOURCES).optional().openapi({
+      description: "Where renewal_due_at came from: `ari` (the CA's renewal information) or `lifetime` (the backstop)",
+    }),
+    renewal_explanation_url: z.string().nullable().optional().openapi({ description: "The CA's explanationURL for its renewal window, when it gave one" }),
+    renewal_info_check_at: z.string().nullable().optional().openapi({
+      description: "When the CA's renewal information is fetched next (its Retry-After, at least twice a day); null when the CA offers none",
+    }),
+    renewal_retry_at: z.string().nullable().optional().openapi({
+      description: "After a failed renewal: no attempt before this (1 min, 10 min, 100 min, then daily), or the end of the hour after 5 failed authorizations of a name",
+    }),
+    renewal_failures: z
+      .array(z.object({ domain: z.string(), consecutive_failures: z.number().int().min(1) }))
+      .optional()
+      .openapi({ description: "Names whose renewals failed since their last success, with how many in a row" }),
   })
   .openapi("Certificate");
 

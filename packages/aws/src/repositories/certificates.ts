@@ -14,12 +14,14 @@ import {
   type CredentialUsage,
   type Page,
   type PageRequest,
+  type RenewalSchedule,
 } from "@charon/core";
 import { ConditionFailed, TransactionConflict, type DynamoTable, type Item, type TransactItem } from "../dynamodb/table.js";
 import { auditEntryPut } from "./audit-entries.js";
 import { fromUsageItem, usageKey, usageSteps, usageWrites, type UsageItem } from "./credential-usage.js";
 import { MAX_TRANSACTION_ITEMS, WriteConflict, transactNamed } from "./transaction-steps.js";
 import { sortableId } from "../dynamodb/sortable-id.js";
+import { scheduleUpdate } from "./renewals.js";
 
 /**
  * Items (packages/aws/README.md, "Certificates"):
@@ -36,16 +38,16 @@ export class DynamoCertificateRepository implements CertificateRepository {
 
   async get(id: number): Promise<Certificate | undefined> {
     const item = await this.table.get<Item>(certificateKey(id), true);
-    return item ? fromItem(item) : undefined;
+    return item ? certificateFromItem(item) : undefined;
   }
 
   async getMany(ids: number[]): Promise<Certificate[]> {
     const items = await this.table.batchGet<Item>(ids.map(certificateKey));
-    return items.map(fromItem);
+    return items.map(certificateFromItem);
   }
 
   async list(page: PageRequest): Promise<Page<Certificate>> {
-    return this.table.queryPage({ partition: CERTIFICATE_LIST, index: "gsi1", ...page }, fromItem);
+    return this.table.queryPage({ partition: CERTIFICATE_LIST, index: "gsi1", ...page }, certificateFromItem);
   }
 
   /**
@@ -120,7 +122,7 @@ export class DynamoCertificateRepository implements CertificateRepository {
       const item = await this.table.get<Item>(certificateKey(id), true);
       if (!item) throw new NotFoundError("Certificate", id);
       if (Number(item["host_count"] ?? 0) > 0) throw await this.inUse(id);
-      const steps = usageSteps(await this.storedUsages(fromItem(item)), MAX_TRANSACTION_ITEMS, RESERVED_PER_STEP);
+      const steps = usageSteps(await this.storedUsages(certificateFromItem(item)), MAX_TRANSACTION_ITEMS, RESERVED_PER_STEP);
       const last = steps.pop() ?? [];
       const asRead = { TableName: this.table.name, Key: certificateKey(id), ...unchangedSince(item) };
       try {
@@ -251,8 +253,8 @@ function toItem(certificate: Certificate): Item {
   };
 }
 
-function fromItem(item: Item): Certificate {
-  const { pk: _pk, sk: _sk, gsi1pk: _g, gsi1sk: _gs, host_count: _count, usage_version: _version, ...certificate } = item;
+export function certificateFromItem(item: Item): Certificate {
+  const { pk: _pk, sk: _sk, gsi1pk: _g, gsi1sk: _gs, gsi2pk: _r, gsi2sk: _rs, host_count: _count, usage_version: _version, ...certificate } = item;
   return certificate as unknown as Certificate;
 }
 
@@ -339,9 +341,10 @@ export class DynamoIssuanceRepository implements IssuanceRepository {
     await this.leased(order, [this.orderPut({ ...order, leaseOwner: undefined, leaseUntil: undefined }, owner, true)]);
   }
 
-  async storeIssued(order: IssuanceOrder, owner: string, material: IssuedMaterial, fields: IssuedFields): Promise<void> {
-    const values: Record<string, unknown> = { ":active": "active", ":step": order.step, ":null": null };
-    const sets = ["#status = :active", "#step = :step", "#error = :null", "modified_on = :issued", "last_renewed_at = :issued"];
+  async storeIssued(order: IssuanceOrder, owner: string, material: IssuedMaterial, fields: IssuedFields, schedule: RenewalSchedule): Promise<void> {
+    const filed = scheduleUpdate(order.certificateId, schedule);
+    const values: Record<string, unknown> = { ":active": "active", ":step": order.step, ":null": null, ...filed.values };
+    const sets = ["#status = :active", "#step = :step", "#error = :null", "modified_on = :issued", "last_renewed_at = :issued", ...filed.sets];
     for (const [name, value] of Object.entries(fields)) {
       values[`:${name}`] = value;
       sets.push(`${name} = :${name}`);
@@ -373,19 +376,20 @@ export class DynamoIssuanceRepository implements IssuanceRepository {
     ]);
   }
 
-  async close(order: IssuanceOrder, owner: string, failure: string | undefined): Promise<void> {
+  async close(order: IssuanceOrder, owner: string, failure: string | undefined, schedule?: RenewalSchedule): Promise<void> {
     const inService = failure !== undefined && (await this.material(order.certificateId)) !== undefined;
     const status = failure === undefined || inService ? "active" : "failed";
+    const filed = schedule ? scheduleUpdate(order.certificateId, schedule) : { sets: [], values: {} };
     await this.leased(order, [
       this.orderPut({ ...order, leaseOwner: undefined, leaseUntil: undefined, failure }, owner, false),
       {
         Update: {
           TableName: this.table.name,
           Key: certificateKey(order.certificateId),
-          UpdateExpression: "SET #status = :status, #step = :null, #error = :error",
+          UpdateExpression: `SET ${["#status = :status", "#step = :null", "#error = :error", ...filed.sets].join(", ")}`,
           ConditionExpression: "attribute_exists(pk)",
           ExpressionAttributeNames: { "#status": "status", "#step": "step", "#error": "error" },
-          ExpressionAttributeValues: { ":status": status, ":null": null, ":error": failure ?? null },
+          ExpressionAttributeValues: { ":status": status, ":null": null, ":error": failure ?? null, ...filed.values },
         },
       },
     ]);

@@ -1,4 +1,5 @@
 import type { NameCredential, ProviderSummary } from "../dns-providers/challenge-directory.js";
+import type { RenewalSchedule } from "./renewal.js";
 
 /**
  * A certificate as rest-api.md shows it (Nginx Proxy Manager's object plus its issuance state).
@@ -60,7 +61,8 @@ export interface CertificateCredential {
   credential_name: string;
 }
 
-export interface Certificate {
+/** The schedule fields (`RenewalSchedule`) are set once a certificate is in service. */
+export interface Certificate extends Partial<RenewalSchedule> {
   id: number;
   provider: "letsencrypt";
   nice_name: string;
@@ -87,6 +89,24 @@ export interface Certificate {
   error?: string | null;
   /** Per name, the DNS-01 record and credential the last successful order used. */
   validations?: NameValidation[];
+  /**
+   * RFC 9773 §4.1's identifier of the certificate in service: base64url(authority key
+   * identifier) "." base64url(serial number); what a renewal's `replaces` names.
+   */
+  ari_cert_id?: string | null;
+}
+
+/** The schedule of `certificate`, if it has one (a certificate in service). */
+export function scheduleOf(certificate: Certificate): RenewalSchedule | undefined {
+  if (typeof certificate.renewal_due_at !== "string" || certificate.renewal_due_source === undefined) return undefined;
+  return {
+    renewal_due_at: certificate.renewal_due_at,
+    renewal_due_source: certificate.renewal_due_source,
+    renewal_explanation_url: certificate.renewal_explanation_url ?? null,
+    renewal_info_check_at: certificate.renewal_info_check_at ?? null,
+    renewal_retry_at: certificate.renewal_retry_at ?? null,
+    renewal_failures: certificate.renewal_failures ?? [],
+  };
 }
 
 export interface CertificateRequest {

@@ -1,6 +1,7 @@
 import type { Actor } from "../audit/entry.js";
 import type { ChallengeRecord, PresentReceipt } from "../ports/dns01.js";
 import type { Certificate, IssuanceStep, KeyType } from "./certificate.js";
+import type { RenewalSchedule } from "./renewal.js";
 
 /**
  * One name's DNS-01 challenge inside an order. Persisted before its value is written
@@ -51,6 +52,10 @@ export interface IssuanceOrder {
   sealedKey?: string;
   /** Who asked (audit entries of the outcome name them). */
   requestedBy: Actor;
+  /** Set when a certificate was in service as the order opened: its outcome is a renewal. */
+  renewal?: boolean;
+  /** RFC 9773 §5: the ARI id of the certificate this order replaces, sent with the new order. */
+  replaces?: string;
   /** Transient errors retried in the current step. */
   retries?: number;
   /** Set when the attempt failed: cleanup runs, then the certificate becomes `failed` with it. */
@@ -79,7 +84,7 @@ export interface IssuedMaterial {
 
 /** The fields of the certificate that a successful order sets. */
 export type IssuedFields = Required<
-  Pick<Certificate, "expires_on" | "issued_at" | "serial" | "issuer" | "key_type" | "validations">
+  Pick<Certificate, "expires_on" | "issued_at" | "serial" | "issuer" | "key_type" | "validations" | "ari_cert_id">
 >;
 
 /**
@@ -105,14 +110,16 @@ export interface IssuanceRepository {
   release(order: IssuanceOrder, owner: string): Promise<void>;
   /**
    * The new certificate: material and fields stored and the certificate `active`, with the order
-   * at `stored`, in one transaction, replacing what was in service. The order stays open for its cleanup.
+   * at `stored`, in one transaction, replacing what was in service; `schedule` files it for its
+   * renewal. The order stays open for its cleanup.
    */
-  storeIssued(order: IssuanceOrder, owner: string, material: IssuedMaterial, fields: IssuedFields): Promise<void>;
+  storeIssued(order: IssuanceOrder, owner: string, material: IssuedMaterial, fields: IssuedFields, schedule: RenewalSchedule): Promise<void>;
   /**
    * Closes the order after cleanup. With `failure` the certificate shows it as `error` and
-   * becomes `failed` unless a certificate is in service (a renewal failed: it stays `active`).
+   * becomes `failed` unless a certificate is in service (a renewal failed: it stays `active`,
+   * filed again under `schedule`, the backoff's).
    */
-  close(order: IssuanceOrder, owner: string, failure: string | undefined): Promise<void>;
+  close(order: IssuanceOrder, owner: string, failure: string | undefined, schedule?: RenewalSchedule): Promise<void>;
   /** The material of the certificate in service, if any. */
   material(certificateId: number): Promise<IssuedMaterial | undefined>;
   /** Ids of certificates with an open order (resumed after a restart), lowest first. */

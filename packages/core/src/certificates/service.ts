@@ -33,8 +33,11 @@ export interface CertificateIssuance {
    * delegation. ValidationError with §5's message when none applies.
    */
   locate(providerId: number, identifier: string): Promise<{ credential: { id: number; name: string } }>;
-  /** Opens the certificate's order and enqueues it (false: an order is open already). */
-  start(certificate: Certificate, requestedBy: Actor): Promise<boolean>;
+  /**
+   * Opens the certificate's order and enqueues it (false: an order is open already). `renewal`
+   * when a certificate is in service: its order replaces that one (`replaces`: its ARI id).
+   */
+  start(certificate: Certificate, requestedBy: Actor, renewal?: { replaces?: string }): Promise<boolean>;
   /** The certificate in service with its private key opened, or undefined before the first issuance. */
   files(certificateId: number): Promise<CertificateFiles | undefined>;
 }

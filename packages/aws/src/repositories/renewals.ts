@@ -1,0 +1,121 @@
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { nextLookAt, type Certificate, type FailedAuthorizations, type RenewalIndex, type RenewalSchedule } from "@charon/core";
+import { tableSchema } from "../dynamodb/schema.js";
+import { ConditionFailed, type DynamoTable, type Item } from "../dynamodb/table.js";
+import { sortableId } from "../dynamodb/sortable-id.js";
+import { updateItem } from "./item-update.js";
+
+/**
+ * Partitions of the renewal index. Certificates spread over them by id, so no partition holds
+ * them all (DynamoDB gives each partition key ~3 000 reads/s); a sweep queries each.
+ */
+export const RENEWAL_SHARDS = 8;
+
+/**
+ * gsi2 of a certificate in service: `RENEWAL#<id mod 8>` / `<next look ISO 8601>#<id>`, so that
+ * `gsi2sk < "<now>$"` is exactly the certificates a sweep must look at now.
+ */
+export function renewalIndexKeys(certificateId: number, schedule: RenewalSchedule): { gsi2pk: string; gsi2sk: string } {
+  return {
+    gsi2pk: `RENEWAL#${certificateId % RENEWAL_SHARDS}`,
+    gsi2sk: `${nextLookAt(schedule).toISOString()}#${sortableId(certificateId)}`,
+  };
+}
+
+/** `SET` clauses and values writing `schedule` and its index keys onto a certificate item. */
+export function scheduleUpdate(certificateId: number, schedule: RenewalSchedule): { sets: string[]; values: Record<string, unknown> } {
+  const fields: Record<string, unknown> = { ...schedule, ...renewalIndexKeys(certificateId, schedule) };
+  return {
+    sets: Object.keys(fields).map((name) => `${name} = :${name}`),
+    values: Object.fromEntries(Object.entries(fields).map(([name, value]) => [`:${name}`, value])),
+  };
+}
+
+/**
+ * The renewal index over the certificate items themselves (packages/aws/README.md,
+ * "Certificates"): a sweep reads, per shard, only the certificates filed at or before now.
+ * `readCapacity` adds up the read capacity units those queries consumed (`ReturnConsumedCapacity`).
+ */
+export class DynamoRenewalIndex implements RenewalIndex {
+  /** Read capacity units consumed by `due` since this index was made. */
+  readCapacity = 0;
+
+  constructor(
+    private readonly table: DynamoTable,
+    private readonly fromItem: (item: Item) => Certificate,
+  ) {}
+
+  async due(now: Date): Promise<Certificate[]> {
+    const upper = `${now.toISOString()}$`; // "$" sorts after "#": every entry of `now` itself is in.
+    const shards = await Promise.all(Array.from({ length: RENEWAL_SHARDS }, (_, shard) => this.shard(shard, upper)));
+    return shards.flat();
+  }
+
+  private async shard(shard: number, upper: string): Promise<Certificate[]> {
+    const found: Certificate[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const result = await this.table.client.send(
+        new QueryCommand({
+          TableName: this.table.name,
+          IndexName: "gsi2",
+          KeyConditionExpression: "gsi2pk = :pk AND gsi2sk < :upper",
+          ExpressionAttributeValues: { ":pk": `RENEWAL#${shard}`, ":upper": upper },
+          ExclusiveStartKey: start,
+          ReturnConsumedCapacity: "TOTAL",
+        }),
+      );
+      this.readCapacity += result.ConsumedCapacity?.CapacityUnits ?? 0;
+      found.push(...(result.Items ?? []).map((item) => this.fromItem(item)));
+      start = result.LastEvaluatedKey;
+    } while (start !== undefined);
+    return found;
+  }
+
+  async reschedule(certificateId: number, serial: string, schedule: RenewalSchedule): Promise<boolean> {
+    const { sets, values } = scheduleUpdate(certificateId, schedule);
+    try {
+      await updateItem(this.table, { pk: `CERTIFICATE#${certificateId}`, sk: "CERTIFICATE" }, {
+        expression: `SET ${sets.join(", ")}`,
+        condition: "serial = :serial",
+        values: { ...values, ":serial": serial },
+      });
+      return true;
+    } catch (error) {
+      // Renewed (a new serial with its own schedule) or deleted meanwhile.
+      if (error instanceof ConditionFailed) return false;
+      throw error;
+    }
+  }
+}
+
+/**
+ * `AUTHZFAIL#<name>` / `HOUR#<yyyy-mm-ddThh>`: `count` of failed authorizations of a name in
+ * that clock hour, removed by TTL an hour after it ends.
+ */
+export class DynamoFailedAuthorizations implements FailedAuthorizations {
+  constructor(private readonly table: DynamoTable) {}
+
+  async count(names: string[], now: Date): Promise<Map<string, number>> {
+    if (names.length === 0) return new Map();
+    const items = await this.table.batchGet<Item>(names.map((name) => hourKey(name, now)), true);
+    return new Map(items.map((item) => [String(item["name"]), Number(item["count"] ?? 0)]));
+  }
+
+  async add(names: string[], now: Date): Promise<void> {
+    const hourEnd = Math.ceil(now.getTime() / 3_600_000) * 3600;
+    await Promise.all(
+      [...new Set(names)].map((name) =>
+        updateItem(this.table, hourKey(name, now), {
+          expression: "ADD #count :one SET #name = :name, #ttl = :ttl",
+          names: { "#count": "count", "#name": "name", "#ttl": tableSchema.ttlAttribute },
+          values: { ":one": 1, ":name": name, ":ttl": hourEnd + 3600 },
+        }),
+      ),
+    );
+  }
+}
+
+function hourKey(name: string, now: Date) {
+  return { pk: `AUTHZFAIL#${name}`, sk: `HOUR#${now.toISOString().slice(0, 13)}` };
+}

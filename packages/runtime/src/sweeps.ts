@@ -1,0 +1,44 @@
+/**
+ * One scheduled run, the same on AWS (the sweep function, twice a day) and under `npm start` (a
+ * timer): the renewal sweep, then the credential secrets a crash left behind
+ * (docs/decisions/0007-secret-write-order.md). Each part's failure is logged and reported, and
+ * does not stop the other.
+ */
+import type { SweepResult } from "@charon/core";
+import type { AppServices } from "./compose.js";
+import type { Logger } from "./logger.js";
+
+/** What one run did; also the sweep function's result, visible in the scheduler's invocation log. */
+export interface ScheduledRunSummary {
+  /** The renewal sweep (absent where issuance is not configured, or when it failed). */
+  renewals?: SweepResult;
+  /** Secrets under the stage's credential prefix that were looked at. */
+  secretsExamined: number;
+  /** Secrets deleted because no credential refers to them. */
+  secretsDeleted: number;
+  /** Parts that failed (logged): `renewals`, `secrets`. */
+  errors: string[];
+}
+
+export async function runScheduledSweeps(services: Pick<AppServices, "renewals" | "credentials">, logger: Logger): Promise<ScheduledRunSummary> {
+  const summary: ScheduledRunSummary = { secretsExamined: 0, secretsDeleted: 0, errors: [] };
+  if (services.renewals) {
+    try {
+      summary.renewals = await services.renewals.sweep();
+    } catch (error) {
+      summary.errors.push("renewals");
+      logger.error("renewal sweep failed", { category: "certificate_renewal", error: String(error) });
+    }
+  }
+  try {
+    const report = await services.credentials.sweepOrphanSecrets();
+    summary.secretsExamined = report.examined;
+    summary.secretsDeleted = report.deleted.length;
+    // Names only: a secret's name says which credential it was for, never its value.
+    if (report.deleted.length > 0) logger.info("deleted orphaned credential secrets", { count: report.deleted.length, deleted: report.deleted });
+  } catch (error) {
+    summary.errors.push("secrets");
+    logger.warn("orphaned-secret sweep failed", { error: String(error) });
+  }
+  return summary;
+}
