@@ -10,7 +10,8 @@
  * 3. Cold start as Lambda bills it: the median time from the start of the import to the first
  *    response, in a fresh Node process (20 runs each) against DynamoDB Local — the API answering
  *    `GET /api/health`, the worker a batch of one `certificate.advance` message (for a certificate with
- *    no open order: the lease claim, one conditional DynamoDB update), the hello-world `GET /`;
+ *    no open order: the lease claim, which reads the order consistently and finds none to take),
+ *    the hello-world `GET /`;
  *    beside them the API's first authenticated request (`GET /api/v1/settings`, DynamoDB reads).
  * 4. The API handler's peak RSS after 10 000 mixed requests through the Lambda entry against
  *    DynamoDB Local (a child process, so the figure is the handler's alone, with the V8 heap
