@@ -210,8 +210,8 @@ export class Issuer implements CertificateIssuance {
           // Cleanup of a failed order failed: retried like any step, then the values are reported left behind.
           order.retries = (order.retries ?? 0) + 1;
           if (order.retries <= RETRY_DELAYS_SECONDS.length) {
-            await this.deps.orders.save(order, owner);
-            return RETRY_DELAYS_SECONDS[order.retries - 1];
+            // What the certificate will show is the order's failure, whatever cleanup ran into.
+            return this.retryLater(order, owner, order.failure);
           }
           for (const challenge of order.challenges.filter((c) => !c.cleaned)) {
             this.deps.logger.error("could not remove a DNS-01 value", this.fields(order), {
@@ -226,11 +226,13 @@ export class Issuer implements CertificateIssuance {
         const failure = this.failureOf(error, order);
         if (failure === undefined) {
           order.retries = (order.retries ?? 0) + 1;
-          await this.deps.orders.save(order, owner);
-          return RETRY_DELAYS_SECONDS[order.retries - 1];
+          // failureOf's message once the retries run out, so the pending certificate shows it now.
+          return this.retryLater(order, owner, messageOf(error));
         }
         order.failure = failure.message;
         order.failedIdentifiers = failure.identifiers;
+        delete order.retryError;
+        delete order.retryAt;
         this.deps.logger.error("certificate issuance failed", this.fields(order), { error: failure.message });
         await this.deps.orders.save(order, owner);
         continue;
@@ -238,6 +240,18 @@ export class Issuer implements CertificateIssuance {
       if (next === CLOSED) return undefined;
       if (next !== NEXT) return next;
     }
+  }
+
+  /**
+   * Persists the retry (`order.retries` counted already) with the error and time the certificate
+   * shows meanwhile; returns the wait in seconds.
+   */
+  private async retryLater(order: IssuanceOrder, owner: string, error: string): Promise<number> {
+    const wait = RETRY_DELAYS_SECONDS[order.retries! - 1]!;
+    order.retryError = error;
+    order.retryAt = new Date(this.deps.clock.now().getTime() + wait * 1000).toISOString();
+    await this.deps.orders.save(order, owner);
+    return wait;
   }
 
   /**
@@ -518,6 +532,8 @@ export class Issuer implements CertificateIssuance {
   private async reach(order: IssuanceOrder, owner: string, step: IssuanceOrder["step"]): Promise<void> {
     order.step = step;
     order.retries = 0;
+    delete order.retryError;
+    delete order.retryAt;
     await this.deps.orders.save(order, owner);
     this.log(order, `reached ${step}`);
   }

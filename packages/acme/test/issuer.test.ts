@@ -3,6 +3,7 @@ import { randomBytes, X509Certificate } from "node:crypto";
 import { tmpdir } from "node:os";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import {
+  DnsProviderError,
   type ChallengeRecord,
   type Dns01Solver,
   type WorkMessage,
@@ -257,6 +258,74 @@ describe("an order against Pebble and PowerDNS", () => {
     expect((await credentialOf(providerId)).success_count).toBe(before + 1);
     const audit = await t.table.queryAll({ partition: `AUDITRES#certificate#${certificate.id}`, index: "gsi1" });
     expect(audit.filter((entry) => entry["action"] === "certificate_issued")).toHaveLength(1);
+  });
+
+  it("shows a retrying order's error and when it retries on the pending certificate, and clears them once it goes on", async () => {
+    const keys = new Map([[providerId, pdns.key]]);
+    const honest = powerDnsSolver(keys);
+    const unavailable = "PowerDNS API returned 503: Service Unavailable (gave up after 2 attempts)";
+    let outages = 1;
+    const now = new Date(Date.now());
+    const { issuer, pending, drain } = setUp(
+      keys,
+      {
+        ...honest,
+        async present(record, value) {
+          if (outages-- > 0) throw new DnsProviderError({ provider: "powerdns", reason: "unavailable", message: unavailable, upstreamStatus: 503 });
+          return honest.present(record, value);
+        },
+      },
+      // A clock that stands still: the retry time is exact.
+      { clock: { now: () => now } },
+    );
+    const certificate = await requestCertificate(providerId, [`retry.${zone}`]);
+    await issuer.start(certificate, { user: "test", ipAddress: null, via: "test" });
+    // Deliveries until the order waits for its retry (the first step, creating the order, goes through).
+    while (pending[0]?.delaySeconds === 0) await issuer.advance(pending.shift()!.message.certificateId);
+    expect(pending.map((p) => p.delaySeconds)).toEqual([5]);
+    const waiting = await t.call("GET", `/api/nginx/certificates/${certificate.id}`);
+    expect(waiting.body).toMatchObject({
+      status: "pending",
+      step: "order_created",
+      error: unavailable,
+      next_retry_at: new Date(now.getTime() + 5_000).toISOString(),
+    });
+    await drain();
+    const issued = await t.call("GET", `/api/nginx/certificates/${certificate.id}`);
+    expect(issued.body).toMatchObject({ status: "active", step: null, error: null, next_retry_at: null });
+  });
+
+  it("fails a step that keeps failing transiently with the very message its retries showed", async () => {
+    const keys = new Map([[providerId, pdns.key]]);
+    const honest = powerDnsSolver(keys);
+    const unavailable = "PowerDNS API did not answer within 5 s (gave up after 2 attempts)";
+    const now = new Date(Date.now());
+    const { issuer, pending } = setUp(
+      keys,
+      {
+        ...honest,
+        present: async () => {
+          throw new DnsProviderError({ provider: "powerdns", reason: "timeout", message: unavailable });
+        },
+      },
+      { clock: { now: () => now } },
+    );
+    const certificate = await requestCertificate(providerId, [`outage.${zone}`]);
+    await issuer.start(certificate, { user: "test", ipAddress: null, via: "test" });
+    const shown: Array<[number, unknown, unknown]> = [];
+    while (pending.length > 0) {
+      const { message, delaySeconds } = pending.shift()!;
+      if (delaySeconds > 0) {
+        const body = (await t.call("GET", `/api/nginx/certificates/${certificate.id}`)).body;
+        shown.push([delaySeconds, body.error, body.next_retry_at]);
+      }
+      await issuer.advance(message.certificateId);
+    }
+    expect(shown).toEqual(
+      [5, 30, 120].map((wait) => [wait, unavailable, new Date(now.getTime() + wait * 1000).toISOString()]),
+    );
+    const failed = (await t.call("GET", `/api/nginx/certificates/${certificate.id}`)).body;
+    expect(failed).toMatchObject({ status: "failed", step: null, error: unavailable, next_retry_at: null });
   });
 
   it("fails with the provider's refusal, counts the failure and leaves no value", async () => {

@@ -72,7 +72,15 @@ export const CertificateSchema = z
     issuer: z.string().nullable().optional(),
     key_type: z.enum(KEY_TYPES).optional(),
     step: z.enum(ISSUANCE_STEPS).nullable().optional().openapi({ description: "While pending: the last step the order reached" }),
-    error: z.string().nullable().optional().openapi({ description: "Why the last order failed" }),
+    error: z.string().nullable().optional().openapi({
+      description:
+        "Why the last order failed; while an order waits to retry a step that failed transiently, that attempt's error (the message it ends with if the retries run out)",
+    }),
+    next_retry_at: z
+      .string()
+      .nullable()
+      .optional()
+      .openapi({ description: "While an order waits to retry a step that failed transiently: when the retry comes (ISO 8601); null otherwise" }),
     validations: z
       .array(
         z.object({

@@ -334,7 +334,7 @@ export class DynamoIssuanceRepository implements IssuanceRepository {
   }
 
   async save(order: IssuanceOrder, owner: string): Promise<void> {
-    await this.leased(order, [this.orderPut(order, owner, true), this.stepUpdate(order.certificateId, order.step)]);
+    await this.leased(order, [this.orderPut(order, owner, true), this.progressUpdate(order)]);
   }
 
   async release(order: IssuanceOrder, owner: string): Promise<void> {
@@ -344,7 +344,7 @@ export class DynamoIssuanceRepository implements IssuanceRepository {
   async storeIssued(order: IssuanceOrder, owner: string, material: IssuedMaterial, fields: IssuedFields, schedule: RenewalSchedule): Promise<void> {
     const filed = scheduleUpdate(order.certificateId, schedule);
     const values: Record<string, unknown> = { ":active": "active", ":step": order.step, ":null": null, ...filed.values };
-    const sets = ["#status = :active", "#step = :step", "#error = :null", "modified_on = :issued", "last_renewed_at = :issued", ...filed.sets];
+    const sets = ["#status = :active", "#step = :step", "#error = :null", "next_retry_at = :null", "modified_on = :issued", "last_renewed_at = :issued", ...filed.sets];
     for (const [name, value] of Object.entries(fields)) {
       values[`:${name}`] = value;
       sets.push(`${name} = :${name}`);
@@ -386,7 +386,7 @@ export class DynamoIssuanceRepository implements IssuanceRepository {
         Update: {
           TableName: this.table.name,
           Key: certificateKey(order.certificateId),
-          UpdateExpression: `SET ${["#status = :status", "#step = :null", "#error = :error", ...filed.sets].join(", ")}`,
+          UpdateExpression: `SET ${["#status = :status", "#step = :null", "#error = :error", "next_retry_at = :null", ...filed.sets].join(", ")}`,
           ConditionExpression: "attribute_exists(pk)",
           ExpressionAttributeNames: { "#status": "status", "#step": "step", "#error": "error" },
           ExpressionAttributeValues: { ":status": status, ":null": null, ":error": failure ?? null, ...filed.values },
@@ -422,15 +422,23 @@ export class DynamoIssuanceRepository implements IssuanceRepository {
     };
   }
 
-  private stepUpdate(certificateId: number, step: IssuanceOrder["step"]): TransactItem {
+  /**
+   * What the certificate shows of its open order: the step reached, and the error that ends it,
+   * or while a step waits to be retried, that attempt's error and when the retry comes.
+   */
+  private progressUpdate(order: IssuanceOrder): TransactItem {
     return {
       Update: {
         TableName: this.table.name,
-        Key: certificateKey(certificateId),
-        UpdateExpression: "SET #step = :step",
+        Key: certificateKey(order.certificateId),
+        UpdateExpression: "SET #step = :step, #error = :error, next_retry_at = :retry",
         ConditionExpression: "attribute_exists(pk)",
-        ExpressionAttributeNames: { "#step": "step" },
-        ExpressionAttributeValues: { ":step": step },
+        ExpressionAttributeNames: { "#step": "step", "#error": "error" },
+        ExpressionAttributeValues: {
+          ":step": order.step,
+          ":error": order.failure ?? order.retryError ?? null,
+          ":retry": order.retryAt ?? null,
+        },
       },
     };
   }

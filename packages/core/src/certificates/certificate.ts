@@ -85,8 +85,14 @@ export interface Certificate extends Partial<RenewalSchedule> {
   key_type?: KeyType;
   /** Set while an order runs: the last milestone it reached. */
   step?: IssuanceStep | null;
-  /** Why the last order failed (dns-01.md §5), null otherwise. */
+  /**
+   * Why the last order failed (dns-01.md §5), null otherwise. While an order waits to retry a
+   * step after a transient failure: that attempt's error, the message it ends with if the
+   * retries run out.
+   */
   error?: string | null;
+  /** When a step that failed transiently is retried (ISO 8601); null when no retry is waiting. */
+  next_retry_at?: string | null;
   /** Per name, the DNS-01 record and credential the last successful order used. */
   validations?: NameValidation[];
   /**

@@ -58,6 +58,12 @@ export interface IssuanceOrder {
   replaces?: string;
   /** Transient errors retried in the current step. */
   retries?: number;
+  /**
+   * While the current step waits to be retried: that attempt's error, as the certificate would
+   * show it if the retries ran out, and when the retry comes (ISO 8601). Cleared when a step is reached.
+   */
+  retryError?: string;
+  retryAt?: string;
   /** Set when the attempt failed: cleanup runs, then the certificate becomes `failed` with it. */
   failure?: string;
   /** The identifiers the failure is counted against (their credentials' failure counts); all when empty. */
