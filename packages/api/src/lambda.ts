@@ -2,9 +2,10 @@
  * The AWS Lambda entry: API Gateway HTTP API (payload v2) events through `hono/aws-lambda`.
  *
  * Importing this module does nothing but define `handler`: the app, its routes and schemas and
- * the SDK clients are built on the first invocation (lambda-app.ts, reached through a dynamic
- * import that the bundler keeps lazy) and reused by every later invocation of the execution
- * environment. `npm run bench:lambda` measures what this saves at cold start.
+ * the SDK clients are built when a request first needs them (lambda-app.ts, reached through a
+ * dynamic import that the bundler keeps lazy: a health check builds the public app only) and
+ * reused by every later invocation of the execution environment. `npm run bench:lambda` measures
+ * what this saves at cold start.
  */
 import type { LambdaContext, LambdaEvent } from "hono/aws-lambda";
 import type { createLambdaHandler } from "./lambda-app.js";
