@@ -138,6 +138,12 @@ const samples: Record<string, () => SampleRequest | Promise<SampleRequest>> = {
   "GET /api/v1/settings": () => ({ path: "/api/v1/settings" }),
   "PUT /api/v1/settings": () => ({ path: "/api/v1/settings", body: { renewal_window_days: 21 } }),
   "GET /api/v1/audit-logs": () => ({ path: "/api/v1/audit-logs" }),
+  "GET /api/v1/agent/snapshot": () => ({ path: "/api/v1/agent/snapshot" }),
+  "POST /api/v1/agent/reports": () => ({
+    path: "/api/v1/agent/reports",
+    body: { agent_id: `matrix-${++unique}`, version: "0.1.0", driver: "nginx", applied_etag: null, proxy_error: null, hosts: [], problems: [] },
+  }),
+  "GET /api/v1/agents": () => ({ path: "/api/v1/agents" }),
   ...dnsProviderSamples("/api/nginx/dns-providers"),
   ...dnsProviderSamples("/api/v1/dns-providers"),
 };

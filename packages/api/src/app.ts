@@ -3,6 +3,7 @@ import { swaggerUI } from "@hono/swagger-ui";
 import type { AppServices } from "@charon/runtime";
 import type { AppEnv } from "./env.js";
 import { createBaseApp, type BaseAppOptions } from "./base-app.js";
+import { agentRoutes } from "./routes/agents.js";
 import { auditLogRoutes } from "./routes/audit-logs.js";
 import { certificateRoutes } from "./routes/certificates.js";
 import { dnsProviderRoutes } from "./routes/dns-providers.js";
@@ -38,6 +39,7 @@ export function createApp({ services, ...options }: AppOptions) {
   api.route("/nginx/dns-providers", dnsProviders);
   api.route("/v1/dns-providers", dnsProviders);
   api.route("/", auditLogRoutes(services.tokens, services.auditLog));
+  api.route("/", agentRoutes(services.tokens, services.agents));
   app.route("/api", api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

@@ -16,6 +16,7 @@ export { DynamoCertificateRepository, DynamoIssuanceRepository, certificateKey, 
 export { DynamoRenewalIndex, DynamoFailedAuthorizations, RENEWAL_SHARDS, renewalIndexKeys } from "./repositories/renewals.js";
 export { DynamoSettingsRepository } from "./repositories/settings.js";
 export { DynamoCrowdSecDecisionRepository } from "./repositories/crowdsec-decisions.js";
+export { DynamoAgentReportRepository } from "./repositories/agent-reports.js";
 export { auditEntryPut } from "./repositories/audit-entries.js";
 export {
   credentialKey,

@@ -134,3 +134,14 @@ export { KeySealError, type KeySealer } from "./ports/key-sealer.js";
 export type { ChallengeRecord, Dns01Solver, NameServerAnswer, PresentReceipt, PropagationState } from "./ports/dns01.js";
 export type { RecordLeases } from "./ports/record-lease.js";
 export { ChallengeCredentials, type ConnectedCredential } from "./dns-providers/challenge-credentials.js";
+export type {
+  AgentReport,
+  AgentSnapshot,
+  HostApplyReport,
+  HostProblem,
+  SnapshotCertificate,
+  SnapshotHost,
+  StoredAgentReport,
+} from "./agents/agent.js";
+export type { AgentReportRepository } from "./agents/repository.js";
+export { AgentService, type AgentStatus } from "./agents/service.js";

@@ -1,4 +1,5 @@
 import {
+  AgentService,
   AuditLogService,
   ChallengeCredentials,
   AuthFailureThrottle,
@@ -19,6 +20,7 @@ import {
   type WorkQueue,
 } from "@charon/core";
 import {
+  DynamoAgentReportRepository,
   DynamoApiTokenRepository,
   DynamoAuditLog,
   DynamoCredentialRepository,
@@ -27,6 +29,7 @@ import {
   DynamoCertificateRepository,
   DynamoCrowdSecDecisionRepository,
   DynamoFailedAuthorizations,
+  DynamoIssuanceRepository,
   DynamoRenewalIndex,
   certificateFromItem,
   DynamoProxyHostRepository,
@@ -51,6 +54,8 @@ export interface AppServices {
   credentials: CredentialService;
   dnsDirectory: DnsDirectory;
   auditLog: AuditLogService;
+  /** The proxy agents' snapshot and reports (issue 11). */
+  agents: AgentService;
   /** Where work that must wait or run apart from a request is sent (`certificate.advance`). */
   workQueue: WorkQueue;
   /** DNS-01's seam: credential → secret → provider client → hosted zone. */
@@ -119,6 +124,13 @@ export function createServices({
     proxyHosts,
     settings,
     security: new SecurityService(proxyHosts, settings, new DynamoCrowdSecDecisionRepository(table), clock),
+    agents: new AgentService({
+      proxyHosts,
+      certificates,
+      material: new DynamoIssuanceRepository(table),
+      reports: new DynamoAgentReportRepository(table),
+      clock,
+    }),
     ...dns,
     workQueue,
     ...(issuer ? { issuer } : {}),

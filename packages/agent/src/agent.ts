@@ -1,0 +1,201 @@
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { AgentConfig } from "./config.js";
+import type { ApplyResult } from "./drivers/nginx/driver.js";
+import type { Snapshot } from "./snapshot.js";
+
+/** What the agent needs of a proxy driver (nginx now, Caddy next). */
+export interface ProxyDriver {
+  apply(snapshot: Snapshot): Promise<ApplyResult>;
+}
+
+/** One JSON line per event; never a token or key. */
+export interface AgentLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+export type PollOutcome = "applied" | "unchanged" | "unreachable";
+
+/** The longest wait between polls while the API does not answer. */
+const MAX_BACKOFF_SECONDS = 300;
+/** A report is sent after every apply, and at least this often otherwise (a heartbeat). */
+const HEARTBEAT_SECONDS = 60;
+const REQUEST_TIMEOUT_MS = 30_000;
+/** What one report may hold (`AgentReport` in the API's document). */
+const MAX_HOSTS = 1000;
+const MAX_PROBLEMS = 100;
+
+/**
+ * The agent's loop: pull the snapshot (`If-None-Match` with the last ETag, so an unchanged state
+ * is a 304), apply it through the driver, keep it on disk, report. While the API is unreachable
+ * the proxy keeps serving what was applied last and polls back off (doubling, up to 5 minutes);
+ * a restart applies the cached snapshot before its first pull.
+ */
+export class Agent {
+  private applied: { etag: string; result: ApplyResult } | null = null;
+  private lastReportAt = 0;
+  private failures = 0;
+
+  constructor(
+    private readonly config: AgentConfig,
+    private readonly driver: ProxyDriver,
+    private readonly logger: AgentLogger,
+    private readonly version: string,
+  ) {}
+
+  private get cacheFile(): string {
+    return join(this.config.stateDir, "snapshot.json");
+  }
+
+  /** Applies the snapshot cached by an earlier run, if any: the proxy serves before the API answers. */
+  async restoreCached(): Promise<boolean> {
+    const text = await readFile(this.cacheFile, "utf8").catch(() => null);
+    if (text === null) return false;
+    let snapshot: Snapshot;
+    try {
+      snapshot = JSON.parse(text) as Snapshot;
+    } catch {
+      this.logger.warn("cached snapshot unreadable; waiting for the API", { file: this.cacheFile });
+      return false;
+    }
+    await this.applySnapshot(snapshot);
+    return true;
+  }
+
+  /** One pull: applies and reports a changed snapshot; on no change, a heartbeat when one is due. */
+  async pollOnce(): Promise<PollOutcome> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.config.apiUrl}/v1/agent/snapshot`, {
+        headers: { Authorization: `Bearer ${this.config.token}`, ...(this.applied ? { "If-None-Match": this.applied.etag } : {}) },
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (error) {
+      return this.unreachable(`the API did not answer: ${(error as Error).message}`);
+    }
+    if (response.status === 304) {
+      await response.body?.cancel();
+      this.failures = 0;
+      if (Date.now() - this.lastReportAt >= HEARTBEAT_SECONDS * 1000) await this.report();
+      return "unchanged";
+    }
+    if (response.status !== 200) {
+      const text = (await response.text().catch(() => "")).slice(0, 500);
+      return this.unreachable(`the API answered ${response.status}: ${text}`);
+    }
+    const etag = response.headers.get("etag");
+    const body = (await response.json()) as Omit<Snapshot, "etag">;
+    if (!etag) return this.unreachable("the API's snapshot has no ETag");
+    this.failures = 0;
+    const snapshot: Snapshot = { etag, proxy_hosts: body.proxy_hosts, certificates: body.certificates };
+    await this.applySnapshot(snapshot);
+    await this.cache(snapshot);
+    await this.report();
+    return "applied";
+  }
+
+  /** Seconds until the next poll: the interval, doubled per consecutive failure up to 5 minutes. */
+  nextDelaySeconds(): number {
+    return Math.min(this.config.intervalSeconds * 2 ** this.failures, Math.max(MAX_BACKOFF_SECONDS, this.config.intervalSeconds));
+  }
+
+  /** Polls until `signal` aborts; `wakeup.wake()` (SIGHUP) polls at once. */
+  async run(signal: AbortSignal, wakeup: Wakeup): Promise<void> {
+    await this.restoreCached();
+    while (!signal.aborted) {
+      await this.pollOnce();
+      await wakeup.wait(this.nextDelaySeconds() * 1000, signal);
+    }
+  }
+
+  private async applySnapshot(snapshot: Snapshot): Promise<void> {
+    const result = await this.driver.apply(snapshot);
+    this.applied = { etag: snapshot.etag, result };
+    const failed = result.hosts.filter((h) => h.status === "failed");
+    this.logger.info("applied", {
+      etag: snapshot.etag,
+      hosts: result.hosts.length,
+      failed: failed.map((h) => ({ id: h.id, error: h.error })),
+      reloaded: result.reloaded,
+      proxy_error: result.proxy_error,
+    });
+  }
+
+  private async cache(snapshot: Snapshot): Promise<void> {
+    await mkdir(this.config.stateDir, { recursive: true, mode: 0o700 });
+    const temporary = `${this.cacheFile}.${process.pid}.tmp`;
+    await writeFile(temporary, JSON.stringify(snapshot), { mode: 0o600 });
+    await rename(temporary, this.cacheFile);
+  }
+
+  private async report(): Promise<void> {
+    if (!this.applied) return;
+    const { etag, result } = this.applied;
+    // The API's limits: 1 000 hosts, 100 texts (errors first), each cut to its length.
+    const problems = [...result.hosts]
+      .filter((h) => h.error !== null || h.note !== null)
+      .sort((a, b) => Number(b.error !== null) - Number(a.error !== null))
+      .slice(0, MAX_PROBLEMS)
+      .map(({ id, error, note }) => ({ id, error: error === null ? null : clip(error, 300), note: note === null ? null : clip(note, 100) }));
+    const body = {
+      agent_id: this.config.agentId,
+      version: this.version,
+      driver: this.config.driver,
+      applied_etag: etag,
+      proxy_error: result.proxy_error === null ? null : clip(result.proxy_error, 1000),
+      hosts: result.hosts.slice(0, MAX_HOSTS).map(({ id, status, serving, tls, waf_mode }) => ({ id, status, serving, tls, waf_mode })),
+      problems,
+    };
+    try {
+      const response = await fetch(`${this.config.apiUrl}/v1/agent/reports`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${this.config.token}`, "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+      const text = await response.text();
+      if (response.status !== 200) {
+        this.logger.warn("report refused", { status: response.status, body: text.slice(0, 500) });
+        return;
+      }
+      this.lastReportAt = Date.now();
+    } catch (error) {
+      this.logger.warn("report not sent", { error: (error as Error).message });
+    }
+  }
+
+  private unreachable(reason: string): PollOutcome {
+    this.failures += 1;
+    this.logger.warn("snapshot not pulled; serving the last applied state", { reason, retry_in_seconds: this.nextDelaySeconds() });
+    return "unreachable";
+  }
+}
+
+/** The report's limits on texts (the API's schema): a longer text is cut, marked with an ellipsis. */
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** A wait between polls that a signal (SIGHUP: "pull now") can cut short. */
+export class Wakeup {
+  private wakeNow: (() => void) | null = null;
+
+  wait(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        this.wakeNow = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener("abort", done, { once: true });
+      this.wakeNow = done;
+    });
+  }
+
+  wake(): void {
+    this.wakeNow?.();
+  }
+}

@@ -1,0 +1,83 @@
+import { z } from "@hono/zod-openapi";
+import { MAX_ID } from "./common.js";
+import { ProxyHostSchema } from "./proxy-hosts.js";
+import { multiLine, singleLine } from "./strings.js";
+
+export const AgentSnapshotSchema = z
+  .object({
+    proxy_hosts: z
+      .array(ProxyHostSchema.omit({ created_on: true, meta: true, certificate: true }))
+      .openapi({ description: "Every proxy host, lowest id first; disabled ones too (the agent stops serving them)" }),
+    certificates: z
+      .array(
+        z.object({
+          id: z.number().int(),
+          domain_names: z.array(z.string()),
+          expires_on: z.string().nullable(),
+          fullchain_pem: z.string().openapi({ description: "The leaf followed by its issuer chain, PEM" }),
+        }),
+      )
+      .openapi({
+        description:
+          "The certificates in service (issued at least once), lowest id first. Private keys are not in the snapshot yet: they will be sealed to a key the agent registers (issue 11 §1).",
+      }),
+  })
+  .openapi("AgentSnapshot");
+
+const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+const HostApplyReportSchema = z
+  .strictObject({
+    id: z.number().int().min(1).max(MAX_ID),
+    status: z.enum(["applied", "failed", "disabled"]),
+    serving: z.enum(["desired", "previous", "none"]).openapi({ description: "What the proxy serves for the host now: the desired version, its last good one, or nothing" }),
+    tls: z.boolean(),
+    waf_mode: z.enum(["block", "monitor"]).nullable().openapi({ description: "The WAF mode in effect at the proxy; null when off" }),
+  })
+  .openapi("HostApplyReport");
+
+const HostProblemSchema = z
+  .strictObject({
+    id: z.number().int().min(1).max(MAX_ID),
+    error: multiLine(300).nullable().openapi({ description: "The proxy's own error line, or why the agent could not render the host" }),
+    note: multiLine(100).nullable().openapi({ description: "What the user should know that is no failure (a certificate not servable yet: plain HTTP)" }),
+  })
+  .openapi("HostProblem");
+
+const reportFields = {
+    agent_id: z
+      .string()
+      .regex(AGENT_ID, "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+      .openapi({ description: "Chosen by the agent (its host name, say); a report replaces that agent's previous one", example: "edge-1" }),
+    version: singleLine(64).min(1).openapi({ example: "0.1.0" }),
+    driver: z.enum(["nginx", "caddy"]),
+    applied_etag: singleLine(100).nullable().openapi({ description: "The ETag of the snapshot applied last; null before the first" }),
+    proxy_error: multiLine(1000).nullable().openapi({ description: "The proxy's error when it took nothing (not running, shared configuration refused)" }),
+    // The limits keep the largest valid report (1 000 hosts, 100 texts of 3-byte characters)
+    // within the API's 256 KiB body limit.
+    hosts: z.array(HostApplyReportSchema).max(1000).openapi({ description: "At most 1 000 hosts per report" }),
+    problems: z.array(HostProblemSchema).max(100).openapi({ description: "The texts of failed hosts first, then notes; at most 100" }),
+};
+
+export const AgentReportSchema = z.strictObject(reportFields).openapi("AgentReport");
+
+/** Answers are open objects (a later version may add fields); requests are strict. */
+const storedFields = {
+  ...reportFields,
+  received_at: z.string(),
+  token_id: z.number().int().openapi({ description: "The token that sent the report" }),
+};
+
+export const StoredAgentReportSchema = z.object(storedFields).openapi("StoredAgentReport");
+
+export const AgentStatusListSchema = z
+  .array(
+    z
+      .object({
+        ...storedFields,
+        desired_etag: z.string().openapi({ description: "The ETag of the snapshot now" }),
+        in_sync: z.boolean().openapi({ description: "Whether the agent's last report applied the snapshot there is now" }),
+      })
+      .openapi("AgentStatus"),
+  )
+  .openapi("AgentStatusList");

@@ -1,0 +1,30 @@
+import { gunzipSync, gzipSync } from "node:zlib";
+import { ValidationError, type AgentReportRepository, type StoredAgentReport } from "@charon/core";
+import type { DynamoTable, Item } from "../dynamodb/table.js";
+
+/** DynamoDB's item limit is 400 KB; the rest of the item is a few bytes. */
+const MAX_STORED_BYTES = 390_000;
+
+/**
+ * Items (packages/aws/README.md, "Agents"): `AGENTS` / `AGENT#<agent id>`, each agent's last
+ * report as gzipped JSON (a report of 1 000 hosts is mostly repeated keys), replaced by its next
+ * heartbeat. One partition: agents are few (one per proxy machine).
+ */
+export class DynamoAgentReportRepository implements AgentReportRepository {
+  constructor(private readonly table: DynamoTable) {}
+
+  async put(report: StoredAgentReport): Promise<void> {
+    const packed = gzipSync(JSON.stringify(report));
+    if (packed.byteLength > MAX_STORED_BYTES) {
+      throw new ValidationError("hosts: the report is too large to store; shorten the hosts' error texts");
+    }
+    await this.table.put({ pk: PARTITION, sk: `AGENT#${report.agent_id}`, report: packed });
+  }
+
+  async listAll(): Promise<StoredAgentReport[]> {
+    const items = await this.table.queryAll<Item>({ partition: PARTITION, prefix: "AGENT#" });
+    return items.map((item) => JSON.parse(gunzipSync(item["report"] as Uint8Array).toString("utf8")) as StoredAgentReport);
+  }
+}
+
+const PARTITION = "AGENTS";

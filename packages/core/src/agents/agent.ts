@@ -1,0 +1,61 @@
+import type { ProxyHost } from "../proxy-hosts/proxy-host.js";
+
+/**
+ * What a proxy agent (`packages/agent`) applies: every proxy host's fields a proxy needs and the
+ * certificates in service, in one consistent snapshot (`GET /api/v1/agent/snapshot`). Hosts'
+ * `meta` is left out: agents' reports write there, and a report must not change the snapshot.
+ */
+export type SnapshotHost = Omit<ProxyHost, "meta" | "version" | "created_on">;
+
+/** A certificate in service: its names and chain. Private keys are not in snapshots yet (issue 11 §1). */
+export interface SnapshotCertificate {
+  id: number;
+  domain_names: string[];
+  expires_on: string | null;
+  /** The leaf followed by its issuer chain, PEM. */
+  fullchain_pem: string;
+}
+
+export interface AgentSnapshot {
+  proxy_hosts: SnapshotHost[];
+  certificates: SnapshotCertificate[];
+}
+
+/** One host's state at the proxy, as the agent applied it. */
+export interface HostApplyReport {
+  id: number;
+  /** applied: the proxy serves the desired version; failed: it does not (see `problems`); disabled: not served. */
+  status: "applied" | "failed" | "disabled";
+  /** What the proxy serves for the host: the desired version, its last good one, or nothing. */
+  serving: "desired" | "previous" | "none";
+  tls: boolean;
+  waf_mode: "block" | "monitor" | null;
+}
+
+/** A host's text: the proxy's own error line, or a note that is no failure (plain HTTP for now). */
+export interface HostProblem {
+  id: number;
+  error: string | null;
+  note: string | null;
+}
+
+/** A heartbeat: what one agent applied (`POST /api/v1/agent/reports`). */
+export interface AgentReport {
+  /** Chosen by the agent (its host name, say): several agents may serve one set of hosts. */
+  agent_id: string;
+  version: string;
+  driver: "nginx" | "caddy";
+  /** The ETag of the snapshot the agent applied last; null before its first. */
+  applied_etag: string | null;
+  /** The proxy's error when it took nothing (not running, its shared configuration refused). */
+  proxy_error: string | null;
+  hosts: HostApplyReport[];
+  /** The texts of failed hosts first, then notes (a report holds at most 100). */
+  problems: HostProblem[];
+}
+
+/** A report as stored: when it came, and which token sent it. */
+export interface StoredAgentReport extends AgentReport {
+  received_at: string;
+  token_id: number;
+}

@@ -1,0 +1,129 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { DynamoIssuanceRepository } from "@charon/aws";
+import { privateKeyContext } from "@charon/acme";
+import { testActor, testApi } from "../support/api.js";
+
+/**
+ * Issue 11's API side: the snapshot the proxy agents poll (ETag, 304 on no change), their reports,
+ * and the agents' status. The snapshot never carries a private key.
+ */
+const api = await testApi({ standardDns: true, issuance: true });
+afterAll(() => api.stop());
+
+const LEAF = "-----BEGIN CERTIFICATE-----\nleaf\n-----END CERTIFICATE-----";
+const CHAIN = "-----BEGIN CERTIFICATE-----\nintermediate\n-----END CERTIFICATE-----\n";
+const KEY = "-----BEGIN PRIVATE KEY-----\nsecret-key-material\n-----END PRIVATE KEY-----\n";
+
+/** A certificate with material in service, as an order stores it. */
+async function issuedCertificate(name: string): Promise<number> {
+  const certificate = await api.services.certificates.create(testActor, {
+    provider: "letsencrypt",
+    domain_names: [name],
+    meta: { dns_challenge: true, dns_provider_id: api.dns!.cloudflare.id },
+  });
+  const orders = new DynamoIssuanceRepository(api.table);
+  const order = await orders.claim(certificate.id, "test", new Date(), new Date(Date.now() + 60_000));
+  if (order === undefined || "heldUntil" in order) throw new Error("no open order");
+  const sealedKey = await api.sealer!.seal(KEY, privateKeyContext(certificate.id));
+  const now = new Date().toISOString();
+  await orders.storeIssued({ ...order, step: "stored" }, "test", { certificatePem: LEAF, chainPem: CHAIN, sealedKey }, {
+    issued_at: now,
+    expires_on: "2027-03-01T00:00:00.000Z",
+    serial: "01",
+    issuer: "CN=test",
+    key_type: "ecdsa-p256",
+    validations: [],
+  });
+  return certificate.id;
+}
+
+const agentToken = await api.issue({ permission: "scoped", scopes: { agents: "write" } });
+
+describe("GET /api/v1/agent/snapshot", () => {
+  it("holds every proxy host and the certificates in service, without private keys; an unchanged poll is a 304", async () => {
+    const certificateId = await issuedCertificate("shop.customer-a.com");
+    const host = await api.send("POST", "/api/nginx/proxy-hosts", {
+      token: api.tokens.full,
+      body: { domain_names: ["shop.customer-a.com"], forward_host: "10.0.0.5", forward_port: 3000, certificate_id: certificateId, waf_enabled: true, meta: { note: "x" } },
+    });
+    expect(host.status).toBe(201);
+
+    const first = await api.send("GET", "/api/v1/agent/snapshot", { token: agentToken });
+    expect(first.status).toBe(200);
+    const etag = first.headers.get("etag");
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]{43}"$/);
+    const served = first.body.proxy_hosts.find((h: { id: number }) => h.id === host.body.id);
+    expect(served).toMatchObject({ domain_names: ["shop.customer-a.com"], forward_host: "10.0.0.5", forward_port: 3000, waf_enabled: true, certificate_id: certificateId });
+    expect(served).not.toHaveProperty("meta");
+    expect(first.body.certificates).toContainEqual({
+      id: certificateId,
+      domain_names: ["shop.customer-a.com"],
+      expires_on: "2027-03-01T00:00:00.000Z",
+      fullchain_pem: `${LEAF}\n${CHAIN}`,
+    });
+    expect(JSON.stringify(first.body)).not.toContain("secret-key-material");
+
+    const unchanged = await api.call("GET", "/api/v1/agent/snapshot", { token: agentToken, headers: { "If-None-Match": etag! } });
+    expect(unchanged.status).toBe(304);
+    expect(await unchanged.text()).toBe("");
+    expect(unchanged.headers.get("etag")).toBe(etag);
+
+    await api.send("PUT", `/api/nginx/proxy-hosts/${host.body.id}`, { token: api.tokens.full, body: { forward_port: 3001 } });
+    const changed = await api.send("GET", "/api/v1/agent/snapshot", { token: agentToken, headers: { "If-None-Match": etag! } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get("etag")).not.toBe(etag);
+    expect(changed.body.proxy_hosts.find((h: { id: number }) => h.id === host.body.id).forward_port).toBe(3001);
+  });
+});
+
+describe("POST /api/v1/agent/reports and GET /api/v1/agents", () => {
+  it("keeps each agent's last report and says whether it applied the current snapshot", async () => {
+    const { headers } = await api.send("GET", "/api/v1/agent/snapshot", { token: agentToken });
+    const current = headers.get("etag")!;
+    const report = {
+      agent_id: "edge-1",
+      version: "0.1.0",
+      driver: "nginx",
+      applied_etag: current,
+      proxy_error: null,
+      hosts: [{ id: 1, status: "failed", serving: "previous", tls: false, waf_mode: null }],
+      problems: [{ id: 1, error: '[emerg] unknown directive "x" in hosts/1.conf:9', note: null }],
+    };
+    const stored = await api.send("POST", "/api/v1/agent/reports", { token: agentToken, body: report });
+    expect(stored.status).toBe(200);
+    expect(stored.body).toMatchObject({ ...report, token_id: expect.any(Number), received_at: expect.any(String) });
+    await api.send("POST", "/api/v1/agent/reports", { token: agentToken, body: { ...report, agent_id: "edge-2", applied_etag: '"older"', hosts: [], problems: [] } });
+
+    const agents = await api.send("GET", "/api/v1/agents", { token: agentToken });
+    expect(agents.status).toBe(200);
+    const byId = Object.fromEntries(agents.body.map((a: { agent_id: string }) => [a.agent_id, a]));
+    expect(byId["edge-1"]).toMatchObject({ in_sync: true, desired_etag: current, hosts: report.hosts, problems: report.problems });
+    expect(byId["edge-2"]).toMatchObject({ in_sync: false, desired_etag: current });
+
+    // A later heartbeat replaces the earlier one.
+    await api.send("POST", "/api/v1/agent/reports", { token: agentToken, body: { ...report, hosts: [], problems: [] } });
+    const again = await api.send("GET", "/api/v1/agents", { token: agentToken });
+    expect(again.body.filter((a: { agent_id: string }) => a.agent_id === "edge-1")).toHaveLength(1);
+    expect(again.body.find((a: { agent_id: string }) => a.agent_id === "edge-1").hosts).toEqual([]);
+  });
+
+  it("refuses a report naming the field at fault", async () => {
+    const bad = await api.send("POST", "/api/v1/agent/reports", {
+      token: agentToken,
+      body: { agent_id: "edge 1; rm", version: "0.1.0", driver: "nginx", applied_etag: null, proxy_error: null, hosts: [], problems: [] },
+    });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain("agent_id");
+    const status = await api.send("POST", "/api/v1/agent/reports", {
+      token: agentToken,
+      body: { agent_id: "edge-1", version: "0.1.0", driver: "nginx", applied_etag: null, proxy_error: null, hosts: [{ id: 1, status: "great", serving: "desired", tls: false, waf_mode: null }], problems: [] },
+    });
+    expect(status.status).toBe(400);
+    expect(JSON.stringify(status.body)).toContain("hosts.0.status");
+  });
+
+  it("a token scoped to agents reads the snapshot but no proxy host or certificate directly", async () => {
+    expect((await api.call("GET", "/api/nginx/proxy-hosts", { token: agentToken })).status).toBe(403);
+    expect((await api.call("GET", "/api/nginx/certificates", { token: agentToken })).status).toBe(403);
+  });
+});
