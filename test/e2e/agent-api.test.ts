@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
+import { planRenewal } from "@charon/core";
 import { DynamoIssuanceRepository } from "@charon/aws";
 import { privateKeyContext } from "@charon/acme";
 import { testActor, testApi } from "../support/api.js";
@@ -26,14 +27,15 @@ async function issuedCertificate(name: string): Promise<number> {
   if (order === undefined || "heldUntil" in order) throw new Error("no open order");
   const sealedKey = await api.sealer!.seal(KEY, privateKeyContext(certificate.id));
   const now = new Date().toISOString();
-  await orders.storeIssued({ ...order, step: "stored" }, "test", { certificatePem: LEAF, chainPem: CHAIN, sealedKey }, {
-    issued_at: now,
-    expires_on: "2027-03-01T00:00:00.000Z",
-    serial: "01",
-    issuer: "CN=test",
-    key_type: "ecdsa-p256",
-    validations: [],
-  });
+  const expires = "2027-03-01T00:00:00.000Z";
+  const validity = { issuedAt: new Date(now), expiresAt: new Date(expires) };
+  await orders.storeIssued(
+    { ...order, step: "stored" },
+    "test",
+    { certificatePem: LEAF, chainPem: CHAIN, sealedKey },
+    { issued_at: now, expires_on: expires, serial: "01", issuer: "CN=test", key_type: "ecdsa-p256", validations: [], ari_cert_id: null },
+    planRenewal(undefined, { kind: "issued", validity, renewalInfo: false }, new Date(now)),
+  );
   return certificate.id;
 }
 
