@@ -11,20 +11,23 @@
  * answer is the same whichever serves it (packages/api/test/lambda.test.ts).
  */
 import { handle, type LambdaContext, type LambdaEvent } from "hono/aws-lambda";
-import { Logger } from "@aws-lambda-powertools/logger";
+import { deferredLogger } from "@charon/runtime/logger";
 import { createPublicApp } from "./base-app.js";
 import type { createApiHandler } from "./lambda-api.js";
 
 type LambdaHandler = ReturnType<typeof createApiHandler>;
 
 export function createLambdaHandler() {
-  const logger = new Logger({ serviceName: "charon" });
+  // Powertools' Logger (JSON lines) is built when a first line is logged; every answer waits for its lines.
+  const logger = deferredLogger(() =>
+    import("@aws-lambda-powertools/logger").then(({ Logger }) => new Logger({ serviceName: "charon" })),
+  );
   const publicApp = createPublicApp({ logger });
   // The public routes have fixed paths (no parameters): a set lookup decides.
   const publicPaths = new Set(publicApp.routes.filter((route) => route.method !== "ALL").map((route) => route.path));
   const answerPublic = handle(publicApp);
   let api: Promise<LambdaHandler> | undefined;
-  return async (event: LambdaEvent, context: LambdaContext) => {
+  const answer = async (event: LambdaEvent, context: LambdaContext) => {
     if (publicPaths.has(pathOf(event))) return answerPublic(event, context);
     api ??= import("./lambda-api.js")
       .then((module) => module.createApiHandler(logger))
@@ -33,6 +36,13 @@ export function createLambdaHandler() {
         throw error;
       });
     return (await api)(event, context);
+  };
+  return async (event: LambdaEvent, context: LambdaContext) => {
+    try {
+      return await answer(event, context);
+    } finally {
+      await logger.flushed();
+    }
   };
 }
 
