@@ -15,8 +15,8 @@ export default $config({
     const { work } = await import("./stacks/work");
     const { api } = await import("./stacks/api");
     const { buildFunctionBundle } = await import("./stacks/bundle");
-    const { caEnvironment } = await import("./stacks/ca");
-    const platform = { app: $app, aws: sst.aws, kms: aws.kms, interpolate: $interpolate };
+    const { acmeEab, caEnvironment } = await import("./stacks/ca");
+    const platform = { app: $app, aws: sst.aws, kms: aws.kms, interpolate: $interpolate, Secret: sst.Secret };
     // Each function is its own build, holding only what its entry reaches.
     const [apiBundle, worker, sweep] = await Promise.all([
       buildFunctionBundle("packages/api/src/lambda.ts", ".sst/charon/api"),
@@ -26,7 +26,9 @@ export default $config({
     const data = storage(platform);
     // CHARON_ACME_DIRECTORY_URL / CHARON_ACME_EMAIL of the deploying shell (stacks/ca.ts).
     const ca = caEnvironment(process.env);
-    const { queue, deadLetters } = work(platform, data, { worker, sweep }, ca);
+    // CHARON_ACME_EAB_KID of the deploying shell; the HMAC key is the SST secret AcmeEabHmacKey.
+    const eab = acmeEab(platform.Secret, process.env);
+    const { queue, deadLetters } = work(platform, data, { worker, sweep }, ca, eab);
     const { http } = api(platform, data, queue, apiBundle, ca);
     return { url: http.url, table: data.table.name, queue: queue.url, deadLetters: deadLetters.url };
   },

@@ -60,8 +60,12 @@ export interface KmsKeyArgs {
   deletionWindowInDays?: number;
 }
 
+/** `sst.Secret` (https://sst.dev/docs/component/secret): a value set with `sst secret set`, linked to functions. */
+export type SecretConstructor = new (name: string) => { name: unknown; value: unknown };
+
 export interface Platform {
   app: { name: string; stage: string };
+  Secret: SecretConstructor;
   /** `$interpolate`: a string built from Pulumi outputs (a plain template in the test). */
   interpolate(strings: TemplateStringsArray, ...values: unknown[]): unknown;
   aws: {

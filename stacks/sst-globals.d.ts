@@ -9,7 +9,7 @@ import type { Platform } from "./platform.js";
 declare global {
   const $app: Platform["app"];
   const $interpolate: Platform["interpolate"];
-  const sst: { aws: Platform["aws"] };
+  const sst: { aws: Platform["aws"]; Secret: Platform["Secret"] };
   /** Pulumi's AWS provider. */
   const aws: { kms: Platform["kms"] };
   function $config(config: {

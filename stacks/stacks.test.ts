@@ -17,10 +17,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { tableSchema } from "@charon/aws/schema";
 import { DynamoApiTokenRepository, type DynamoTable } from "@charon/aws";
 import { TokenService, systemClock } from "@charon/core";
+import { ACME_EAB_HMAC_KEY_SECRET } from "@charon/runtime/aws";
 import { freshTable } from "../test/harness/dynamodb.js";
 import { api } from "./api.js";
 import { buildFunctionBundle, functionBundleOptions, type FunctionBundle } from "./bundle.js";
-import { caEnvironment } from "./ca.js";
+import { ACME_EAB_HMAC_KEY_SECRET as STACK_EAB_SECRET, acmeEab, caEnvironment } from "./ca.js";
 import type { CronArgs, DynamoArgs, FunctionArgs, KmsKeyArgs, Platform, QueueArgs, QueueSubscriberArgs } from "./platform.js";
 import { storage } from "./storage.js";
 import { WORKER_TIMEOUT_SECONDS, work } from "./work.js";
@@ -46,9 +47,16 @@ function recordingPlatform(stage: string, tableName = `Table-${stage}`) {
   const queues: Array<{ name: string; args: QueueArgs | undefined; url: string; arn: string; subscribers: Array<{ fn: FunctionArgs; args?: QueueSubscriberArgs }> }> = [];
   const crons: Array<{ name: string; args: CronArgs }> = [];
   const keys: Array<{ name: string; args: KmsKeyArgs; arn: string }> = [];
+  const secrets: Array<{ name: string }> = [];
   const platform: Platform = {
     app: { name: "charon", stage },
     interpolate,
+    Secret: class {
+      value = "the value SST keeps";
+      constructor(readonly name: string) {
+        secrets.push(this);
+      }
+    },
     aws: {
       Dynamo: class {
         name = tableName;
@@ -99,14 +107,22 @@ function recordingPlatform(stage: string, tableName = `Table-${stage}`) {
       },
     },
   };
-  return { platform, tables, functions, queues, crons, keys };
+  return { platform, tables, functions, queues, crons, keys, secrets };
 }
 
 /** The whole deployment of sst.config.ts, recorded; functions by name. */
-function deploy(stage: string, bundles: Record<FunctionName, FunctionBundle>, tableName?: string, ca: Record<string, string> = {}) {
+function deploy(
+  stage: string,
+  bundles: Record<FunctionName, FunctionBundle>,
+  tableName?: string,
+  ca: Record<string, string> = {},
+  /** The deploying shell's environment for `acmeEab`. */
+  shell: NodeJS.ProcessEnv = {},
+) {
   const recorded = recordingPlatform(stage, tableName);
   const data = storage(recorded.platform);
-  const { queue } = work(recorded.platform, data, { worker: bundles.worker, sweep: bundles.sweep }, ca);
+  const eab = acmeEab(recorded.platform.Secret, shell);
+  const { queue } = work(recorded.platform, data, { worker: bundles.worker, sweep: bundles.sweep }, ca, eab);
   api(recorded.platform, data, queue, bundles.api, ca);
   const byName: Record<FunctionName, FunctionArgs> = {
     api: recorded.functions.get("Api $default")!,
@@ -170,6 +186,28 @@ describe("stacks", () => {
     // The sweep opens renewal orders and fetches the CA's renewal information.
     for (const name of ["api", "worker", "sweep"] as const) expect(byName[name].environment).toMatchObject(ca);
     expect(caEnvironment({})).toEqual({});
+  });
+
+  it("links the EAB HMAC key, an SST secret, to the worker alone, with the key id beside it, and never puts the key in an environment", () => {
+    const shell = { CHARON_ACME_EAB_KID: " kid-1 ", CHARON_ACME_EAB_HMAC_KEY: "secret-hmac" };
+    const { byName, secrets } = deploy("prod", placeholderBundles, undefined, {}, shell);
+    // The name the worker reads it by (packages/runtime/src/linked.ts).
+    expect(STACK_EAB_SECRET).toBe(ACME_EAB_HMAC_KEY_SECRET);
+    expect(secrets.map((s) => s.name)).toEqual([ACME_EAB_HMAC_KEY_SECRET]);
+    expect(byName.worker.link).toEqual(secrets);
+    expect(byName.worker.environment).toMatchObject({ CHARON_ACME_EAB_KID: "kid-1" });
+    for (const name of ["api", "sweep"] as const) {
+      expect(byName[name].link).toBeUndefined();
+      expect(Object.keys(byName[name].environment ?? {})).not.toContain("CHARON_ACME_EAB_KID");
+    }
+    for (const fn of Object.values(byName)) {
+      expect(JSON.stringify(fn.environment)).not.toContain("secret-hmac");
+      expect(Object.keys(fn.environment ?? {})).not.toContain("CHARON_ACME_EAB_HMAC_KEY");
+    }
+    // Without a key id (Let's Encrypt), no secret at all: a deploy never asks for one.
+    const plain = deploy("prod", placeholderBundles);
+    expect(plain.secrets).toEqual([]);
+    expect(plain.byName.worker.link).toBeUndefined();
   });
 
   it("runs the sweep twice a day, twelve hours apart, at a time drawn from the stage's name", () => {

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { FunctionBundle } from "./bundle.js";
+import type { AcmeEab } from "./ca.js";
 import { listSecrets, queueSend, keyUse, secretsAccess, tableAccess } from "./access.js";
 import type { Platform } from "./platform.js";
 import type { Storage } from "./storage.js";
@@ -40,6 +41,8 @@ export function work(
   bundles: { worker: FunctionBundle; sweep: FunctionBundle },
   /** `caEnvironment()`: the CA the worker orders from. */
   ca: Record<string, string> = {},
+  /** `acmeEab()`: the CA's external account binding, for the worker only. */
+  eab?: AcmeEab,
 ) {
   const deadLetters = new platform.aws.Queue("WorkDeadLetters");
   const queue = new platform.aws.Queue("Work", {
@@ -61,7 +64,10 @@ export function work(
         CHARON_WORK_QUEUE_URL: queue.url,
         CHARON_KMS_KEY_ID: key.arn,
         ...ca,
+        ...eab?.environment,
       },
+      // Only the EAB HMAC key (an SST secret, no permission): the AWS resources are granted below.
+      ...(eab ? { link: eab.link } : {}),
       permissions: [
         tableAccess(platform, table, "write"),
         // DNS credentials are read; ACME account keys are created once, then read.

@@ -33,7 +33,10 @@ export function readAcmeSettings(env: NodeJS.ProcessEnv = process.env): AcmeSett
   const kid = env.CHARON_ACME_EAB_KID?.trim();
   const hmacKey = env.CHARON_ACME_EAB_HMAC_KEY?.trim();
   if (Boolean(kid) !== Boolean(hmacKey)) {
-    throw new Error("CHARON_ACME_EAB_KID and CHARON_ACME_EAB_HMAC_KEY are set together or not at all");
+    throw new Error(
+      "CHARON_ACME_EAB_KID and CHARON_ACME_EAB_HMAC_KEY are set together or not at all " +
+        "(deployed on AWS, the HMAC key is the SST secret AcmeEabHmacKey: npx sst secret set AcmeEabHmacKey <key> --stage <stage>)",
+    );
   }
   return {
     directoryUrl,

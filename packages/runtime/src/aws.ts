@@ -7,6 +7,9 @@ import { KmsKeySealer, SqsWorkQueue, createDynamoTable, createSecretsManagerStor
 import type { KeySealer } from "@charon/core";
 import { createServices, type AppServices } from "./compose.js";
 import { authFailureLimitsFrom, dnsEndpointsFrom, outboundPolicyFrom, readAwsConfig } from "./config.js";
+import { withLinkedEabKey } from "./linked.js";
+
+export { ACME_EAB_HMAC_KEY_SECRET, withLinkedEabKey } from "./linked.js";
 import type { Logger } from "./logger.js";
 
 /**
@@ -25,7 +28,16 @@ export function createAwsServices(env: NodeJS.ProcessEnv = process.env, logger?:
     authFailureLimits: authFailureLimitsFrom(env),
     ...(config.workQueueUrl ? { workQueue: new SqsWorkQueue({ queueUrl: config.workQueueUrl }) } : {}),
     ...(config.workQueueUrl && sealer && logger
-      ? { issuance: { sealer, logger, resolvers: env.CHARON_DNS_RESOLVERS, leaseSeconds: env.CHARON_ORDER_LEASE_SECONDS } }
+      ? {
+          issuance: {
+            sealer,
+            logger,
+            resolvers: env.CHARON_DNS_RESOLVERS,
+            leaseSeconds: env.CHARON_ORDER_LEASE_SECONDS,
+            // The worker's EAB HMAC key is a linked SST secret, never an environment variable (stacks/ca.ts).
+            acmeEnvironment: withLinkedEabKey(env),
+          },
+        }
       : {}),
   });
 }

@@ -23,6 +23,11 @@ export interface IssuanceAdapters {
   /** The CA; default from the environment (`readAcmeSettings`: CHARON_ACME_DIRECTORY_URL, …). */
   acme?: AcmeSettings;
   /**
+   * The environment `readAcmeSettings` reads when `acme` is not given; default `process.env`. A
+   * deployed worker's has the EAB HMAC key filled in from its linked secret (`withLinkedEabKey`).
+   */
+  acmeEnvironment?: NodeJS.ProcessEnv;
+  /**
    * `CHARON_DNS_RESOLVERS` (`host:port,…`): asked instead of each zone's authoritative servers for
    * propagation, and for the CNAME look-ups; default the system's resolvers and the real servers.
    */
@@ -61,7 +66,7 @@ export function createIssuer(
     sealer: adapters.sealer,
     queue: deps.queue,
     outcomes: deps.directory,
-    accounts: new AcmeAccounts(deps.secrets, adapters.acme ?? readAcmeSettings()),
+    accounts: new AcmeAccounts(deps.secrets, adapters.acme ?? readAcmeSettings(adapters.acmeEnvironment)),
     timings: {
       propagation: async () => {
         const settings = await deps.settings.get();
