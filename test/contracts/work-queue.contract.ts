@@ -22,14 +22,16 @@ export interface WorkQueueFixture {
 }
 
 const advance = (certificateId: number): WorkMessage => ({ kind: "certificate.advance", certificateId });
+/** The certificate a test message is about (every message these tests send is a `certificate.advance`). */
+const idOf = (message: WorkMessage): number => ("certificateId" in message ? message.certificateId : Number.NaN);
 
 /** Records each delivery (which certificate, when on the fixture's clock) before running `then`. */
 function recorder(fixture: WorkQueueFixture, then: (message: WorkMessage, delivery: number) => Promise<void> = async () => {}) {
   const deliveries: Array<{ certificateId: number; at: number }> = [];
   const count = (certificateId: number) => deliveries.filter((d) => d.certificateId === certificateId).length;
   const handler: WorkHandler = async (message) => {
-    deliveries.push({ certificateId: message.certificateId, at: fixture.now() });
-    await then(message, count(message.certificateId));
+    deliveries.push({ certificateId: idOf(message), at: fixture.now() });
+    await then(message, count(idOf(message)));
   };
   return { deliveries, count, handler };
 }
@@ -55,7 +57,7 @@ export function workQueueContract(adapter: string, makeFixture: () => Promise<Wo
       });
       for (const id of [1, 2, 3, 4, 5]) await fixture.queue.send(advance(id));
       await fixture.until(() => received.length >= 5, "all five messages delivered");
-      expect([...received].sort((a, b) => a.certificateId - b.certificateId)).toEqual([1, 2, 3, 4, 5].map(advance));
+      expect([...received].sort((a, b) => idOf(a) - idOf(b))).toEqual([1, 2, 3, 4, 5].map(advance));
     });
 
     it("delivers a delayed message no sooner than its delay, rounded up to whole seconds", async () => {
@@ -83,7 +85,7 @@ export function workQueueContract(adapter: string, makeFixture: () => Promise<Wo
       const done: number[] = [];
       const { count, handler } = recorder(fixture, async (message, delivery) => {
         if (delivery === 1) throw new Error("the CA timed out");
-        done.push(message.certificateId);
+        done.push(idOf(message));
       });
       fixture.consume(handler);
       await fixture.queue.send(advance(7));
@@ -96,9 +98,9 @@ export function workQueueContract(adapter: string, makeFixture: () => Promise<Wo
       const issuedFor = new Set<number>();
       const { count, handler } = recorder(fixture, async (message, delivery) => {
         // Idempotent: the work is recorded by certificate, so a second delivery finds it done.
-        issuedFor.add(message.certificateId);
+        issuedFor.add(idOf(message));
         // A worker that dies after doing the work but before acknowledging the message.
-        if (message.certificateId === 21 && delivery === 1) throw new Error("worker killed");
+        if (idOf(message) === 21 && delivery === 1) throw new Error("worker killed");
       });
       fixture.consume(handler);
       await fixture.queue.send(advance(20));
@@ -111,7 +113,7 @@ export function workQueueContract(adapter: string, makeFixture: () => Promise<Wo
 
     it("redelivers only the messages that failed, not the others handled alongside", async () => {
       const { count, handler } = recorder(fixture, async (message, delivery) => {
-        if (message.certificateId === 33 && delivery === 1) throw new Error("DNS provider refused");
+        if (idOf(message) === 33 && delivery === 1) throw new Error("DNS provider refused");
       });
       for (const id of [31, 32, 33, 34, 35]) await fixture.queue.send(advance(id));
       fixture.consume(handler);
@@ -124,13 +126,13 @@ export function workQueueContract(adapter: string, makeFixture: () => Promise<Wo
 
     it("dead-letters a message that fails every delivery, and goes on with the others", async () => {
       const { count, handler } = recorder(fixture, async (message) => {
-        if (message.certificateId === 9) throw new Error("always fails");
+        if (idOf(message) === 9) throw new Error("always fails");
       });
       fixture.consume(handler);
       await fixture.queue.send(advance(9));
       await fixture.queue.send(advance(10));
       await fixture.until(
-        async () => (await fixture.deadLettered()).some((m) => m.certificateId === 9),
+        async () => (await fixture.deadLettered()).some((m) => idOf(m) === 9),
         "the failing message dead-lettered",
       );
       expect(count(9)).toBe(fixture.maxReceiveCount);

@@ -15,6 +15,7 @@ const api = await testApi({ standardDns: false, issuance: true });
 afterAll(() => api.stop());
 const document = (await (await api.call("GET", "/api/openapi.json", { token: null })).json()) as OpenApiDocument;
 let unique = 0;
+let sharedSubscription: number | undefined;
 
 /** Fresh resources for one call, so a delete always has something to delete. */
 const fixtures = {
@@ -75,6 +76,11 @@ const fixtures = {
       testActor,
     );
     return `${providerId}/credentials/${saved.credential.id}`;
+  },
+  /** A new webhook subscription (to a name: the outbound policy checks names only when connecting). */
+  async subscription(): Promise<number> {
+    const saved = await api.services.notifications.create({ url: `https://hooks-${++unique}.example.com/charon`, events: ["certificate_failed"] }, testActor);
+    return saved.subscription.id;
   },
   /** A token any `tokens:write` holder may revoke (it grants only `tokens:read`). */
   async weakTokenId(): Promise<number> {
@@ -144,6 +150,15 @@ const samples: Record<string, () => SampleRequest | Promise<SampleRequest>> = {
     body: { agent_id: `matrix-${++unique}`, version: "0.1.0", driver: "nginx", applied_etag: null, proxy_error: null, hosts: [], problems: [] },
   }),
   "GET /api/v1/agents": () => ({ path: "/api/v1/agents" }),
+  "GET /api/v1/notifications": () => ({ path: "/api/v1/notifications" }),
+  "POST /api/v1/notifications": () => ({ path: "/api/v1/notifications", body: { url: "https://hooks.example.com/new", events: ["certificate_expiring"] } }),
+  // One subscription for the reads and changes (at most 50 may exist), a fresh one per delete.
+  "GET /api/v1/notifications/{id}": async () => ({ path: `/api/v1/notifications/${(sharedSubscription ??= await fixtures.subscription())}` }),
+  "PATCH /api/v1/notifications/{id}": async () => ({
+    path: `/api/v1/notifications/${(sharedSubscription ??= await fixtures.subscription())}`,
+    body: { expiring_days: 14 },
+  }),
+  "DELETE /api/v1/notifications/{id}": async () => ({ path: `/api/v1/notifications/${await fixtures.subscription()}` }),
   ...dnsProviderSamples("/api/nginx/dns-providers"),
   ...dnsProviderSamples("/api/v1/dns-providers"),
 };

@@ -3,6 +3,7 @@ import type acme from "acme-client";
 import {
   CharonError,
   DEFAULT_KEY_TYPE,
+  certificateOutcomeEvent,
   DnsProviderError,
   ServiceUnavailableError,
   type DnsProviderFailure,
@@ -21,6 +22,7 @@ import {
   type IssuedFields,
   type KeySealer,
   type KeyType,
+  type NotificationPublisher,
   type OrderChallenge,
   type PropagationState,
   type WorkQueue,
@@ -61,6 +63,8 @@ export interface IssuerDependencies {
   sealer: KeySealer;
   queue: WorkQueue;
   outcomes: ChallengeOutcomeRecorder;
+  /** Where `certificate_failed` and `certificate_renewed` go (webhook subscriptions); none when absent. */
+  events?: NotificationPublisher;
   accounts: AcmeAccounts;
   timings: IssuanceTimings;
   /** Failed authorizations per name and hour (dns-01.md §4's limit), counted when an order fails. */
@@ -522,6 +526,9 @@ export class Issuer implements CertificateIssuance {
           actor: order.requestedBy,
         });
       }
+      // Before the order is marked: a crash in between publishes the same event (same id) again.
+      const event = certificateOutcomeEvent(certificate, order.attempt, order.failure, this.deps.clock.now(), certificate);
+      if (event && this.deps.events) await this.deps.events.publish(event);
       order.outcomesRecorded = true;
       await this.deps.orders.save(order, owner);
     }

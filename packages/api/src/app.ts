@@ -8,6 +8,7 @@ import { auditLogRoutes } from "./routes/audit-logs.js";
 import { certificateRoutes } from "./routes/certificates.js";
 import { dnsProviderRoutes } from "./routes/dns-providers.js";
 import { healthRoutes } from "./routes/health.js";
+import { notificationRoutes } from "./routes/notifications.js";
 import { proxyHostRoutes } from "./routes/proxy-hosts.js";
 import { renewalRoutes } from "./routes/renewals.js";
 import { securityRoutes } from "./routes/security.js";
@@ -40,6 +41,7 @@ export function createApp({ services, ...options }: AppOptions) {
   api.route("/v1/dns-providers", dnsProviders);
   api.route("/", auditLogRoutes(services.tokens, services.auditLog));
   api.route("/", agentRoutes(services.tokens, services.agents));
+  api.route("/", notificationRoutes(services.tokens, services.notifications));
   app.route("/api", api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

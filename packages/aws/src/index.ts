@@ -15,6 +15,7 @@ export { DynamoProxyHostRepository } from "./repositories/proxy-hosts.js";
 export { DynamoCertificateRepository, DynamoIssuanceRepository, certificateKey, certificateFromItem } from "./repositories/certificates.js";
 export { DynamoRenewalIndex, DynamoFailedAuthorizations, RENEWAL_SHARDS, renewalIndexKeys } from "./repositories/renewals.js";
 export { DynamoSettingsRepository } from "./repositories/settings.js";
+export { DynamoNotificationRepository } from "./repositories/notifications.js";
 export { DynamoCrowdSecDecisionRepository } from "./repositories/crowdsec-decisions.js";
 export { DynamoAgentReportRepository } from "./repositories/agent-reports.js";
 export { auditEntryPut } from "./repositories/audit-entries.js";

@@ -202,7 +202,8 @@ describe("sqsBatchHandler", () => {
     for (const body of bodies) await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
     const logger = silentLogger();
     const handled: number[] = [];
-    const run = sqsBatchHandler(async ({ certificateId }) => {
+    const run = sqsBatchHandler(async (message) => {
+      const certificateId = "certificateId" in message ? message.certificateId : Number.NaN;
       handled.push(certificateId);
       if (certificateId === 3) throw new Error("CA rejected the order");
     }, logger);

@@ -145,3 +145,16 @@ export type {
 } from "./agents/agent.js";
 export type { AgentReportRepository } from "./agents/repository.js";
 export { AgentService, type AgentStatus } from "./agents/service.js";
+export * from "./notifications/subscription.js";
+export type { NotificationRepository } from "./notifications/repository.js";
+export {
+  NotificationService,
+  WEBHOOK_SECRET_PREFIX,
+  signatureHeaders,
+  type DeliveryMessage,
+  type NotificationPublisher,
+  type PublishMessage,
+  type SavedSubscription,
+} from "./notifications/service.js";
+export { AlertingOutcomeRecorder, certificateOutcomeEvent, crossedBelow } from "./notifications/events.js";
+export { lowSuccessRateMessage, LOW_SUCCESS_RATE } from "./credentials/statistics.js";

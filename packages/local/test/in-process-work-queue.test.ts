@@ -21,6 +21,8 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 }
 
 const advance = (certificateId: number): WorkMessage => ({ kind: "certificate.advance", certificateId });
+/** The certificate of a test message (every one these tests send is a `certificate.advance`). */
+const idOf = (message: WorkMessage): number => ("certificateId" in message ? message.certificateId : Number.NaN);
 
 workQueueContract("InProcessWorkQueue", async (): Promise<WorkQueueFixture> => {
   const timers = new ManualTimers();
@@ -57,7 +59,8 @@ describe("InProcessWorkQueue", () => {
     const gates = new Map<number, ReturnType<typeof deferred>>();
     const running = new Set<number>();
     let most = 0;
-    queue.start(async ({ certificateId }) => {
+    queue.start(async (message) => {
+      const certificateId = idOf(message);
       running.add(certificateId);
       most = Math.max(most, running.size);
       const gate = deferred();
@@ -89,7 +92,7 @@ describe("InProcessWorkQueue", () => {
     await queue.send(advance(2), { delaySeconds: 10 });
     await timers.advance(10_000);
     const received: number[] = [];
-    queue.start(async ({ certificateId }) => void received.push(certificateId));
+    queue.start(async (message) => void received.push(idOf(message)));
     await settle();
     expect(received).toEqual([1, 2]);
     await queue.stop();
@@ -124,7 +127,8 @@ describe("InProcessWorkQueue", () => {
     const gate = deferred();
     const received: number[] = [];
     let finished = false;
-    queue.start(async ({ certificateId }) => {
+    queue.start(async (message) => {
+      const certificateId = idOf(message);
       received.push(certificateId);
       if (certificateId === 1) {
         await gate.promise;

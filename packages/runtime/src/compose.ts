@@ -7,6 +7,7 @@ import {
   DnsDirectory,
   DnsProviderService,
   CertificateService,
+  NotificationService,
   ProxyHostService,
   RenewalService,
   SecurityService,
@@ -34,10 +35,12 @@ import {
   certificateFromItem,
   DynamoProxyHostRepository,
   DynamoSettingsRepository,
+  DynamoNotificationRepository,
   type DynamoTable,
 } from "@charon/aws";
 import type { Issuer } from "@charon/acme";
 import type { IssuanceAdapters, createIssuer } from "./issuance.js";
+import { createOutboundPolicy } from "@charon/outbound";
 import { dnsProviderClientFactory, dnsProviderTypes, normaliseCredentials, type DnsClientOptions } from "@charon/dns";
 
 /**
@@ -56,6 +59,8 @@ export interface AppServices {
   auditLog: AuditLogService;
   /** The proxy agents' snapshot and reports (issue 11). */
   agents: AgentService;
+  /** Webhook subscriptions, the fan-out of events to them and their deliveries (issue 10 §4). */
+  notifications: NotificationService;
   /** Where work that must wait or run apart from a request is sent (`certificate.advance`). */
   workQueue: WorkQueue;
   /** DNS-01's seam: credential → secret → provider client → hosted zone. */
@@ -98,13 +103,33 @@ export function createServices({
   const dns = dnsServices(table, secrets, clock, dnsClientOptions, hosts);
   const throttle = new AuthFailureThrottle(new DynamoAuthFailureCounter(table), clock, authFailureLimits);
   const settings = new SettingsService(new DynamoSettingsRepository(table), clock);
+  const certificateRepository = new DynamoCertificateRepository(table);
+  const notifications = new NotificationService({
+    subscriptions: new DynamoNotificationRepository(table),
+    secrets,
+    // Webhook URLs are URLs users supply, like a PowerDNS credential's: the same policy.
+    outbound: dnsClientOptions.outbound ?? createOutboundPolicy(),
+    queue: workQueue,
+    clock,
+    certificates: certificateRepository,
+    ...(issuance ? { logger: issuance.logger } : {}),
+  });
   const issuer = issuance
     ? lazyIssuer(
-        { table, clock, secrets, queue: workQueue, challenges: dns.challengeCredentials, directory: dns.dnsDirectory, settings },
+        {
+          table,
+          clock,
+          secrets,
+          queue: workQueue,
+          challenges: dns.challengeCredentials,
+          directory: dns.dnsDirectory,
+          settings,
+          notifications,
+        },
         issuance,
       )
     : undefined;
-  const certificates = new CertificateService(new DynamoCertificateRepository(table), dns.dnsDirectory, clock, issuer);
+  const certificates = new CertificateService(certificateRepository, dns.dnsDirectory, clock, issuer);
   const renewals =
     issuer && issuance
       ? new RenewalService({
@@ -132,6 +157,7 @@ export function createServices({
       clock,
     }),
     ...dns,
+    notifications,
     workQueue,
     ...(issuer ? { issuer } : {}),
     ...(renewals ? { renewals } : {}),

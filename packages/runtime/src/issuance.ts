@@ -7,12 +7,23 @@ import { getServers } from "node:dns";
 import { AcmeAccounts, DnsSolver, Issuer, NameServers, parseNameServers, readAcmeSettings, type AcmeSettings } from "@charon/acme";
 import {
   DynamoCertificateRepository,
+  DynamoCredentialRepository,
   DynamoFailedAuthorizations,
   DynamoIssuanceRepository,
   DynamoRecordLeases,
   type DynamoTable,
 } from "@charon/aws";
-import type { ChallengeCredentials, Clock, DnsDirectory, KeySealer, SecretStore, SettingsService, WorkQueue } from "@charon/core";
+import {
+  AlertingOutcomeRecorder,
+  type ChallengeCredentials,
+  type Clock,
+  type DnsDirectory,
+  type KeySealer,
+  type NotificationService,
+  type SecretStore,
+  type SettingsService,
+  type WorkQueue,
+} from "@charon/core";
 import type { Logger } from "./logger.js";
 
 /** What an entry point chooses for issuance. */
@@ -48,6 +59,8 @@ export function createIssuer(
     challenges: ChallengeCredentials;
     directory: DnsDirectory;
     settings: SettingsService;
+    /** Where the outcomes' events go (`certificate_failed`, `certificate_renewed`, `credential_success_rate_low`). */
+    notifications: NotificationService;
   },
   adapters: IssuanceAdapters,
 ): Issuer {
@@ -65,7 +78,13 @@ export function createIssuer(
     solver,
     sealer: adapters.sealer,
     queue: deps.queue,
-    outcomes: deps.directory,
+    outcomes: new AlertingOutcomeRecorder({
+      recorder: deps.directory,
+      credentials: new DynamoCredentialRepository(deps.table),
+      events: deps.notifications,
+      clock: deps.clock,
+    }),
+    events: deps.notifications,
     accounts: new AcmeAccounts(deps.secrets, adapters.acme ?? readAcmeSettings(adapters.acmeEnvironment)),
     timings: {
       propagation: async () => {

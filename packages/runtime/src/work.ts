@@ -20,6 +20,12 @@ export function createWorkHandler(services: AppServices, logger: Logger): WorkHa
         }
         await services.issuer.advance(message.certificateId);
         return;
+      case "notification.publish":
+        await services.notifications.fanOut(message.event);
+        return;
+      case "notification.deliver":
+        await services.notifications.deliver(message);
+        return;
     }
   };
 }

@@ -11,6 +11,7 @@ export const resourceTypes = [
   "tokens",
   "settings",
   "agents",
+  "notifications",
 ] as const;
 export type ResourceType = (typeof resourceTypes)[number];
 export type Access = "read" | "write";

@@ -19,6 +19,14 @@ export interface ProviderStatistics {
   alerts: Array<{ credentialId: number; name: string; successRate: number; message: string }>;
 }
 
+/**
+ * The documents' "Low Success Rate Alert" in words: on the credential, in the provider dashboard
+ * and in the `credential_success_rate_low` event.
+ */
+export function lowSuccessRateMessage(name: string, rate: number): string {
+  return `Success rate ${rate}% of credential '${name}' is below ${LOW_SUCCESS_RATE}%: test the credential`;
+}
+
 /** The provider's dashboard: activity, the most used credentials, low success rates. */
 export function providerStatistics(
   provider: DnsProvider,
@@ -43,7 +51,7 @@ export function providerStatistics(
         credentialId: c.id,
         name: c.name,
         successRate: rate,
-        message: `Success rate ${rate}% of credential '${c.name}' is below ${LOW_SUCCESS_RATE}%: test the credential`,
+        message: lowSuccessRateMessage(c.name, rate),
       },
     ];
   });

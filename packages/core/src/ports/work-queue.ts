@@ -1,3 +1,6 @@
+import type { DeliveryMessage, PublishMessage } from "../notifications/service.js";
+import { notificationMessage } from "../notifications/messages.js";
+
 /**
  * The work queue: how a wait costs nothing. A step that must wait (DNS propagation, the CA's
  * processing, a `Retry-After`, a backoff) sends its follow-up as a delayed message and returns,
@@ -8,7 +11,11 @@
 /** One unit of work, by kind. Bodies are small JSON (SQS allows 256 KiB). */
 export type WorkMessage =
   /** Advance the certificate's current order by as many steps as can run now (issuance, renewal). */
-  { kind: "certificate.advance"; certificateId: number };
+  | { kind: "certificate.advance"; certificateId: number }
+  /** Fan an event out to the subscriptions that asked for its type. */
+  | PublishMessage
+  /** One delivery attempt of an event to one webhook subscription. */
+  | DeliveryMessage;
 
 /** SQS's longest delay (`DelaySeconds`, 0–900); longer waits are re-sent in hops by the consumer. */
 export const MAX_DELAY_SECONDS = 900;
@@ -61,6 +68,7 @@ export function parseWorkMessage(body: string): { message: WorkMessage } | { pro
     return { problem: "the body is not a JSON object" };
   }
   const { kind, certificateId } = parsed as Record<string, unknown>;
+  if (kind === "notification.publish" || kind === "notification.deliver") return notificationMessage(parsed as Record<string, unknown>);
   if (kind !== "certificate.advance") {
     return { problem: `kind ${JSON.stringify(kind) ?? "(missing)"} is not a known message kind` };
   }
