@@ -247,6 +247,7 @@ describe("an order against Pebble and PowerDNS", () => {
     while (!dead) {
       const next = dying.pending.shift();
       if (!next) throw new Error("the order closed without recording its outcome");
+      if (next.message.kind !== "certificate.advance") continue;
       await Promise.race([dying.issuer.advance(next.message.certificateId), death]);
     }
     expect((await credentialOf(providerId)).success_count).toBe(before + 1);
