@@ -89,11 +89,15 @@ function powerDnsSolver(keys: Map<number, string>): Dns01Solver {
   };
 }
 
-/** Messages are kept, delays noted; the test delivers them (twice when it wants duplicates). */
+/**
+ * The issuer's messages are kept, delays noted; the test delivers them (twice when it wants
+ * duplicates). The issuer here has no event publisher, so all are `certificate.advance`.
+ */
 function recordingQueue() {
-  const pending: Array<{ message: WorkMessage; delaySeconds: number }> = [];
+  const pending: Array<{ message: Extract<WorkMessage, { kind: "certificate.advance" }>; delaySeconds: number }> = [];
   const queue: WorkQueue = {
     async send(message, options) {
+      if (message.kind !== "certificate.advance") throw new Error(`unexpected ${message.kind} message`);
       pending.push({ message, delaySeconds: options?.delaySeconds ?? 0 });
     },
   };
@@ -125,7 +129,6 @@ function setUp(keys: Map<number, string>, solver: Dns01Solver = powerDnsSolver(k
     for (let guard = 0; pending.length > 0; guard++) {
       if (guard > 500) throw new Error("the order never settled");
       const { message } = pending.shift()!;
-      if (message.kind !== "certificate.advance") continue;
       await Promise.all(Array.from({ length: copies }, () => issuer.advance(message.certificateId)));
       delivered += copies;
     }
@@ -247,7 +250,6 @@ describe("an order against Pebble and PowerDNS", () => {
     while (!dead) {
       const next = dying.pending.shift();
       if (!next) throw new Error("the order closed without recording its outcome");
-      if (next.message.kind !== "certificate.advance") continue;
       await Promise.race([dying.issuer.advance(next.message.certificateId), death]);
     }
     expect((await credentialOf(providerId)).success_count).toBe(before + 1);
