@@ -242,6 +242,8 @@ describe("providers", () => {
     expect(cloudflare.fields.map((f: { env_name: string }) => f.env_name)).toEqual(["CF_API_TOKEN", "CF_API_KEY", "CF_API_EMAIL"]);
     const powerdns = answer.body.types.find((x: { type: string }) => x.type === "powerdns");
     expect(powerdns.optional_fields).toEqual(["server_id"]);
+    // The rule create and update apply to a literal address in api_url, stated where the fields are.
+    expect(powerdns.fields.find((f: { name: string }) => f.name === "api_url").description).toContain("CHARON_OUTBOUND_ALLOW");
     expect(answer.body.types.map((x: { type: string }) => x.type)).toEqual(["cloudflare", "route53", "digitalocean", "powerdns"]);
   });
 

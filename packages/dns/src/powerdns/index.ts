@@ -16,7 +16,10 @@ export const powerDnsProvider: DnsProviderType = {
       envName: "PDNS_API_URL",
       secret: false,
       required: true,
-      description: "Base URL of the PowerDNS web server, e.g. http://pdns.internal:8081",
+      description:
+        "Base URL of the PowerDNS web server, e.g. http://pdns.internal:8081 (http or https, no user name or password). " +
+        "A literal address must be one the server may call: public, or loopback/private as CHARON_OUTBOUND_ALLOW allows, " +
+        "never link-local or a cloud metadata address (else a 400); a host name is checked when the server connects",
     },
     {
       name: "api_key",
