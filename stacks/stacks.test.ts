@@ -342,12 +342,16 @@ describe("stacks", () => {
 
     it("sweep: runs with exactly the stack's environment", async () => {
       const { byName } = deploy(`s${randomBytes(3).toString("hex")}`, bundles, table.name);
-      expect(await invoke(bundles.sweep, byName.sweep, {})).toEqual({
+      const printed: string[] = [];
+      expect(await invoke(bundles.sweep, byName.sweep, {}, printed)).toEqual({
         renewals: { checked: 0, due: 0, enqueued: 0, failed: 0 },
         secretsExamined: 0,
         secretsDeleted: 0,
         errors: [],
       });
+      // The run's counts as CloudWatch metrics (embedded metric format on stdout).
+      const metrics = printed.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => "_aws" in line);
+      expect(metrics).toMatchObject({ RenewalsChecked: 0, RenewalsDue: 0, RenewalsEnqueued: 0, RenewalsFailed: 0, SweepErrors: 0, service: "charon-sweep" });
     });
   });
 });
@@ -452,14 +456,15 @@ function grantCovers(granted: Set<string>, call: string): boolean {
 /**
  * Runs the bundled `handler` once in a fresh Node process whose environment is exactly the
  * function's (plus the emulators' endpoints and credentials, as Lambda would give a role's), and
- * returns what it returned.
+ * returns what it returned. `printed` gets what the function wrote to stdout before (its
+ * embedded-format metrics, which CloudWatch reads from there).
  */
-async function invoke(bundle: FunctionBundle, fn: FunctionArgs, event: unknown): Promise<unknown> {
+async function invoke(bundle: FunctionBundle, fn: FunctionArgs, event: unknown, printed: string[] = []): Promise<unknown> {
   const [file, exported] = fn.handler.split(".");
   const script = [
     "const m=await import(process.env.BUNDLE_URL);",
     "const r=await m[process.env.EXPORTED](JSON.parse(process.env.EVENT),{awsRequestId:'stack-test'});",
-    "process.stdout.write(JSON.stringify(r??null));",
+    "process.stdout.write('\\n'+JSON.stringify(r??null));",
   ].join("");
   const emulators = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => key.startsWith("AWS_")),
@@ -479,5 +484,7 @@ async function invoke(bundle: FunctionBundle, fn: FunctionArgs, event: unknown):
     // The last lines name the failure; the rest is the minified bundle's source.
     throw new Error(`the ${fn.handler} bundle failed: ${(error.stderr ?? "").split("\n").slice(-6).join("\n").slice(-1500)}`);
   });
-  return JSON.parse(stdout) as unknown;
+  const lines = stdout.split("\n");
+  printed.push(...lines.slice(0, -1).filter(Boolean));
+  return JSON.parse(lines.at(-1)!) as unknown;
 }

@@ -29,6 +29,7 @@ const later = (seconds: number) => {
 
 let call: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: JsonBody; bytes: Uint8Array; headers: Headers }>;
 let stop: () => Promise<void>;
+let services: ReturnType<typeof createServices>;
 let logLines: string[];
 let providerId: number;
 let credentialB: number;
@@ -99,7 +100,7 @@ beforeAll(async () => {
   const captured = capturingLogger();
   logLines = captured.lines;
   const queue = new InProcessWorkQueue({ logger: captured.logger, concurrency: 8 });
-  const services = createServices({
+  services = createServices({
     table: await freshTable(),
     clock,
     secrets: await temporarySecretStore(),
@@ -215,6 +216,21 @@ describe("renewals (Pebble v2.10.3 + PowerDNS, injected clock)", () => {
     const renewedEntries = (await call("GET", "/api/v1/audit-logs?action=certificate_renewed&limit=100")).body.audit_logs as JsonBody[];
     expect(renewedEntries).toHaveLength(2);
   }, 240_000);
+
+  it("orders once more without `replaces` when the CA says that certificate was replaced already", async () => {
+    const id = ids["first"]!;
+    const current = (await call("GET", `/api/nginx/certificates/${id}`)).body;
+    // The certificate the first renewal replaced: Pebble answers 409 alreadyReplaced for it.
+    const stale = before["first"].ari_cert_id as string;
+    expect(stale).not.toBe(current.ari_cert_id);
+    expect(await services.issuer!.start(current, { user: "test", ipAddress: null, via: "test" }, { replaces: stale })).toBe(true);
+    const renewed = await settled(id);
+    expect(renewed, renewed.error).toMatchObject({ status: "active", error: null });
+    expect(renewed.serial).not.toBe(current.serial);
+    const refused = logLines.filter((line) => line.includes("the CA refused `replaces`") && line.includes(`"certificate_id":${id}`));
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toContain("already has a replacement order");
+  }, 120_000);
 
   it("keeps the failing certificate in service and retries after 1 min, 10 min and 100 min", async () => {
     const id = ids["failing"]!;
