@@ -110,7 +110,10 @@ export class Issuer implements CertificateIssuance {
   private readonly caPollSeconds: number;
   private readonly caTimeoutSeconds: number;
 
+  private readonly renewalInformation: AcmeRenewalInformation;
+
   constructor(private readonly deps: IssuerDependencies) {
+    this.renewalInformation = new AcmeRenewalInformation(deps.accounts);
     this.leaseSeconds = deps.timings.leaseSeconds ?? 120;
     this.caPollSeconds = deps.timings.caPollSeconds ?? 1;
     this.caTimeoutSeconds = deps.timings.caTimeoutSeconds ?? 300;
@@ -155,7 +158,7 @@ export class Issuer implements CertificateIssuance {
 
   /** The CA's renewal information for a certificate id (RFC 9773); undefined when it offers none. */
   renewalInfo(certId: string): Promise<RenewalInfo | undefined> {
-    return new AcmeRenewalInformation(this.deps.accounts).fetch(certId);
+    return this.renewalInformation.fetch(certId);
   }
 
   /** Enqueues every open order (after a restart, the in-process queue lost its messages). */
@@ -460,7 +463,7 @@ export class Issuer implements CertificateIssuance {
       })),
     };
     const validity = { issuedAt: new Date(parsed.validFrom), expiresAt: new Date(parsed.validTo) };
-    const renewalInfo = fields.ari_cert_id !== null && typeof (await this.deps.accounts.directory()).renewalInfo === "string";
+    const renewalInfo = fields.ari_cert_id !== null && (await this.renewalInformation.offered());
     const schedule = planRenewal(undefined, { kind: "issued", validity, renewalInfo }, this.deps.clock.now());
     order.step = "stored";
     await this.deps.orders.storeIssued(

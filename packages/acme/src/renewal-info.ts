@@ -19,6 +19,8 @@ export async function ariCertId(certificatePem: string): Promise<string | undefi
 
 /** How long to wait for the CA's renewal information. */
 const TIMEOUT_MS = 10_000;
+/** How long the directory's `renewalInfo` URL is reused (acme-client keeps a directory for a day). */
+const DIRECTORY_CACHE_MS = 3_600_000;
 
 /**
  * ACME Renewal Information (RFC 9773 §4.2) from the account's CA: an unauthenticated GET of
@@ -27,16 +29,19 @@ const TIMEOUT_MS = 10_000;
  * valid window (the sweep then falls back to the lifetime and asks again later).
  */
 export class AcmeRenewalInformation implements RenewalInformationSource {
+  /** The directory's `renewalInfo` as last read, so a sweep of many certificates reads it once. */
+  private directory: { renewalInfo: string | undefined; readAt: number } | undefined;
+
   constructor(private readonly accounts: Pick<AcmeAccounts, "directory">) {}
 
   /** Whether the CA offers renewal information at all. */
   async offered(): Promise<boolean> {
-    return typeof (await this.accounts.directory()).renewalInfo === "string";
+    return (await this.renewalInfoUrl()) !== undefined;
   }
 
   async fetch(certId: string): Promise<RenewalInfo | undefined> {
-    const base = (await this.accounts.directory()).renewalInfo;
-    if (typeof base !== "string") return undefined;
+    const base = await this.renewalInfoUrl();
+    if (base === undefined) return undefined;
     const url = `${base.replace(/\/$/, "")}/${certId}`;
     const response = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
     const text = await response.text();
@@ -55,6 +60,14 @@ export class AcmeRenewalInformation implements RenewalInformationSource {
       ...(typeof body.explanationURL === "string" ? { explanationUrl: body.explanationURL } : {}),
       ...(retryAfter !== undefined ? { retryAfterSeconds: retryAfter } : {}),
     };
+  }
+
+  private async renewalInfoUrl(): Promise<string | undefined> {
+    if (this.directory === undefined || Date.now() - this.directory.readAt > DIRECTORY_CACHE_MS) {
+      const { renewalInfo } = await this.accounts.directory();
+      this.directory = { renewalInfo: typeof renewalInfo === "string" ? renewalInfo : undefined, readAt: Date.now() };
+    }
+    return this.directory.renewalInfo;
   }
 }
 
