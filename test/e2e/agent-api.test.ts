@@ -1,4 +1,8 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { loadOrCreateAgentKey } from "@charon/agent";
 import { planRenewal } from "@charon/core";
 import { DynamoIssuanceRepository } from "@charon/aws";
 import { privateKeyContext } from "@charon/acme";
@@ -127,5 +131,60 @@ describe("POST /api/v1/agent/reports and GET /api/v1/agents", () => {
   it("a token scoped to agents reads the snapshot but no proxy host or certificate directly", async () => {
     expect((await api.call("GET", "/api/nginx/proxy-hosts", { token: agentToken })).status).toBe(403);
     expect((await api.call("GET", "/api/nginx/certificates", { token: agentToken })).status).toBe(403);
+  });
+});
+
+describe("agent keys: private keys sealed to an agent's approved key", () => {
+  it("seals a certificate's private key only to the agent whose key was approved by someone who may download keys", async () => {
+    const certificateId = await issuedCertificate("sealed.customer-a.com");
+    const directory = await mkdtemp(join(tmpdir(), "charon-agent-key-"));
+    const key = await loadOrCreateAgentKey(join(directory, "edge-k"));
+    const other = await loadOrCreateAgentKey(join(directory, "other"));
+
+    const registered = await api.send("PUT", "/api/v1/agents/edge-k/key", { token: agentToken, body: { public_key: key.publicJwk } });
+    expect(registered.status).toBe(200);
+    expect(registered.body).toMatchObject({ agent_id: "edge-k", thumbprint: key.thumbprint, approved: false, approved_at: null });
+    const before = await api.send("GET", "/api/v1/agent/snapshot?agent_id=edge-k", { token: agentToken });
+    expect(before.body.certificates.some((c: { private_key_jwe?: string }) => c.private_key_jwe !== undefined)).toBe(false);
+
+    // The agent's own token cannot approve its key: that takes certificates write, as the download.
+    const self = await api.call("POST", "/api/v1/agents/edge-k/key/approve", { token: agentToken, body: { thumbprint: key.thumbprint } });
+    expect(self.status).toBe(403);
+    const wrong = await api.send("POST", "/api/v1/agents/edge-k/key/approve", { token: api.tokens.write.certificates, body: { thumbprint: other.thumbprint } });
+    expect(wrong.status).toBe(400);
+    expect(JSON.stringify(wrong.body)).toContain("thumbprint");
+    const approved = await api.send("POST", "/api/v1/agents/edge-k/key/approve", { token: api.tokens.write.certificates, body: { thumbprint: key.thumbprint } });
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ approved: true, approved_at: expect.any(String) });
+
+    const after = await api.send("GET", "/api/v1/agent/snapshot?agent_id=edge-k", { token: agentToken, headers: { "If-None-Match": before.headers.get("etag")! } });
+    expect(after.status).toBe(200);
+    const sealed = after.body.certificates.find((c: { id: number }) => c.id === certificateId);
+    expect(sealed.private_key_jwe).toMatch(/^[A-Za-z0-9_-]+\.\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    expect(await key.open(sealed.private_key_jwe)).toBe(KEY);
+    await expect(other.open(sealed.private_key_jwe)).rejects.toThrow();
+    expect(JSON.stringify(after.body)).not.toContain("secret-key-material");
+    // The same state polled again is a 304, although each sealing differs.
+    const again = await api.call("GET", "/api/v1/agent/snapshot?agent_id=edge-k", { token: agentToken, headers: { "If-None-Match": after.headers.get("etag")! } });
+    expect(again.status).toBe(304);
+    // Without the agent's id, or for an agent without an approved key: no private key.
+    const anonymous = await api.send("GET", "/api/v1/agent/snapshot", { token: agentToken });
+    expect(anonymous.body.certificates.every((c: { private_key_jwe?: string }) => c.private_key_jwe === undefined)).toBe(true);
+
+    // Registering the same key again keeps the approval; another key replaces it, unapproved.
+    expect((await api.send("PUT", "/api/v1/agents/edge-k/key", { token: agentToken, body: { public_key: key.publicJwk } })).body.approved).toBe(true);
+    expect((await api.send("PUT", "/api/v1/agents/edge-k/key", { token: agentToken, body: { public_key: other.publicJwk } })).body.approved).toBe(false);
+    const replaced = await api.send("GET", "/api/v1/agent/snapshot?agent_id=edge-k", { token: agentToken });
+    expect(replaced.body.certificates.every((c: { private_key_jwe?: string }) => c.private_key_jwe === undefined)).toBe(true);
+  });
+
+  it("refuses a key that is no public P-256 key, naming what is wrong", async () => {
+    const key = await loadOrCreateAgentKey(await mkdtemp(join(tmpdir(), "charon-agent-key-")));
+    const withPrivate = await api.send("PUT", "/api/v1/agents/edge-x/key", { token: agentToken, body: { public_key: { ...key.publicJwk, d: key.publicJwk.x } } });
+    expect(withPrivate.status).toBe(400);
+    expect(JSON.stringify(withPrivate.body)).toContain("public_key");
+    const offCurve = await api.send("PUT", "/api/v1/agents/edge-x/key", { token: agentToken, body: { public_key: { ...key.publicJwk, y: key.publicJwk.x } } });
+    expect(offCurve.status).toBe(400);
+    expect(JSON.stringify(offCurve.body)).toContain("not a point on P-256");
   });
 });

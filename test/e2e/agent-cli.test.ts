@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { createServer, request, type Server } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,12 +12,16 @@ import { nginxBinary, nginxWorkerUser, startNginx } from "../harness/nginx.js";
 import { npmStart, type StartedServer } from "../support/npm-start.js";
 
 /**
- * Issue 11 end to end: the API as `npm start` runs it, the `charon-agent` command polling it every
- * second, Debian's nginx serving what the agent applied, two loopback upstreams. Changes made
- * through the API reach nginx without a manual step; the agent's reports come back to the API;
- * with the API gone nginx keeps serving, and a restarted agent applies its cached snapshot.
+ * Issue 11 end to end: the API as `npm start` runs it (certificates from the run's Pebble through
+ * its PowerDNS), the `charon-agent` command polling it every second, Debian's nginx serving what
+ * the agent applied, two loopback upstreams. Changes made through the API reach nginx without a
+ * manual step; the agent's reports come back to the API; a certificate's key reaches nginx sealed
+ * to the agent's approved key; with the API gone nginx keeps serving, and a restarted agent
+ * applies its cached snapshot.
  */
 const bootstrapToken = `chrn_${randomBytes(24).toString("hex")}`;
+const zone = `agent-${randomBytes(3).toString("hex")}.test`;
+const pdns = { url: inject("powerdnsApiUrl"), key: inject("powerdnsApiKey") };
 const AGENT = join(process.cwd(), "packages/agent/bin/charon-agent.js");
 
 let api: StartedServer;
@@ -41,6 +46,20 @@ async function call(method: string, path: string, body?: unknown, token = bootst
 function viaNginx(name: string, path = "/"): Promise<string | null> {
   return new Promise((resolve) => {
     const req = request({ host: "127.0.0.1", port: ports.http, path, headers: { host: name }, agent: false }, (response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => (body += chunk));
+      response.on("end", () => resolve(`${response.statusCode} ${body}`));
+    });
+    req.on("error", () => resolve(null));
+    req.end();
+  });
+}
+
+/** What nginx answers over HTTPS for `name`, trusting only `ca` (null: no TLS answer). */
+function viaNginxTls(name: string, path: string, ca: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    const req = httpsRequest({ host: "127.0.0.1", port: ports.https, path, servername: name, headers: { host: name }, ca, agent: false }, (response) => {
       let body = "";
       response.setEncoding("utf8");
       response.on("data", (chunk: string) => (body += chunk));
@@ -114,7 +133,17 @@ beforeAll(async () => {
     CHARON_TABLE_NAME: `agent-${randomUUID()}`,
     CHARON_BOOTSTRAP_TOKEN: bootstrapToken,
     // The harness's DynamoDB Local (AWS_ENDPOINT_URL_DYNAMODB is inherited): no second emulator.
+    // Certificates from the run's Pebble, DNS-01 through its PowerDNS (on loopback).
+    CHARON_ACME_DIRECTORY_URL: inject("pebbleDirectoryUrl"),
+    CHARON_DNS_RESOLVERS: inject("powerdnsDnsAddress"),
+    CHARON_OUTBOUND_ALLOW: "loopback",
   });
+  const created = await fetch(`${pdns.url}/api/v1/servers/localhost/zones`, {
+    method: "POST",
+    headers: { "x-api-key": pdns.key, "content-type": "application/json" },
+    body: JSON.stringify({ name: `${zone}.`, kind: "Native", nameservers: [`ns1.${zone}.`] }),
+  });
+  expect(created.status).toBe(201);
   const token = await call("POST", "/v1/tokens", { name: "edge agent", permission: "scoped", scopes: { agents: "write" }, expires_at: null });
   expect(token.status).toBe(201);
   agentToken = token.body.token;
@@ -164,6 +193,30 @@ describe("charon-agent between the API and nginx", () => {
     expect(await viaNginx("app.customer-a.test", "/c")).toBe("200 upstream-2 /c");
     expect(daemon.output()).not.toContain(agentToken);
 
+    // HTTPS: a certificate issued by Pebble (DNS-01 on PowerDNS) for a host, served once someone
+    // who may download private keys approves the agent's key (its thumbprint is in its log).
+    expect((await call("PUT", "/v1/settings", { dns_polling_interval_seconds: 1 })).status).toBe(200);
+    const provider = await call("POST", "/v1/dns-providers", { name: "PowerDNS", acme_dns_provider: "powerdns", meta: { PDNS_API_URL: pdns.url, PDNS_API_KEY: pdns.key } });
+    expect(provider.status).toBe(201);
+    const secureName = `secure.${zone}`;
+    const secure = await call("POST", "/nginx/proxy-hosts", {
+      domain_names: [secureName], forward_host: "127.0.0.1", forward_port: upstreams[0]!.port, certificate_id: "new", ssl_forced: true,
+      meta: { dns_provider_id: provider.body.id },
+    });
+    expect(secure.status, JSON.stringify(secure.body)).toBe(201);
+    await expect
+      .poll(async () => (await call("GET", `/nginx/certificates/${secure.body.certificate_id}`)).body.status, { timeout: 60_000, interval: 250 })
+      .toBe("active");
+    const pebbleRoot = await (await fetch(`${inject("pebbleManagementUrl")}/roots/0`)).text();
+    // Not approved yet: the host is served over plain HTTP only.
+    await eventually(() => viaNginx(secureName, "/plain"), "200 upstream-1 /plain");
+    const thumbprint = /"key_thumbprint":"([A-Za-z0-9_-]{43})"/.exec(daemon.output())?.[1];
+    expect(thumbprint).toBeDefined();
+    const approval = await call("POST", "/v1/agents/edge-e2e/key/approve", { thumbprint });
+    expect(approval.status, JSON.stringify(approval.body)).toBe(200);
+    await eventually(() => viaNginxTls(secureName, "/s", pebbleRoot), "200 upstream-1 /s");
+    expect(await viaNginx(secureName, "/s")).toMatch(/^301 /);
+
     // The API goes away: nginx keeps serving what was applied.
     await api.interrupt();
     await eventually(() => Promise.resolve(/snapshot not pulled; serving the last applied state/.test(daemon.output())), true);
@@ -177,6 +230,8 @@ describe("charon-agent between the API and nginx", () => {
     await nginx.stop();
     nginx = await startNginx({ configFile: join(freshConf, "live", "nginx.conf"), httpPort: ports.http });
     expect(await viaNginx("app.customer-a.test", "/e")).toBe("200 upstream-2 /e");
+    // The cached snapshot holds the key sealed; the agent's own key opens it again.
+    expect(await viaNginxTls(secureName, "/e", pebbleRoot)).toBe("200 upstream-1 /e");
     await stopAgent(restarted.child);
   });
 });

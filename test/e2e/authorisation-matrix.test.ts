@@ -4,6 +4,7 @@
  * operation's own type and access, and a full token. An operation without `x-charon-access` or
  * without a sample request below fails the run, so a new route cannot skip the matrix.
  */
+import { generateKeyPairSync } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { planRenewal, resourceTypes, type ResourceType } from "@charon/core";
 import { DynamoCrowdSecDecisionRepository, DynamoIssuanceRepository } from "@charon/aws";
@@ -105,6 +106,12 @@ await new DynamoCrowdSecDecisionRepository(api.table).record({
   agent: "edge-1",
 });
 
+/** A fresh agent public key (JWK, EC P-256), as an agent registers it. */
+function agentPublicKey(): Record<string, unknown> {
+  const { kty, crv, x, y } = generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ format: "jwk" });
+  return { kty, crv, x, y };
+}
+
 interface SampleRequest {
   path: string;
   body?: unknown;
@@ -159,6 +166,12 @@ const samples: Record<string, () => SampleRequest | Promise<SampleRequest>> = {
     body: { expiring_days: 14 },
   }),
   "DELETE /api/v1/notifications/{id}": async () => ({ path: `/api/v1/notifications/${await fixtures.subscription()}` }),
+  "PUT /api/v1/agents/{agent_id}/key": () => ({ path: `/api/v1/agents/matrix-${++unique}/key`, body: { public_key: agentPublicKey() } }),
+  "POST /api/v1/agents/{agent_id}/key/approve": async () => {
+    const agentId = `matrix-${++unique}`;
+    const { thumbprint } = await api.services.agents.registerKey(agentId, agentPublicKey());
+    return { path: `/api/v1/agents/${agentId}/key/approve`, body: { thumbprint } };
+  },
   ...dnsProviderSamples("/api/nginx/dns-providers"),
   ...dnsProviderSamples("/api/v1/dns-providers"),
 };

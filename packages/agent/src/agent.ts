@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { AgentKeyPair } from "./agent-key.js";
 import type { AgentConfig } from "./config.js";
 import type { ApplyResult } from "./drivers/nginx/driver.js";
 import type { Snapshot } from "./snapshot.js";
@@ -36,12 +37,14 @@ export class Agent {
   private applied: { etag: string; result: ApplyResult } | null = null;
   private lastReportAt = 0;
   private failures = 0;
+  private registered = false;
 
   constructor(
     private readonly config: AgentConfig,
     private readonly driver: ProxyDriver,
     private readonly logger: AgentLogger,
     private readonly version: string,
+    private readonly key: AgentKeyPair,
   ) {}
 
   private get cacheFile(): string {
@@ -59,15 +62,16 @@ export class Agent {
       this.logger.warn("cached snapshot unreadable; waiting for the API", { file: this.cacheFile });
       return false;
     }
-    await this.applySnapshot(snapshot);
+    await this.applySnapshot(await this.opened(snapshot));
     return true;
   }
 
   /** One pull: applies and reports a changed snapshot; on no change, a heartbeat when one is due. */
   async pollOnce(): Promise<PollOutcome> {
+    if (!this.registered) await this.register();
     let response: Response;
     try {
-      response = await fetch(`${this.config.apiUrl}/v1/agent/snapshot`, {
+      response = await fetch(`${this.config.apiUrl}/v1/agent/snapshot?agent_id=${encodeURIComponent(this.config.agentId)}`, {
         headers: { Authorization: `Bearer ${this.config.token}`, ...(this.applied ? { "If-None-Match": this.applied.etag } : {}) },
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
@@ -89,7 +93,7 @@ export class Agent {
     if (!etag) return this.unreachable("the API's snapshot has no ETag");
     this.failures = 0;
     const snapshot: Snapshot = { etag, proxy_hosts: body.proxy_hosts, certificates: body.certificates };
-    await this.applySnapshot(snapshot);
+    await this.applySnapshot(await this.opened(snapshot));
     await this.cache(snapshot);
     await this.report();
     return "applied";
@@ -107,6 +111,54 @@ export class Agent {
       await this.pollOnce();
       await wakeup.wait(this.nextDelaySeconds() * 1000, signal);
     }
+  }
+
+  /**
+   * Sends this agent's public key (each start; the same key keeps its approval). Until someone
+   * who may download private keys approves its thumbprint, snapshots carry no private keys.
+   */
+  private async register(): Promise<void> {
+    try {
+      const response = await fetch(`${this.config.apiUrl}/v1/agents/${encodeURIComponent(this.config.agentId)}/key`, {
+        method: "PUT",
+        headers: { Authorization: `Bearer ${this.config.token}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ public_key: this.key.publicJwk }),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+      const text = await response.text();
+      if (response.status !== 200) {
+        this.logger.warn("key not registered", { status: response.status, body: text.slice(0, 500) });
+        return;
+      }
+      this.registered = true;
+      const { approved } = JSON.parse(text) as { approved: boolean };
+      if (!approved) {
+        this.logger.warn("key not approved yet: hosts are served over plain HTTP until it is", {
+          thumbprint: this.key.thumbprint,
+          approve: `POST ${this.config.apiUrl}/v1/agents/${this.config.agentId}/key/approve {"thumbprint":"${this.key.thumbprint}"} (certificates write)`,
+        });
+      }
+    } catch (error) {
+      this.logger.warn("key not registered", { error: (error as Error).message });
+    }
+  }
+
+  /** The snapshot with its sealed private keys opened (a key sealed to another key stays closed). */
+  private async opened(snapshot: Snapshot): Promise<Snapshot> {
+    const certificates = [];
+    for (const certificate of snapshot.certificates) {
+      if (certificate.private_key_jwe === undefined) {
+        certificates.push(certificate);
+        continue;
+      }
+      try {
+        certificates.push({ ...certificate, private_key_pem: await this.key.open(certificate.private_key_jwe) });
+      } catch {
+        this.logger.warn("certificate key not opened: sealed to another key", { certificate_id: certificate.id });
+        certificates.push(certificate);
+      }
+    }
+    return { ...snapshot, certificates };
   }
 
   private async applySnapshot(snapshot: Snapshot): Promise<void> {

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { Agent, Wakeup, type AgentLogger } from "./agent.js";
+import { loadOrCreateAgentKey } from "./agent-key.js";
 import { ConfigError, USAGE, loadConfig } from "./config.js";
 import { NginxDriver } from "./drivers/nginx/driver.js";
 
@@ -31,8 +32,16 @@ async function main(): Promise<number> {
     ...(config.nginx.user ? { user: config.nginx.user } : {}),
     ...(config.nginx.waf ? { waf: config.nginx.waf } : {}),
   });
-  const agent = new Agent(config, driver, logger, version);
-  logger.info("starting", { agent_id: config.agentId, api_url: config.apiUrl, driver: config.driver, nginx_conf: driver.mainConfigFile, waf: Boolean(config.nginx.waf) });
+  const key = await loadOrCreateAgentKey(config.stateDir);
+  const agent = new Agent(config, driver, logger, version, key);
+  logger.info("starting", {
+    agent_id: config.agentId,
+    api_url: config.apiUrl,
+    driver: config.driver,
+    nginx_conf: driver.mainConfigFile,
+    waf: Boolean(config.nginx.waf),
+    key_thumbprint: key.thumbprint,
+  });
   if (config.once) return (await agent.pollOnce()) === "unreachable" ? 1 : 0;
 
   const stop = new AbortController();

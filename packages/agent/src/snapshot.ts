@@ -49,7 +49,9 @@ export interface SnapshotCertificate {
   expires_on: string | null;
   /** The leaf followed by its chain, PEM. */
   fullchain_pem: string;
-  /** PEM (PKCS#8); absent while the snapshot does not carry private keys. */
+  /** The private key as the API sends it: a compact JWE sealed to this agent's approved key. */
+  private_key_jwe?: string;
+  /** The private key opened from `private_key_jwe` (PEM), in memory only: never cached on disk. */
   private_key_pem?: string;
 }
 

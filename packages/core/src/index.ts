@@ -135,6 +135,7 @@ export type { ChallengeRecord, Dns01Solver, NameServerAnswer, PresentReceipt, Pr
 export type { RecordLeases } from "./ports/record-lease.js";
 export { ChallengeCredentials, type ConnectedCredential } from "./dns-providers/challenge-credentials.js";
 export type {
+  AgentKey,
   AgentReport,
   AgentSnapshot,
   HostApplyReport,
@@ -158,3 +159,4 @@ export {
 } from "./notifications/service.js";
 export { AlertingOutcomeRecorder, certificateOutcomeEvent, crossedBelow } from "./notifications/events.js";
 export { lowSuccessRateMessage, LOW_SUCCESS_RATE } from "./credentials/statistics.js";
+export type { AgentKeySealer } from "./ports/agent-key-sealer.js";

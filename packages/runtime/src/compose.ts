@@ -41,6 +41,7 @@ import {
 import type { Issuer } from "@charon/acme";
 import type { IssuanceAdapters, createIssuer } from "./issuance.js";
 import { createOutboundPolicy } from "@charon/outbound";
+import { joseAgentKeySealer } from "./agent-key-sealer.js";
 import { dnsProviderClientFactory, dnsProviderTypes, normaliseCredentials, type DnsClientOptions } from "@charon/dns";
 
 /**
@@ -154,6 +155,7 @@ export function createServices({
       certificates,
       material: new DynamoIssuanceRepository(table),
       reports: new DynamoAgentReportRepository(table),
+      sealer: joseAgentKeySealer,
       clock,
     }),
     ...dns,

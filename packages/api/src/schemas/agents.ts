@@ -15,16 +15,63 @@ export const AgentSnapshotSchema = z
           domain_names: z.array(z.string()),
           expires_on: z.string().nullable(),
           fullchain_pem: z.string().openapi({ description: "The leaf followed by its issuer chain, PEM" }),
+          private_key_jwe: z
+            .string()
+            .optional()
+            .openapi({ description: "The private key (PEM) as a compact JWE (ECDH-ES, A256GCM) to the asking agent's approved key; absent otherwise" }),
         }),
       )
       .openapi({
         description:
-          "The certificates in service (issued at least once), lowest id first. Private keys are not in the snapshot yet: they will be sealed to a key the agent registers (issue 11 §1).",
+          "The certificates in service (issued at least once), lowest id first; their private keys only sealed to the asking agent's approved key.",
       }),
   })
   .openapi("AgentSnapshot");
 
 const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const AGENT_ID_MESSAGE = "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit";
+
+export const AgentSnapshotQuerySchema = z.object({
+  agent_id: z
+    .string()
+    .regex(AGENT_ID, AGENT_ID_MESSAGE)
+    .optional()
+    .openapi({ param: { name: "agent_id", in: "query" }, description: "The asking agent: with an approved key, private keys come sealed to it", example: "edge-1" }),
+});
+
+export const AgentIdParamsSchema = z.object({
+  agent_id: z.string().regex(AGENT_ID, AGENT_ID_MESSAGE).openapi({ param: { name: "agent_id", in: "path" }, example: "edge-1" }),
+});
+
+const COORDINATE = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "must be 32 bytes in base64url (43 characters)");
+
+export const AgentKeyRegistrationSchema = z
+  .strictObject({
+    public_key: z
+      .strictObject({ kty: z.literal("EC"), crv: z.literal("P-256"), x: COORDINATE, y: COORDINATE })
+      .openapi({ description: "The agent's public key as a JWK (RFC 7517): EC P-256, no private part" }),
+  })
+  .openapi("AgentKeyRegistration");
+
+export const AgentKeyApprovalSchema = z
+  .strictObject({
+    thumbprint: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{43}$/, "must be an RFC 7638 SHA-256 thumbprint (43 base64url characters)")
+      .openapi({ description: "The key's RFC 7638 thumbprint, as the agent logged it" }),
+  })
+  .openapi("AgentKeyApproval");
+
+export const AgentKeySchema = z
+  .object({
+    agent_id: z.string(),
+    public_key: z.record(z.string(), z.unknown()),
+    thumbprint: z.string(),
+    approved: z.boolean(),
+    registered_at: z.string(),
+    approved_at: z.string().nullable(),
+  })
+  .openapi("AgentKey");
 
 const HostApplyReportSchema = z
   .strictObject({
@@ -47,7 +94,7 @@ const HostProblemSchema = z
 const reportFields = {
     agent_id: z
       .string()
-      .regex(AGENT_ID, "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+      .regex(AGENT_ID, AGENT_ID_MESSAGE)
       .openapi({ description: "Chosen by the agent (its host name, say); a report replaces that agent's previous one", example: "edge-1" }),
     version: singleLine(64).min(1).openapi({ example: "0.1.0" }),
     driver: z.enum(["nginx", "caddy"]),

@@ -1,5 +1,5 @@
 import { gunzipSync, gzipSync } from "node:zlib";
-import { ValidationError, type AgentReportRepository, type StoredAgentReport } from "@charon/core";
+import { ValidationError, type AgentKey, type AgentReportRepository, type StoredAgentReport } from "@charon/core";
 import type { DynamoTable, Item } from "../dynamodb/table.js";
 
 /** DynamoDB's item limit is 400 KB; the rest of the item is a few bytes. */
@@ -8,7 +8,8 @@ const MAX_STORED_BYTES = 390_000;
 /**
  * Items (packages/aws/README.md, "Agents"): `AGENTS` / `AGENT#<agent id>`, each agent's last
  * report as gzipped JSON (a report of 1 000 hosts is mostly repeated keys), replaced by its next
- * heartbeat. One partition: agents are few (one per proxy machine).
+ * heartbeat; `AGENTS` / `KEY#<agent id>`, its registered public key. One partition: agents are
+ * few (one per proxy machine).
  */
 export class DynamoAgentReportRepository implements AgentReportRepository {
   constructor(private readonly table: DynamoTable) {}
@@ -24,6 +25,15 @@ export class DynamoAgentReportRepository implements AgentReportRepository {
   async listAll(): Promise<StoredAgentReport[]> {
     const items = await this.table.queryAll<Item>({ partition: PARTITION, prefix: "AGENT#" });
     return items.map((item) => JSON.parse(gunzipSync(item["report"] as Uint8Array).toString("utf8")) as StoredAgentReport);
+  }
+
+  async getKey(agentId: string): Promise<AgentKey | undefined> {
+    const item = await this.table.get<Item>({ pk: PARTITION, sk: `KEY#${agentId}` }, true);
+    return item ? (JSON.parse(String(item["key"])) as AgentKey) : undefined;
+  }
+
+  async putKey(key: AgentKey): Promise<void> {
+    await this.table.put({ pk: PARTITION, sk: `KEY#${key.agent_id}`, key: JSON.stringify(key) });
   }
 }
 

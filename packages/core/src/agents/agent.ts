@@ -7,13 +7,29 @@ import type { ProxyHost } from "../proxy-hosts/proxy-host.js";
  */
 export type SnapshotHost = Omit<ProxyHost, "meta" | "version" | "created_on">;
 
-/** A certificate in service: its names and chain. Private keys are not in snapshots yet (issue 11 §1). */
+/** A certificate in service: its names and chain, and its private key sealed to the asking agent. */
 export interface SnapshotCertificate {
   id: number;
   domain_names: string[];
   expires_on: string | null;
   /** The leaf followed by its issuer chain, PEM. */
   fullchain_pem: string;
+  /** The private key (PEM) as a compact JWE (ECDH-ES, A256GCM) to the agent's approved key; absent otherwise. */
+  private_key_jwe?: string;
+}
+
+/**
+ * An agent's public key (a JWK, EC P-256), registered by the agent and approved by someone who
+ * may download private keys (`certificates` write): only then are keys sealed to it.
+ */
+export interface AgentKey {
+  agent_id: string;
+  public_key: Record<string, unknown>;
+  /** RFC 7638 thumbprint: what the agent logs, and what the approval must name. */
+  thumbprint: string;
+  approved: boolean;
+  registered_at: string;
+  approved_at: string | null;
 }
 
 export interface AgentSnapshot {

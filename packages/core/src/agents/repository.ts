@@ -1,8 +1,10 @@
-import type { StoredAgentReport } from "./agent.js";
+import type { AgentKey, StoredAgentReport } from "./agent.js";
 
-/** The last report of each agent (a heartbeat replaces the agent's previous one). */
+/** The last report of each agent (a heartbeat replaces the agent's previous one) and its key. */
 export interface AgentReportRepository {
   put(report: StoredAgentReport): Promise<void>;
   /** Every agent's last report, by agent id. */
   listAll(): Promise<StoredAgentReport[]>;
+  getKey(agentId: string): Promise<AgentKey | undefined>;
+  putKey(key: AgentKey): Promise<void>;
 }

@@ -1,11 +1,13 @@
 import { createHash } from "node:crypto";
 import type { Principal } from "../access/permissions.js";
 import type { IssuanceRepository } from "../certificates/order.js";
+import { NotFoundError, ValidationError } from "../errors.js";
+import type { AgentKeySealer } from "../ports/agent-key-sealer.js";
 import type { CertificateService } from "../certificates/service.js";
 import type { Clock } from "../ports/clock.js";
 import type { ProxyHostService } from "../proxy-hosts/service.js";
 import type { ProxyHost } from "../proxy-hosts/proxy-host.js";
-import type { AgentReport, AgentSnapshot, SnapshotCertificate, SnapshotHost, StoredAgentReport } from "./agent.js";
+import type { AgentKey, AgentReport, AgentSnapshot, SnapshotCertificate, SnapshotHost, StoredAgentReport } from "./agent.js";
 import type { AgentReportRepository } from "./repository.js";
 
 /** Certificates are listed a page at a time (the repository's own page size limit). */
@@ -27,15 +29,67 @@ export class AgentService {
   constructor(
     private readonly deps: {
       proxyHosts: Pick<ProxyHostService, "listAll">;
-      certificates: Pick<CertificateService, "list">;
+      certificates: Pick<CertificateService, "list" | "files">;
       material: Pick<IssuanceRepository, "material">;
       reports: AgentReportRepository;
+      sealer: AgentKeySealer;
       clock: Clock;
     },
   ) {}
 
+  /**
+   * The snapshot for `agentId` (optional): its ETag, and the body to send when the ETag is not the
+   * one the agent has. With an approved key for that agent the certificates carry their private
+   * keys sealed to it (opened and sealed only when the body is asked for, never for a 304); the
+   * ETag then also names the key, so an approval changes it.
+   */
+  async snapshot(agentId?: string): Promise<{ etag: string; body: () => Promise<AgentSnapshot> }> {
+    const [snapshot, key] = await Promise.all([this.unsealed(), agentId === undefined ? undefined : this.deps.reports.getKey(agentId)]);
+    const sealTo = key?.approved ? key : undefined;
+    return {
+      etag: etagOf(snapshot, sealTo?.thumbprint ?? null),
+      body: async () => (sealTo ? this.sealed(snapshot, sealTo) : snapshot),
+    };
+  }
+
+  /**
+   * Registers the public key an agent generated (a JWK, EC P-256). The same key again keeps its
+   * approval; a different one replaces it unapproved (no key is sealed to it until approved).
+   */
+  async registerKey(agentId: string, publicKey: Record<string, unknown>): Promise<AgentKey> {
+    const thumbprint = await this.deps.sealer.thumbprint(publicKey);
+    const existing = await this.deps.reports.getKey(agentId);
+    if (existing && existing.thumbprint === thumbprint) return existing;
+    const key: AgentKey = {
+      agent_id: agentId,
+      public_key: publicKey,
+      thumbprint,
+      approved: false,
+      registered_at: this.deps.clock.now().toISOString(),
+      approved_at: null,
+    };
+    await this.deps.reports.putKey(key);
+    return key;
+  }
+
+  /**
+   * Lets private keys be sealed to the key `agentId` registered. `thumbprint` must be the one the
+   * agent logged, so that what is approved is the key its operator saw, not one put in its place.
+   */
+  async approveKey(agentId: string, thumbprint: string): Promise<AgentKey> {
+    const key = await this.deps.reports.getKey(agentId);
+    if (!key) throw new NotFoundError("Agent key of", agentId);
+    if (key.thumbprint !== thumbprint) {
+      throw new ValidationError(`thumbprint: '${thumbprint}' is not the key agent '${agentId}' registered (its thumbprint is ${key.thumbprint})`);
+    }
+    if (key.approved) return key;
+    const approved: AgentKey = { ...key, approved: true, approved_at: this.deps.clock.now().toISOString() };
+    await this.deps.reports.putKey(approved);
+    return approved;
+  }
+
   /** Every proxy host (disabled ones too: the agent stops serving them) and the certificates in service. */
-  async snapshot(): Promise<{ snapshot: AgentSnapshot; etag: string }> {
+  private async unsealed(): Promise<AgentSnapshot> {
     const hosts = (await this.deps.proxyHosts.listAll()).sort((a, b) => a.id - b.id);
     const proxy_hosts = hosts.map(snapshotHost);
     const certificates: SnapshotCertificate[] = [];
@@ -54,8 +108,16 @@ export class AgentService {
       cursor = page.cursor;
     }
     certificates.sort((a, b) => a.id - b.id);
-    const snapshot = { proxy_hosts, certificates };
-    return { snapshot, etag: etagOf(snapshot) };
+    return { proxy_hosts, certificates };
+  }
+
+  private async sealed(snapshot: AgentSnapshot, key: AgentKey): Promise<AgentSnapshot> {
+    const certificates: SnapshotCertificate[] = [];
+    for (const certificate of snapshot.certificates) {
+      const files = await this.deps.certificates.files(certificate.id);
+      certificates.push({ ...certificate, private_key_jwe: await this.deps.sealer.sealFor(key.public_key, files.privateKeyPem) });
+    }
+    return { ...snapshot, certificates };
   }
 
   /** Stores an agent's heartbeat, replacing its previous one. */
@@ -65,12 +127,16 @@ export class AgentService {
     return stored;
   }
 
-  /** Every agent's last report and whether it applied the snapshot there is now. */
+  /** Every agent's last report and whether it applied the snapshot there is now (for its key). */
   async list(): Promise<AgentStatus[]> {
-    const [reports, { etag }] = await Promise.all([this.deps.reports.listAll(), this.snapshot()]);
-    return reports
-      .sort((a, b) => a.agent_id.localeCompare(b.agent_id))
-      .map((report) => ({ ...report, desired_etag: etag, in_sync: report.applied_etag === etag }));
+    const [reports, snapshot] = await Promise.all([this.deps.reports.listAll(), this.unsealed()]);
+    const statuses: AgentStatus[] = [];
+    for (const report of reports.sort((a, b) => a.agent_id.localeCompare(b.agent_id))) {
+      const key = await this.deps.reports.getKey(report.agent_id);
+      const etag = etagOf(snapshot, key?.approved ? key.thumbprint : null);
+      statuses.push({ ...report, desired_etag: etag, in_sync: report.applied_etag === etag });
+    }
+    return statuses;
   }
 }
 
@@ -112,7 +178,11 @@ function fullChain(certificatePem: string, chainPem: string): string {
   return `${leaf}${chainPem}`;
 }
 
-/** A strong ETag (RFC 9110 §8.8.3): SHA-256 of the snapshot's JSON, whose keys come in a fixed order. */
-function etagOf(snapshot: AgentSnapshot): string {
-  return `"${createHash("sha256").update(JSON.stringify(snapshot)).digest("base64url")}"`;
+/**
+ * A strong ETag (RFC 9110 §8.8.3): SHA-256 of the snapshot's JSON (keys in a fixed order) and of
+ * the key its private keys are sealed to. Sealing is randomised (a fresh ephemeral key each
+ * time), so the sealed body itself is not hashed: a renewed certificate changes its chain anyway.
+ */
+function etagOf(snapshot: AgentSnapshot, sealedTo: string | null): string {
+  return `"${createHash("sha256").update(JSON.stringify({ snapshot, sealed_to: sealedTo })).digest("base64url")}"`;
 }
