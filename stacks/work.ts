@@ -88,7 +88,9 @@ export function work(
       runtime: "nodejs22.x",
       architecture: "arm64",
       memory: "256 MB",
-      timeout: "5 minutes",
+      // Lambda's longest: a sweep fetches the renewal information of every certificate whose
+      // check is due (8 at a time), which twice a day can be most of them.
+      timeout: "15 minutes",
       // The CA: renewal orders name its directory, and its renewal information is fetched. No KMS
       // key: the sweep opens orders, the worker seals their keys.
       environment: {

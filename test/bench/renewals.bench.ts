@@ -202,8 +202,9 @@ async function renewed(repository: DynamoCertificateRepository, ids: number[], b
   while (open.size > 0) {
     if (performance.now() - began > DEADLINE_MS) throw new Error(`${open.size} renewals unfinished after ${seconds(DEADLINE_MS)}`);
     for (const certificate of await repository.getMany([...open])) {
-      if (certificate.error) throw new Error(`certificate ${certificate.id}: ${certificate.error}`);
-      if (certificate.serial !== before.get(certificate.id) && certificate.step === null) open.delete(certificate.id);
+      if (certificate.step !== null) continue; // Still running (an error meanwhile is a step being retried).
+      if (certificate.serial !== before.get(certificate.id)) open.delete(certificate.id);
+      else if (certificate.error) throw new Error(`certificate ${certificate.id} was not renewed: ${certificate.error}`);
     }
     if (open.size > 0) await new Promise((resolve) => setTimeout(resolve, 100));
   }

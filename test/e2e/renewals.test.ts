@@ -282,6 +282,6 @@ describe("renewals (Pebble v2.10.3 + PowerDNS, injected clock)", () => {
     const refused = await call("POST", `/api/nginx/certificates/${id}/renew`);
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
-    expect(JSON.stringify(refused.body)).toContain("5 failed authorizations");
+    expect(JSON.stringify(refused.body)).toContain(`shop.${zones.b} had 5 failed authorizations this hour`);
   }, 240_000);
 });

@@ -125,12 +125,12 @@ export class RenewalService {
   async renewNow(actor: Actor, id: number): Promise<Certificate> {
     const found = await this.deps.certificates.get(id);
     const now = this.deps.clock.now();
-    const limitedUntil = await this.limitedUntil(found.domain_names, now);
-    if (limitedUntil) {
-      const seconds = Math.ceil((limitedUntil.getTime() - now.getTime()) / 1000);
+    const limited = await this.limited(found.domain_names, now);
+    if (limited) {
+      const seconds = Math.ceil((limited.until.getTime() - now.getTime()) / 1000);
       throw new RateLimitedError(
         seconds,
-        `A name of this certificate had ${FAILED_AUTHORIZATIONS_PER_HOUR} failed authorizations this hour; renew after ${limitedUntil.toISOString()}`,
+        `${limited.names.join(", ")} had ${FAILED_AUTHORIZATIONS_PER_HOUR} failed authorizations this hour; renew after ${limited.until.toISOString()}`,
       );
     }
     const certificate = await this.deps.certificates.requestRenewal(actor, id);
@@ -153,9 +153,9 @@ export class RenewalService {
       await this.deps.index.reschedule(certificate.id, certificate.serial, schedule);
       return { due: false, enqueued: false };
     }
-    const limitedUntil = await this.limitedUntil(certificate.domain_names, now);
-    if (limitedUntil) {
-      await this.deps.index.reschedule(certificate.id, certificate.serial, planRenewal(schedule, { kind: "limited", until: limitedUntil }, now));
+    const limited = await this.limited(certificate.domain_names, now);
+    if (limited) {
+      await this.deps.index.reschedule(certificate.id, certificate.serial, planRenewal(schedule, { kind: "limited", until: limited.until }, now));
       return { due: true, enqueued: false };
     }
     if (schedule !== stored) await this.deps.index.reschedule(certificate.id, certificate.serial, schedule);
@@ -178,11 +178,11 @@ export class RenewalService {
     }
   }
 
-  /** The end of the hour when a name is at its limit of failed authorizations, else undefined. */
-  private async limitedUntil(names: string[], now: Date): Promise<Date | undefined> {
+  /** The names at their limit of failed authorizations this hour, and the hour's end; undefined when none is. */
+  private async limited(names: string[], now: Date): Promise<{ names: string[]; until: Date } | undefined> {
     const counts = await this.deps.failures.count(names, now);
-    const limited = [...counts.values()].some((count) => count >= FAILED_AUTHORIZATIONS_PER_HOUR);
-    return limited ? nextHour(now) : undefined;
+    const limited = names.filter((name) => (counts.get(name) ?? 0) >= FAILED_AUTHORIZATIONS_PER_HOUR);
+    return limited.length > 0 ? { names: limited, until: nextHour(now) } : undefined;
   }
 }
 
