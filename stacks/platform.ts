@@ -44,6 +44,8 @@ export interface QueueArgs {
 /** `Queue.subscribe`'s arguments (https://sst.dev/docs/component/aws/queue-lambda-subscriber). */
 export interface QueueSubscriberArgs {
   batch?: { size?: number; window?: `${number} seconds`; partialResponses?: boolean };
+  /** Pulumi's `aws.lambda.EventSourceMapping` arguments merged in: `scalingConfig` bounds the worker's concurrency. */
+  transform?: { eventSourceMapping?: { scalingConfig?: { maximumConcurrency: number } } };
 }
 
 /** `sst.aws.CronV2`'s arguments (https://sst.dev/docs/component/aws/cron-v2), the ones used. */

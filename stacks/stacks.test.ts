@@ -24,7 +24,7 @@ import { buildFunctionBundle, functionBundleOptions, type FunctionBundle } from 
 import { ACME_EAB_HMAC_KEY_SECRET as STACK_EAB_SECRET, acmeEab, caEnvironment } from "./ca.js";
 import type { CronArgs, DynamoArgs, FunctionArgs, KmsKeyArgs, Platform, QueueArgs, QueueSubscriberArgs } from "./platform.js";
 import { storage } from "./storage.js";
-import { WORKER_TIMEOUT_SECONDS, work } from "./work.js";
+import { WORKER_MAX_CONCURRENCY, WORKER_TIMEOUT_SECONDS, work } from "./work.js";
 
 const run = promisify(execFile);
 
@@ -164,6 +164,15 @@ describe("stacks", () => {
     expect(work.subscribers[0]?.args?.batch).toMatchObject({ partialResponses: true, window: "0 seconds" });
     expect(byName.worker.timeout).toBe(`${WORKER_TIMEOUT_SECONDS} seconds`);
     expect(work.args?.visibilityTimeout).toBe(`${6 * WORKER_TIMEOUT_SECONDS} seconds`);
+  });
+
+  it("bounds how many workers the queue runs at once (the event source's maximum concurrency, 2 to 1000)", () => {
+    const { queues } = deploy("prod", placeholderBundles);
+    const work = queues.find((q) => q.subscribers.length > 0)!;
+    const maximum = work.subscribers[0]?.args?.transform?.eventSourceMapping?.scalingConfig?.maximumConcurrency;
+    expect(maximum).toBe(WORKER_MAX_CONCURRENCY);
+    expect(maximum).toBeGreaterThanOrEqual(2);
+    expect(maximum).toBeLessThanOrEqual(1000);
   });
 
   it("seals private keys with a stage's own rotating KMS key", () => {

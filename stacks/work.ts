@@ -7,6 +7,15 @@ import type { Storage } from "./storage.js";
 
 /** The worker's time limit: one step of an order (waits are delayed messages, not time spent here). */
 export const WORKER_TIMEOUT_SECONDS = 60;
+
+/**
+ * How many workers the queue's event source runs at once, at most (the mapping's
+ * `ScalingConfig.MaximumConcurrency`, 2 to 1000). Without it 1 000 requested certificates scale
+ * the worker out to as many; the DNS provider slots and the CA's new-order budget
+ * (CHARON_DNS_PROVIDER_CONCURRENCY, CHARON_ACME_NEW_ORDER_LIMIT) bound what they do, this bounds
+ * how many wake up to find out, and leaves the account's Lambda concurrency to the API.
+ */
+export const WORKER_MAX_CONCURRENCY = 20;
 /**
  * A message stays invisible this long after a receive: six times the worker's timeout, as AWS
  * advises for a Lambda event source (the batching window is 0, so nothing is added:
@@ -78,7 +87,10 @@ export function work(
     },
     // A batch arrives as soon as there is a message (SST's default window is 20 s); only the
     // messages that failed come back (`batchItemFailures`).
-    { batch: { size: 10, window: "0 seconds", partialResponses: true } },
+    {
+      batch: { size: 10, window: "0 seconds", partialResponses: true },
+      transform: { eventSourceMapping: { scalingConfig: { maximumConcurrency: WORKER_MAX_CONCURRENCY } } },
+    },
   );
   new platform.aws.CronV2("Sweep", {
     schedule: sweepSchedule(platform.app.stage),

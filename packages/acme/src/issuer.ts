@@ -14,6 +14,7 @@ import {
   type CertificateFiles,
   type CertificateIssuance,
   type CertificateRepository,
+  type DnsProviderSlots,
   type ChallengeOutcomeRecorder,
   type Clock,
   type Dns01Solver,
@@ -22,6 +23,7 @@ import {
   type IssuedFields,
   type KeySealer,
   type KeyType,
+  type NewOrderBudget,
   type NotificationPublisher,
   type OrderChallenge,
   type PropagationState,
@@ -69,6 +71,12 @@ export interface IssuerDependencies {
   timings: IssuanceTimings;
   /** Failed authorizations per name and hour (dns-01.md §4's limit), counted when an order fails. */
   failures: FailedAuthorizations;
+  /**
+   * Issue 9 §3's bounds: the CA's new-order budget per account (orders that send `replaces` are
+   * exempt) and DNS provider slots held from writing the values until they are removed; an order
+   * that must wait for either is sent back as a delayed message. Unbounded when absent.
+   */
+  limits?: { newOrders: NewOrderBudget; dnsSlots: DnsProviderSlots };
   clock: Clock;
   logger: IssuanceLogger;
   /** Picks the time in the CA's renewal window; Math.random unless a test fixes it. */
@@ -86,6 +94,23 @@ class OrderFailure extends Error {
     this.name = "OrderFailure";
   }
 }
+
+/** The order must wait for a limit (`seconds`); `message` is what the pending certificate shows meanwhile. */
+class LimitWait extends Error {
+  constructor(
+    readonly seconds: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "LimitWait";
+  }
+}
+
+/**
+ * How long an order without a free DNS provider slot waits before it looks again, at most: slots
+ * come free when other orders clean up, which nothing announces.
+ */
+const SLOT_POLL_SECONDS = 10;
 
 /** What a step asks for next: seconds to wait, the next step now, or nothing (the order is closed). */
 type Next = number | typeof NEXT | typeof CLOSED;
@@ -188,6 +213,7 @@ export class Issuer implements CertificateIssuance {
     try {
       const wait = await this.run(claimed, owner);
       if (wait !== undefined) {
+        await this.keepSlot(claimed, wait);
         await this.deps.orders.release(claimed, owner);
         await this.later(certificateId, wait);
       }
@@ -213,6 +239,13 @@ export class Issuer implements CertificateIssuance {
         next = await this.step(order, owner);
       } catch (error) {
         if (error instanceof LeaseLostError) throw error;
+        if (error instanceof LimitWait) {
+          order.retryError = error.message;
+          order.retryAt = new Date(this.deps.clock.now().getTime() + error.seconds * 1000).toISOString();
+          await this.deps.orders.save(order, owner);
+          this.log(order, error.message, { wait_seconds: error.seconds });
+          return error.seconds;
+        }
         if (order.failure !== undefined) {
           // Cleanup of a failed order failed: retried like any step, then the values are reported left behind.
           order.retries = (order.retries ?? 0) + 1;
@@ -293,6 +326,7 @@ export class Issuer implements CertificateIssuance {
         await this.createOrder(order, owner);
         return NEXT;
       case "order_created":
+        await this.takeSlot(order, owner);
         await this.writeValues(order, owner);
         return NEXT;
       case "values_written":
@@ -329,6 +363,8 @@ export class Issuer implements CertificateIssuance {
       } as Parameters<acme.Client["createOrder"]>[0]);
     let created: acme.Order;
     try {
+      // RFC 9773 renewals (`replaces`) are exempt from the CA's limits (Let's Encrypt's rate-limits page).
+      if (order.replaces === undefined) await this.takeNewOrder(order, client.getAccountUrl());
       created = await newOrder(order.replaces);
     } catch (error) {
       // dns-01.md §4: 409 alreadyReplaced, or a 403 about `replaces` (the certificate's account
@@ -337,6 +373,7 @@ export class Issuer implements CertificateIssuance {
       if (order.replaces === undefined || !/replace|ARI/i.test(messageOf(error))) throw error;
       this.log(order, "the CA refused `replaces`; ordering without it", { replaces: order.replaces, error: messageOf(error) });
       order.replaces = undefined;
+      await this.takeNewOrder(order, client.getAccountUrl());
       created = await newOrder(undefined);
     }
     if (order.replaces !== undefined) {
@@ -485,6 +522,11 @@ export class Issuer implements CertificateIssuance {
       challenge.cleaned = true;
       await this.deps.orders.save(order, owner);
     }
+    if (order.dnsSlot !== undefined) {
+      await this.deps.limits?.dnsSlots.release(order.dnsSlot, order.id);
+      delete order.dnsSlot;
+      await this.deps.orders.save(order, owner);
+    }
     if (order.failure === undefined) await this.reach(order, owner, "cleaned");
   }
 
@@ -546,6 +588,48 @@ export class Issuer implements CertificateIssuance {
     delete order.retryAt;
     await this.deps.orders.save(order, owner);
     this.log(order, `reached ${step}`);
+  }
+
+  /** One token of the account's new-order budget, or a LimitWait until the next one. */
+  private async takeNewOrder(order: IssuanceOrder, accountUrl: string): Promise<void> {
+    const budget = this.deps.limits?.newOrders;
+    if (!budget) return;
+    const taken = await budget.take({ directoryUrl: order.directoryUrl, accountUrl }, this.deps.clock.now());
+    if (!taken.taken) throw new LimitWait(taken.waitSeconds, "Waiting for the CA's new-order budget of this ACME account");
+  }
+
+  /**
+   * A slot of the certificate's DNS provider before any value is written (held until cleanup
+   * releases it), or a LimitWait. The order's id owns it, so a resumed order takes its own back.
+   */
+  private async takeSlot(order: IssuanceOrder, owner: string): Promise<void> {
+    const slots = this.deps.limits?.dnsSlots;
+    if (!slots || order.dnsSlot !== undefined) return;
+    const providerId = (await this.certificate(order)).dns_provider?.id;
+    if (providerId === undefined) return;
+    const now = this.deps.clock.now();
+    const slot = await slots.acquire(providerId, order.id, now, new Date(now.getTime() + this.leaseSeconds * 1000));
+    if (!slot.held) {
+      throw new LimitWait(
+        Math.min(slot.waitSeconds, SLOT_POLL_SECONDS),
+        "Waiting for a free slot of the DNS provider: other orders are writing to it (CHARON_DNS_PROVIDER_CONCURRENCY)",
+      );
+    }
+    order.dnsSlot = providerId;
+    await this.deps.orders.save(order, owner);
+  }
+
+  /**
+   * Extends the order's DNS provider slot over the wait it is about to make and one lease after,
+   * so that only a worker that died loses it. Lost meanwhile (expired and taken): the order goes
+   * on, since its values are written already, and says so.
+   */
+  private async keepSlot(order: IssuanceOrder, waitSeconds: number): Promise<void> {
+    const slots = this.deps.limits?.dnsSlots;
+    if (!slots || order.dnsSlot === undefined) return;
+    const now = this.deps.clock.now();
+    const kept = await slots.acquire(order.dnsSlot, order.id, now, new Date(now.getTime() + (waitSeconds + this.leaseSeconds) * 1000));
+    if (!kept.held) this.log(order, "the order's DNS provider slot expired and is held by others; going on", { dns_provider_id: order.dnsSlot });
   }
 
   /** Waits for the CA; an order it never finishes fails after `caTimeoutSeconds`. */

@@ -38,4 +38,5 @@ export { DynamoCredentialRepository } from "./repositories/credentials.js";
 export { DynamoAuditLog, READS_PER_PAGE as AUDIT_READS_PER_PAGE } from "./repositories/audit-log.js";
 export * from "./sqs/index.js";
 export { DynamoRecordLeases } from "./repositories/record-leases.js";
+export { DynamoDnsProviderSlots, DynamoNewOrderBudget } from "./repositories/issuance-limits.js";
 export * from "./kms/index.js";

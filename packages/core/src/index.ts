@@ -133,6 +133,7 @@ export {
 export { KeySealError, type KeySealer } from "./ports/key-sealer.js";
 export type { ChallengeRecord, Dns01Solver, NameServerAnswer, PresentReceipt, PropagationState } from "./ports/dns01.js";
 export type { RecordLeases } from "./ports/record-lease.js";
+export { LETS_ENCRYPT_NEW_ORDERS, type BucketShape, type DnsProviderSlots, type NewOrderBudget } from "./ports/issuance-limits.js";
 export { ChallengeCredentials, type ConnectedCredential } from "./dns-providers/challenge-credentials.js";
 export type {
   AgentKey,

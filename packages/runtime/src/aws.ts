@@ -6,7 +6,7 @@
 import { KmsKeySealer, SqsWorkQueue, createDynamoTable, createSecretsManagerStore } from "@charon/aws";
 import type { KeySealer } from "@charon/core";
 import { createServices, type AppServices } from "./compose.js";
-import { authFailureLimitsFrom, dnsEndpointsFrom, outboundPolicyFrom, readAwsConfig } from "./config.js";
+import { authFailureLimitsFrom, dnsEndpointsFrom, issuanceLimitsFrom, outboundPolicyFrom, readAwsConfig } from "./config.js";
 import { withLinkedEabKey } from "./linked.js";
 
 export { ACME_EAB_HMAC_KEY_SECRET, withLinkedEabKey } from "./linked.js";
@@ -34,6 +34,7 @@ export function createAwsServices(env: NodeJS.ProcessEnv = process.env, logger?:
             logger,
             resolvers: env.CHARON_DNS_RESOLVERS,
             leaseSeconds: env.CHARON_ORDER_LEASE_SECONDS,
+            limits: issuanceLimitsFrom(env),
             // The worker's EAB HMAC key is a linked SST secret, never an environment variable (stacks/ca.ts).
             acmeEnvironment: withLinkedEabKey(env),
           },

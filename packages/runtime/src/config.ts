@@ -1,4 +1,4 @@
-import { defaultAuthFailureLimits, type AuthFailureLimits, type OutboundPolicy } from "@charon/core";
+import { defaultAuthFailureLimits, LETS_ENCRYPT_NEW_ORDERS, type AuthFailureLimits, type BucketShape, type OutboundPolicy } from "@charon/core";
 import { createOutboundPolicy, parseOutboundAllow } from "@charon/outbound";
 /**
  * Configuration every entry point shares (the API, the worker, the scheduler, `npm start`), read
@@ -93,4 +93,37 @@ export function authFailureLimitsFrom(env: NodeJS.ProcessEnv = process.env): Aut
     throw new Error(`CHARON_AUTH_FAILURE_LIMIT must be a positive whole number of failures per minute (got "${value}")`);
   }
   return { ...defaultAuthFailureLimits, maxFailures };
+}
+
+/** Issue 9 §3's bounds on issuance (packages/core/src/ports/issuance-limits.ts). */
+export interface IssuanceLimitsConfig {
+  /** Each ACME account's new-order budget: CHARON_ACME_NEW_ORDER_LIMIT tokens, one back every CHARON_ACME_NEW_ORDER_REFILL_SECONDS. */
+  newOrders: BucketShape;
+  /** CHARON_DNS_PROVIDER_CONCURRENCY: orders that may hold DNS-writing work at once per DNS provider. */
+  dnsProviderConcurrency: number;
+}
+
+/** Orders per DNS provider between writing their values and removing them, unless configured. */
+export const DEFAULT_DNS_PROVIDER_CONCURRENCY = 10;
+
+/**
+ * The issuance limits from the environment; unset → Let's Encrypt's 300 new orders per account
+ * (one back every 36 s) and 10 orders per DNS provider. A value that is not a positive whole
+ * number stops start-up naming the variable.
+ */
+export function issuanceLimitsFrom(env: NodeJS.ProcessEnv = process.env): IssuanceLimitsConfig {
+  return {
+    newOrders: {
+      capacity: positiveInteger(env, "CHARON_ACME_NEW_ORDER_LIMIT", LETS_ENCRYPT_NEW_ORDERS.capacity, "new orders an ACME account may make at once"),
+      refillSeconds: positiveInteger(env, "CHARON_ACME_NEW_ORDER_REFILL_SECONDS", LETS_ENCRYPT_NEW_ORDERS.refillSeconds, "seconds until one more new order is allowed"),
+    },
+    dnsProviderConcurrency: positiveInteger(env, "CHARON_DNS_PROVIDER_CONCURRENCY", DEFAULT_DNS_PROVIDER_CONCURRENCY, "orders per DNS provider at once"),
+  };
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, what: string): number {
+  const value = env[name]?.trim();
+  if (!value) return fallback;
+  if (!/^[1-9][0-9]{0,8}$/.test(value)) throw new Error(`${name} must be a positive whole number (${what}), got "${value}"`);
+  return Number(value);
 }

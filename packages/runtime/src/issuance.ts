@@ -8,8 +8,10 @@ import { AcmeAccounts, DnsSolver, Issuer, NameServers, parseNameServers, readAcm
 import {
   DynamoCertificateRepository,
   DynamoCredentialRepository,
+  DynamoDnsProviderSlots,
   DynamoFailedAuthorizations,
   DynamoIssuanceRepository,
+  DynamoNewOrderBudget,
   DynamoRecordLeases,
   type DynamoTable,
 } from "@charon/aws";
@@ -24,6 +26,7 @@ import {
   type SettingsService,
   type WorkQueue,
 } from "@charon/core";
+import { issuanceLimitsFrom, type IssuanceLimitsConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 
 /** What an entry point chooses for issuance. */
@@ -48,6 +51,8 @@ export interface IssuanceAdapters {
    * over (default 120; keep it above the worker's time-out).
    */
   leaseSeconds?: string | number;
+  /** The new-order budget and DNS provider concurrency; default `issuanceLimitsFrom(process.env)`. */
+  limits?: IssuanceLimitsConfig;
 }
 
 export function createIssuer(
@@ -66,6 +71,7 @@ export function createIssuer(
 ): Issuer {
   const resolvers = adapters.resolvers?.trim() ? parseNameServers(adapters.resolvers) : undefined;
   const leaseSeconds = parseLeaseSeconds(adapters.leaseSeconds);
+  const limits = adapters.limits ?? issuanceLimitsFrom();
   const solver = new DnsSolver({
     challenges: deps.challenges,
     leases: new DynamoRecordLeases(deps.table, deps.clock),
@@ -94,6 +100,10 @@ export function createIssuer(
       ...(leaseSeconds !== undefined ? { leaseSeconds } : {}),
     },
     failures: new DynamoFailedAuthorizations(deps.table),
+    limits: {
+      newOrders: new DynamoNewOrderBudget(deps.table, limits.newOrders),
+      dnsSlots: new DynamoDnsProviderSlots(deps.table, limits.dnsProviderConcurrency),
+    },
     clock: deps.clock,
     logger: adapters.logger,
   });

@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { createDynamoTable, ensureTable } from "@charon/aws";
 import { InProcessWorkQueue, LocalKeySealer, LocalSecretStore, ensurePrivateDirectory, startDynamoDbLocal, type RunningService } from "@charon/local";
 import { createServices, type AppServices } from "./compose.js";
-import { authFailureLimitsFrom, dnsEndpointsFrom, outboundPolicyFrom, type LocalConfig } from "./config.js";
+import { authFailureLimitsFrom, dnsEndpointsFrom, issuanceLimitsFrom, outboundPolicyFrom, type LocalConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { runScheduledSweeps } from "./sweeps.js";
 import { createWorkHandler } from "./work.js";
@@ -62,6 +62,7 @@ export async function startLocalRuntime(config: LocalConfig, logger: Logger): Pr
         logger,
         resolvers: process.env.CHARON_DNS_RESOLVERS,
         leaseSeconds: process.env.CHARON_ORDER_LEASE_SECONDS,
+        limits: issuanceLimitsFrom(),
       },
     });
     workQueue.start(createWorkHandler(services, logger));

@@ -1,10 +1,12 @@
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { ConditionFailed, type DynamoTable, type Item, type Key } from "../dynamodb/table.js";
 
 /**
  * An UpdateItem on the table (atomic counters, conditional single-attribute writes), returning
- * the updated attributes; a failed condition raises ConditionFailed like DynamoTable.put.
+ * the updated attributes; a failed condition raises ConditionFailed like DynamoTable.put, with
+ * the item as stored (when there is one).
  */
 export async function updateItem(
   table: DynamoTable,
@@ -21,11 +23,14 @@ export async function updateItem(
         ExpressionAttributeNames: update.names,
         ExpressionAttributeValues: update.values,
         ReturnValues: "ALL_NEW",
+        ReturnValuesOnConditionCheckFailure: update.condition ? "ALL_OLD" : undefined,
       }),
     );
     return result.Attributes;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw new ConditionFailed(undefined, { cause: error });
+    if (error instanceof ConditionalCheckFailedException) {
+      throw new ConditionFailed(error.Item ? unmarshall(error.Item) : undefined, { cause: error });
+    }
     throw error;
   }
 }

@@ -73,6 +73,11 @@ export interface IssuanceOrder {
    * (`id` and the credential), so a worker that died before setting this repeats none of them.
    */
   outcomesRecorded?: boolean;
+  /**
+   * The DNS provider one of whose slots (DnsProviderSlots) the order holds, from writing its
+   * values until they are removed; unset when it holds none.
+   */
+  dnsSlot?: number;
   /** Who holds the order now, until when (ISO 8601); a holder that died loses it then. */
   leaseOwner?: string;
   leaseUntil?: string;
