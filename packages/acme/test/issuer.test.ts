@@ -9,11 +9,17 @@ import {
   type WorkMessage,
   type WorkQueue,
 } from "@charon/core";
-import { DynamoCertificateRepository, DynamoFailedAuthorizations, DynamoIssuanceRepository } from "@charon/aws";
+import {
+  DynamoCertificateRepository,
+  DynamoDnsProviderSlots,
+  DynamoFailedAuthorizations,
+  DynamoIssuanceRepository,
+  DynamoNewOrderBudget,
+} from "@charon/aws";
 import { createDnsProviderClient } from "@charon/dns";
 import { AcmeAccounts, Issuer, type IssuerDependencies } from "@charon/acme";
 import { LocalKeySealer } from "@charon/local";
-import { capturingLogger, dnsTestApp, temporarySecretStore, type DnsTestApp } from "../../../test/support/dns-app.js";
+import { capturingLogger, dnsTestApp, manualClock, temporarySecretStore, type DnsTestApp } from "../../../test/support/dns-app.js";
 
 /**
  * The order's steps against the run's Pebble, which validates every DNS-01 value by asking the
@@ -368,5 +374,129 @@ describe("an order against Pebble and PowerDNS", () => {
     expect(failed.status).toBe("failed");
     expect(failed.error).toContain(`${name}: urn:ietf:params:acme:error:unauthorized`);
     expect(await txtValues(`_acme-challenge.${name}`)).toEqual([]);
+  });
+});
+
+describe("issuance limits (issue 9 §3): waits are delayed messages, driven here on a clock the test moves", () => {
+  /**
+   * An issuer whose limits live in the run's DynamoDB Local, on a clock that stands still while
+   * a message is handled and jumps to each delayed message's time when it is delivered (earliest
+   * first), as SQS would deliver them. Returns the time (s after the start) of each new-order token taken.
+   */
+  function limitedIssuer(limits: { newOrders: number; slots: number }, solver?: Dns01Solver) {
+    const keys = new Map([[providerId, pdns.key]]);
+    const clock = manualClock(new Date());
+    const start = clock.now().getTime();
+    const budget = new DynamoNewOrderBudget(t.table, { capacity: limits.newOrders, refillSeconds: 36 });
+    const taken: number[] = [];
+    const set = setUp(keys, solver, {
+      clock,
+      limits: {
+        newOrders: {
+          async take(account, now) {
+            const result = await budget.take(account, now);
+            if (result.taken) taken.push((now.getTime() - start) / 1000);
+            return result;
+          },
+        },
+        dnsSlots: new DynamoDnsProviderSlots(t.table, limits.slots),
+      },
+    });
+    const scheduled: Array<{ certificateId: number; due: number }> = [];
+    const schedule = () => {
+      for (const { message, delaySeconds } of set.pending.splice(0)) {
+        scheduled.push({ certificateId: message.certificateId, due: clock.now().getTime() + delaySeconds * 1000 });
+      }
+      scheduled.sort((a, b) => a.due - b.due);
+    };
+    /** Delivers the messages due now (none later). */
+    const deliverDue = async () => {
+      schedule();
+      while (scheduled[0] && scheduled[0].due <= clock.now().getTime()) {
+        await set.issuer.advance(scheduled.shift()!.certificateId);
+        schedule();
+      }
+    };
+    /** Delivers every message in time order until none is left. */
+    const run = async () => {
+      schedule();
+      for (let guard = 0; scheduled.length > 0; guard++) {
+        if (guard > 1000) throw new Error("the orders never settled");
+        const next = scheduled.shift()!;
+        clock.advance(Math.max(0, next.due - clock.now().getTime()));
+        await set.issuer.advance(next.certificateId);
+        schedule();
+      }
+    };
+    return { ...set, clock, start, taken, deliverDue, run };
+  }
+
+  const actor = { user: "test", ipAddress: null, via: "test" };
+
+  it("with a budget of 2 new orders, 2 of 4 certificates order at once; the others wait for the next tokens, pending with the reason, then complete", async () => {
+    const limited = limitedIssuer({ newOrders: 2, slots: 10 });
+    const certificates = [];
+    for (const n of [1, 2, 3, 4]) certificates.push(await requestCertificate(providerId, [`budget${n}-${randomBytes(2).toString("hex")}.${zone}`]));
+    for (const certificate of certificates) await limited.issuer.start(certificate, actor);
+    await limited.deliverDue();
+
+    expect(limited.taken).toEqual([0, 0]);
+    const shown = await Promise.all(certificates.map(async (c) => (await t.call("GET", `/api/nginx/certificates/${c.id}`)).body));
+    const waiting = shown.filter((body) => body.step === "requested");
+    expect(waiting).toHaveLength(2);
+    for (const body of waiting) {
+      expect(body).toMatchObject({
+        status: "pending",
+        error: "Waiting for the CA's new-order budget of this ACME account",
+        next_retry_at: new Date(limited.start + 36_000).toISOString(),
+      });
+    }
+
+    await limited.run();
+    // One token back every 36 s: the third order at 36 s, the fourth (which found it taken) at 72 s.
+    expect(limited.taken).toEqual([0, 0, 36, 72]);
+    for (const certificate of certificates) {
+      const issued = (await t.call("GET", `/api/nginx/certificates/${certificate.id}`)).body;
+      expect(issued).toMatchObject({ status: "active", step: null, error: null, next_retry_at: null });
+    }
+  });
+
+  it("with one DNS provider slot, a second order waits before writing any value until the first removed its own, then completes", async () => {
+    // Each value is seen by the first propagation check after the one that wrote it, so an
+    // order holds its slot across one delayed message.
+    const honest = powerDnsSolver(new Map([[providerId, pdns.key]]));
+    const checked = new Set<string>();
+    const limited = limitedIssuer(
+      { newOrders: 10, slots: 1 },
+      {
+        ...honest,
+        async checkPropagation(record, value, receipt) {
+          if (!checked.has(value)) {
+            checked.add(value);
+            return { propagated: false, servers: [] };
+          }
+          return honest.checkPropagation(record, value, receipt);
+        },
+      },
+    );
+    const first = await requestCertificate(providerId, [`slot1-${randomBytes(2).toString("hex")}.${zone}`]);
+    const second = await requestCertificate(providerId, [`slot2-${randomBytes(2).toString("hex")}.${zone}`]);
+    await limited.issuer.start(first, actor);
+    await limited.issuer.start(second, actor);
+    await limited.deliverDue();
+
+    // The first holds the slot while the CA validates; the second has its ACME order, but wrote nothing.
+    const waiting = (await t.call("GET", `/api/nginx/certificates/${second.id}`)).body;
+    expect(waiting).toMatchObject({ status: "pending", step: "order_created", error: expect.stringMatching(/^Waiting for a free slot of the DNS provider/) });
+    expect(Date.parse(waiting.next_retry_at) - limited.start).toBeLessThanOrEqual(10_000);
+    expect(await txtValues(`_acme-challenge.${second.domain_names[0]}`)).toEqual([]);
+    expect(await txtValues(`_acme-challenge.${first.domain_names[0]}`)).toHaveLength(1);
+
+    await limited.run();
+    for (const certificate of [first, second]) {
+      expect((await t.call("GET", `/api/nginx/certificates/${certificate.id}`)).body).toMatchObject({ status: "active", error: null });
+    }
+    // Both gave their slot back: a third order takes it at once.
+    expect(await new DynamoDnsProviderSlots(t.table, 1).acquire(providerId, "a-third-order", limited.clock.now(), new Date(limited.clock.now().getTime() + 60_000))).toEqual({ held: true });
   });
 });
