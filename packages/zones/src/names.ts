@@ -10,8 +10,12 @@ const ALLOWED_ASCII = /[a-z0-9.-]/i;
 // Host names of machines (not of certificates) may hold '_' (Docker Compose container names).
 const UPSTREAM_LABEL = /^[a-z0-9_-]+$/;
 const UPSTREAM_ASCII = /[a-z0-9._-]/i;
-// Non-ASCII text needs UTS-46 mapping; existing A-labels need their Punycode checked.
-const NEEDS_IDNA = /\P{ASCII}|xn--/iu;
+// Non-ASCII text needs UTS-46 mapping; A-labels (labels starting `xn--`) need their Punycode
+// checked. Nothing else goes to the URL host parser, which reads a name ending in a number as an
+// IPv4 address and refuses it: so not `/\P{ASCII}/iu`, which with both flags matches 'S' and 'K'
+// (they case-fold to U+017F and U+212A) and refused `Sa.0`, nor `xn--` inside a label (`0xn--0.0`).
+// eslint-disable-next-line no-control-regex -- the ASCII range, not control characters, is meant
+const NEEDS_IDNA = /[^\x00-\x7F]|(?:^|\.)xn--/i;
 
 /** Why a name is invalid, worded to follow "Domain name 'x'" or "Zone filter pattern 'x'". */
 export interface NameProblem {

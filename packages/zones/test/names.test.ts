@@ -46,6 +46,12 @@ describe("normaliseName (spec §1)", () => {
     ["faß.de", "xn--fa-hia.de"],
     ["ab--cd.com", "ab--cd.com"],
     ["localhost", "localhost"],
+    // ASCII names whose last label is a number never go through the URL host parser (it would read
+    // them as IPv4 addresses): not for an 'S' or 'K' (which /\P{ASCII}/iu matched), nor for an
+    // `xn--` inside a label.
+    ["Sa.0", "sa.0"],
+    ["K8S.1", "k8s.1"],
+    ["0xn--0.0", "0xn--0.0"],
   ])("normalises %j to %j", (input, expected) => {
     expect(valid(input)).toBe(expected);
   });
