@@ -50,6 +50,13 @@ describe("bad input: every documented validation message, never a 500", () => {
     }
     const noName = await t.call("POST", credentialsOf(providerId), { credentials: { api_token: "x" } });
     expect(noName.body.message).toBe("name: is required");
+    // Another type's complete credential is sound by the document (which takes any type's fields: the
+    // path names the provider): the stored provider's type is what refuses it, a 409.
+    const route53 = await create({ credentials: { AWS_ACCESS_KEY_ID: "AKIA", AWS_SECRET_ACCESS_KEY: "secret" } });
+    expect(route53.status).toBe(409);
+    expect(route53.body.message).toBe(
+      `credentials: these are Route 53 credential fields, and DNS provider ${providerId} is Cloudflare: Unknown credential field 'AWS_ACCESS_KEY_ID' for provider 'cloudflare'`,
+    );
     const notJson = await t.call("POST", credentialsOf(providerId), "{not json", { "Content-Type": "application/json" });
     expect(notJson.status).toBe(400);
   });
@@ -86,15 +93,17 @@ describe("bad input: every documented validation message, never a 500", () => {
   it("providers: unknown types, missing secrets, a changed type", async () => {
     const unknown = await t.call("POST", "/api/nginx/dns-providers", { name: "X", acme_dns_provider: "godaddy", meta: {} });
     expect(unknown.status).toBe(400);
+    // The body's shape is one per type (the document's oneOf on acme_dns_provider): the field is named.
     expect(unknown.body).toMatchObject({
-      error: "Invalid DNS provider type",
-      message: "Unknown DNS provider type 'godaddy'; supported types: cloudflare, route53, digitalocean, powerdns",
+      error: "Invalid request body",
+      message: "acme_dns_provider: Unknown DNS provider type 'godaddy'; supported types: cloudflare, route53, digitalocean, powerdns",
     });
     const missing = await t.call("POST", "/api/nginx/dns-providers", { name: "R53", acme_dns_provider: "route53", meta: { AWS_ACCESS_KEY_ID: "AKIA" } });
     expect(missing.status).toBe(400);
     expect(missing.body.message).toBe("Route 53 needs access_key_id and secret_access_key");
     const retyped = await t.call("PUT", `/api/nginx/dns-providers/${providerId}`, { acme_dns_provider: "route53" });
-    expect(retyped.status).toBe(400);
+    // Another supported type: a sound request the stored provider cannot take (docs/decisions/0016).
+    expect(retyped.status).toBe(409);
     expect(retyped.body.message).toMatch(/^acme_dns_provider: a DNS provider cannot change type/);
   });
 

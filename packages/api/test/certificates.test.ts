@@ -93,11 +93,12 @@ describe("certificates", () => {
   it("takes meta.dns_provider_id, and asks for it when a type is ambiguous", async () => {
     const api = await testApi();
     const ambiguous = await api.send("POST", "/api/nginx/certificates", { body: request({ meta: { dns_provider: "route53" } }) });
-    expect(ambiguous.status).toBe(400);
+    // The request is sound; the two stored Route 53 providers make it ambiguous (docs/decisions/0017).
+    expect(ambiguous.status).toBe(409);
     // Exactly the two there are: no "…" promising more.
     const [main, legacy] = [api.dns!.route53Main.id, api.dns!.route53Legacy.id].sort((a, b) => a - b);
     expect(ambiguous.body.message).toBe(
-      `Several DNS providers of type 'route53' are configured (${main}, ${legacy}); choose one with meta.dns_provider_id`,
+      `meta.dns_provider: several DNS providers of type 'route53' are configured (${main}, ${legacy}); choose one with meta.dns_provider_id`,
     );
     const byId = await api.send("POST", "/api/nginx/certificates", { body: request({ meta: { dns_provider_id: api.dns!.route53Legacy.id } }) });
     expect(byId.status).toBe(201);
@@ -127,17 +128,31 @@ describe("certificates", () => {
     [request({ domain_names: ["a.example.com", "A.example.com"] }), "listed more than once"],
     [request({ domain_names: ["bad name.example.com"] }), "domain_names.0: Domain name 'bad name.example.com'"],
     [request({ meta: { dns_challenge: true } }), "meta.dns_provider: is required for a DNS challenge"],
-    [request({ meta: { dns_provider: "route53", dns_provider_id: 1 } }), "meta.dns_provider: 'route53' is not the type of DNS provider 1 ('cloudflare')"],
     [request({ meta: { dns_challenge: false, dns_provider: "cloudflare" } }), "meta.dns_challenge: must be true"],
     [request({ domain_names: ["*.example.com"], meta: { dns_challenge: false } }), "only be validated by a DNS challenge"],
     [request({ meta: { dns_provider: "gandi" } }), "Unknown DNS provider type 'gandi'; supported types:"],
-    [request({ meta: { dns_provider: "digitalocean" } }), "No DNS provider of type 'digitalocean' is configured"],
     [request({ meta: { dns_provider: "cloudflare", api_key: "k" } }), "Unknown field 'meta.api_key'"],
   ])("rejects %j with a 4xx saying why", async (body, message) => {
     const api = await testApi();
     const response = await api.send("POST", "/api/nginx/certificates", { body });
     expect(response.status).toBe(400);
     expect(response.body.message).toContain(message);
+  });
+
+  // Valid by the document, refused because of the providers stored: 409 (docs/decisions/0016).
+  it.each([
+    [{ dns_provider: "route53", dns_provider_id: 1 }, "meta.dns_provider: 'route53' is not the type of DNS provider 1 ('cloudflare')"],
+    [{ dns_provider: "digitalocean" }, "meta.dns_provider: no DNS provider of type 'digitalocean' is configured"],
+    [{ dns_provider: "route53" }, "meta.dns_provider: several DNS providers of type 'route53' are configured"],
+  ])("refuses meta %j with a 409: the stored providers do not fit it", async (meta, message) => {
+    const api = await testApi();
+    const response = await api.send("POST", "/api/nginx/certificates", { body: request({ meta }) });
+    expect(response.status).toBe(409);
+    expect(response.body).toMatchObject({ error: "Conflict" });
+    expect(response.body.message).toContain(message);
+    // …and the same request is accepted once it names one provider that fits.
+    const fixed = await api.send("POST", "/api/nginx/certificates", { body: request({ meta: { dns_provider_id: api.dns!.route53Main.id } }) });
+    expect(fixed.status).toBe(201);
   });
 
   it("refuses to delete a certificate a proxy host uses, naming the hosts", async () => {

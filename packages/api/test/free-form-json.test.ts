@@ -85,7 +85,10 @@ describe("the OpenAPI document states the rule once", () => {
     expect(schemas["FreeFormObject"]!["description"]).toContain("at most 16 KiB as JSON and 16 levels of nesting");
     const refersToIt = (schema: unknown) => JSON.stringify(schema).includes('"#/components/schemas/FreeFormObject"');
     expect(refersToIt((schemas["ProxyHostCreate"]!["properties"] as Record<string, unknown>)["meta"])).toBe(true);
-    expect(refersToIt((schemas["DnsProviderCreate"]!["properties"] as Record<string, unknown>)["meta"])).toBe(true);
-    expect(refersToIt((schemas["CredentialCreate"]!["properties"] as Record<string, unknown>)["credentials"])).toBe(true);
+    // Credential fields are narrower than free-form JSON: each type's component lists its fields, text only.
+    const cloudflare = schemas["CloudflareCredentialFields"]!;
+    expect(cloudflare).toMatchObject({ additionalProperties: false, properties: { api_token: { type: "string" }, CF_API_TOKEN: { type: "string" } } });
+    expect((schemas["DnsProviderCreateCloudflare"]!["properties"] as Record<string, unknown>)["meta"]).toEqual({ $ref: "#/components/schemas/CloudflareCredentialFields" });
+    expect(JSON.stringify((schemas["CredentialCreate"]!["properties"] as Record<string, unknown>)["credentials"])).toContain('"#/components/schemas/CloudflareCredentialFields"');
   });
 });

@@ -1,6 +1,8 @@
+import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { testApi } from "../../../test/support/api.js";
-import { openApi31Problems, operationsOf, resolveRef, type OpenApiDocument, type Schema } from "../../../test/support/openapi.js";
+import { openApi31Problems, operationsOf, resolveRef, validate, type OpenApiDocument, type Schema } from "../../../test/support/openapi.js";
+import { normaliseName } from "@charon/zones";
 
 const api = await testApi({ standardDns: false });
 afterAll(() => api.stop());
@@ -42,7 +44,9 @@ describe("/api/openapi.json", () => {
   });
 
   it("documents request bodies as strict objects, so unknown fields are part of the contract", () => {
-    for (const name of ["ProxyHostCreate", "ProxyHostUpdate", "CertificateCreate", "TokenCreate", "SettingsUpdate"]) {
+    // A body with one shape per value of a field (oneOf) is strict in each shape.
+    const shapes = ["TokenCreateRead", "TokenCreateFull", "TokenCreateScoped", "DnsProviderCreateCloudflare", "DnsProviderCreatePowerDNS"];
+    for (const name of ["ProxyHostCreate", "ProxyHostUpdate", "CertificateCreate", "SettingsUpdate", ...shapes]) {
       expect(document.components?.schemas?.[name]?.["additionalProperties"], name).toBe(false);
     }
   });
@@ -81,7 +85,8 @@ describe("rules the server enforces are in the document", () => {
     expect(properties("DnsProviderUpdate")["credential_count"]).toMatchObject({ readOnly: true });
     expect(properties("CredentialUpdate")["success_rate"]).toMatchObject({ readOnly: true });
     expect(properties("SettingsUpdate")["modified_on"]).toMatchObject({ readOnly: true });
-    expect(properties("TokenCreate")["last_used_at"]).toMatchObject({ readOnly: true });
+    expect(properties("TokenCreateScoped")["last_used_at"]).toMatchObject({ readOnly: true });
+    expect(properties("DnsProviderCreateRoute53")["credential_count"]).toMatchObject({ readOnly: true });
   });
 });
 
@@ -119,11 +124,101 @@ describe("a method the document does not declare", () => {
 });
 
 describe("settings' acme_directory_url", () => {
+  const schema = () => (document.components!.schemas!["SettingsUpdate"]!["properties"] as Record<string, Schema>)["acme_directory_url"]!;
+
   it("carries its https rule in the document, as the server enforces it", async () => {
-    const schema = JSON.stringify(document.components?.schemas?.["SettingsUpdate"]);
-    expect(schema).toContain("^https:\\\\/\\\\/");
-    const refused = await api.call("PUT", "/api/v1/settings", { body: { acme_directory_url: "" } });
-    expect(refused.status).toBe(400);
-    expect(await refused.text()).toContain("acme_directory_url");
+    expect(schema()["pattern"]).toMatch(/^\^https:/);
+    for (const given of ["", "https://", "http://acme.example/dir", "https://a.1/dir", "https://xn--a.example/dir", "https://acme.example:65536/dir", "https://acme.example/dir#x"]) {
+      expect(new RegExp(String(schema()["pattern"])).test(given), given).toBe(false);
+      const refused = await api.send("PUT", "/api/v1/settings", { body: { acme_directory_url: given } });
+      expect(refused.status, given).toBe(400);
+      expect(refused.body.message, given).toMatch(/^acme_directory_url: /);
+    }
+    const accepted = await api.send("PUT", "/api/v1/settings", { body: { acme_directory_url: "https://127.0.0.1:14000/dir" } });
+    expect(accepted.status).toBe(200);
+    expect(accepted.body.acme_directory_url).toBe("https://127.0.0.1:14000/dir");
+  });
+
+  it("matches only https URLs that the WHATWG URL parser reads with a host, so what the document allows the server takes", () => {
+    const pattern = new RegExp(String(schema()["pattern"]));
+    fc.assert(
+      fc.property(fc.stringMatching(pattern), (url) => {
+        const parsed = new URL(url);
+        expect(parsed.protocol).toBe("https:");
+        expect(parsed.hostname).not.toBe("");
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe("a body is valid by the document exactly when the server takes it (or refuses it for the state: 404, 409)", () => {
+  const requestSchema = (method: string, path: string) => document.paths[path]![method]!.requestBody!.content!["application/json"]!.schema!;
+  const provider = (acme_dns_provider: unknown, meta: Record<string, unknown>) => ({ name: "Agreement", acme_dns_provider, meta });
+  const certificate = (domain_names: string[], meta?: Record<string, unknown>) => ({ provider: "letsencrypt", domain_names, ...(meta ? { meta } : {}) });
+
+  it.each([
+    // DNS providers: one shape per acme_dns_provider, each with its type's credential sets.
+    ["post", "/api/v1/dns-providers", provider("cloudflare", { CF_API_TOKEN: "token" }), true],
+    ["post", "/api/v1/dns-providers", provider("cloudflare", { api_key: "key", CF_API_EMAIL: "ops@example.com" }), true],
+    ["post", "/api/v1/dns-providers", provider("cloudflare", {}), false],
+    ["post", "/api/v1/dns-providers", provider("cloudflare", { api_token: "token", CF_API_TOKEN: "token" }), false],
+    ["post", "/api/v1/dns-providers", provider("cloudflare", { api_token: "token", email: "ops@example.com" }), false],
+    ["post", "/api/v1/dns-providers", provider("cloudflare", { api_token: "set" }), false],
+    ["post", "/api/v1/dns-providers", provider("cloudflare", { api_token: "  " }), false],
+    ["post", "/api/v1/dns-providers", provider("cloudflare", { api_token: "token", zone: "example.com" }), false],
+    ["post", "/api/v1/dns-providers", provider("route53", { access_key_id: "AKIA", AWS_SECRET_ACCESS_KEY: "secret", region: "eu-west-1" }), true],
+    ["post", "/api/v1/dns-providers", provider("route53", { access_key_id: "AKIA" }), false],
+    ["post", "/api/v1/dns-providers", provider("digitalocean", { DO_AUTH_TOKEN: "token" }), true],
+    ["post", "/api/v1/dns-providers", provider("powerdns", { PDNS_API_URL: "http://pdns.internal:8081", PDNS_API_KEY: "key" }), true],
+    ["post", "/api/v1/dns-providers", provider("powerdns", { api_url: "ftp://pdns.internal", api_key: "key" }), false],
+    ["post", "/api/v1/dns-providers", provider("powerdns", { api_url: "http://admin@pdns.internal", api_key: "key" }), false],
+    ["post", "/api/v1/dns-providers", provider("godaddy", { api_token: "token" }), false],
+    // Tokens: scopes go with permission "scoped" only, and a scoped token names a resource type.
+    ["post", "/api/v1/tokens", { name: "r", permission: "read" }, true],
+    ["post", "/api/v1/tokens", { name: "f", permission: "full", scopes: {} }, true],
+    ["post", "/api/v1/tokens", { name: "s", permission: "scoped", scopes: { audit: "read" } }, true],
+    ["post", "/api/v1/tokens", { name: "r", permission: "read", scopes: { audit: "read" } }, false],
+    ["post", "/api/v1/tokens", { name: "s", permission: "scoped", scopes: {} }, false],
+    // Certificates: a DNS challenge names a provider (none configured here: a 409), nothing else does; a wildcard needs one.
+    ["post", "/api/nginx/certificates", certificate(["shop.example.com"], { dns_provider: "cloudflare" }), true],
+    ["post", "/api/nginx/certificates", certificate(["*.example.com"], { dns_challenge: true, dns_provider_id: 77 }), true],
+    ["post", "/api/nginx/certificates", certificate(["shop.example.com"]), true],
+    ["post", "/api/nginx/certificates", certificate(["shop.example.com"], { dns_challenge: false, dns_provider: "cloudflare" }), false],
+    ["post", "/api/nginx/certificates", certificate(["shop.example.com"], { dns_challenge: true }), false],
+    ["post", "/api/nginx/certificates", certificate(["*.example.com"]), false],
+    ["post", "/api/nginx/certificates", certificate(["shop.example.com"], { dns_provider: "gandi" }), false],
+    ["post", "/api/nginx/certificates", certificate(["a..example.com"]), false],
+    // Settings: at least one setting; the polling interval below the propagation timeout.
+    ["put", "/api/v1/settings", { dns_propagation_timeout_seconds: 10, dns_polling_interval_seconds: 9 }, true],
+    ["put", "/api/v1/settings", { dns_propagation_timeout_seconds: 10, dns_polling_interval_seconds: 10 }, false],
+    ["put", "/api/v1/settings", { dns_propagation_timeout_seconds: 600, dns_polling_interval_seconds: 60 }, true],
+    ["put", "/api/v1/settings", { modified_on: "2026-01-01T00:00:00Z" }, false],
+    ["put", "/api/v1/settings", {}, false],
+  ])("%s %s %j: valid and taken is %s", async (method, path, body, valid) => {
+    expect(validate(document, requestSchema(method, path), body, "body"), "by the document").toEqual(valid ? [] : expect.arrayContaining([expect.any(String)]));
+    const answer = await api.send(method.toUpperCase(), path, { body });
+    const taken = answer.status < 300 || answer.status === 404 || answer.status === 409;
+    expect(taken, `${answer.status} ${JSON.stringify(answer.body)}`).toBe(valid);
+  });
+
+  it("takes every ASCII domain name the document's pattern matches (proxy hosts, certificates, ?domain of …/match)", () => {
+    const schema = (resolveRef(document, "#/components/schemas/CertificateCreate")["properties"] as Record<string, Schema>)["domain_names"]!["items"] as Schema;
+    const match = document.paths["/api/v1/dns-providers/{id}/match"]!["get"]!.parameters!.find((p) => p.name === "domain")!.schema!;
+    expect(match["pattern"]).toBe(schema["pattern"]);
+    const pattern = new RegExp(String(schema["pattern"]));
+    fc.assert(
+      fc.property(
+        fc.stringMatching(pattern).filter((name) => name.length <= Number(schema["maxLength"])),
+        (name) => {
+          expect(normaliseName(name), name).toMatchObject({ ok: true });
+        },
+      ),
+      { numRuns: 5000 },
+    );
+    for (const refused of ["a..b", "-a.example", "a-.example", `${"a".repeat(64)}.example`, "xn--a.example", "a b.example", "*.*.example"]) {
+      expect(pattern.test(refused), refused).toBe(false);
+      expect(normaliseName(refused).ok, refused).toBe(false);
+    }
   });
 });

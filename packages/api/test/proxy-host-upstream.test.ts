@@ -189,10 +189,11 @@ describe("a host's certificate covers every one of its names", () => {
     (await api.send("POST", "/api/nginx/certificates", { body: { provider: "letsencrypt", domain_names: names, meta: { dns_provider: "cloudflare" } } }))
       .body;
 
+  // A 409: the request is well formed; the stored certificate is what does not fit it (docs/decisions/0016).
   it("refuses a certificate that covers none of the names, naming them", async () => {
     const shop = await certificate(["shop.customer-a.com"]);
     const response = await create({ domain_names: ["bücher.example.com"], certificate_id: shop.id });
-    expect(response.status).toBe(400);
+    expect(response.status).toBe(409);
     expect(response.body.message).toBe(
       `certificate_id: certificate ${shop.id} does not cover xn--bcher-kva.example.com: ` +
         'add the names to a certificate that covers them all, or use "new" to request one',
@@ -203,7 +204,7 @@ describe("a host's certificate covers every one of its names", () => {
       token: api.tokens.write.proxy_hosts,
       body: testHost({ domain_names: ["other.example.org"], certificate_id: shop.id }),
     });
-    expect(scoped.status).toBe(400);
+    expect(scoped.status).toBe(409);
     expect(JSON.stringify(scoped.body)).not.toContain("customer-a");
   });
 
@@ -213,17 +214,17 @@ describe("a host's certificate covers every one of its names", () => {
       domain_names: ["a.cover.example.com", "b.cover.example.com", "x.wild.example.com", "wild.example.com"],
       certificate_id: partial.id,
     });
-    expect(response.status).toBe(400);
+    expect(response.status).toBe(409);
     expect(response.body.uncovered_domain_names).toEqual(["b.cover.example.com", "wild.example.com"]);
     const covered = await create({ domain_names: ["a.cover.example.com", "x.wild.example.com"], certificate_id: partial.id });
     expect(covered.status).toBe(201);
     // Renaming the host, or moving it to a certificate that does not serve it, is refused too.
     const renamed = await api.send("PUT", `/api/nginx/proxy-hosts/${covered.body.id}`, { body: { domain_names: ["c.cover.example.com"] } });
-    expect(renamed.status).toBe(400);
+    expect(renamed.status).toBe(409);
     expect(renamed.body.uncovered_domain_names).toEqual(["c.cover.example.com"]);
     const other = await certificate(["other.example.com"]);
     const moved = await api.send("PUT", `/api/nginx/proxy-hosts/${covered.body.id}`, { body: { certificate_id: other.id } });
-    expect(moved.status).toBe(400);
+    expect(moved.status).toBe(409);
     expect((await api.send("GET", `/api/nginx/proxy-hosts/${covered.body.id}`)).body.certificate_id).toBe(partial.id);
   });
 });

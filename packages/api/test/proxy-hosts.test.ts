@@ -129,9 +129,10 @@ describe("proxy hosts", () => {
 
   it("takes certificate_id as an id, 0 for none, or \"new\" to request one for the host's names", async () => {
     const api = await testApi();
+    // A body valid by its shape that names no certificate: refused for the state, 404 (docs/decisions/0016).
     const missing = await api.send("POST", "/api/nginx/proxy-hosts", { body: testHost({ certificate_id: 99 }) });
-    expect(missing.status).toBe(400);
-    expect(missing.body.message).toBe("certificate_id: Certificate with ID 99 not found");
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ error: "Not found", message: "certificate_id: Certificate with ID 99 not found" });
     const none = await api.send("POST", "/api/nginx/proxy-hosts", { body: testHost({ domain_names: ["none.example.com"], certificate_id: 0 }) });
     expect(none.body.certificate).toBeNull();
     const fresh = await api.send("POST", "/api/nginx/proxy-hosts", {

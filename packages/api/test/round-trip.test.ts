@@ -87,8 +87,8 @@ describe("GET fed back as a write", () => {
     const contradicting = await other.send("POST", "/api/nginx/certificates", {
       body: { ...shown, meta: { ...shown.meta, dns_provider: "route53" } },
     });
-    expect(contradicting.status).toBe(400);
-    expect(contradicting.body.details).toContain("meta.dns_provider: 'route53' is not the type of DNS provider");
+    expect(contradicting.status).toBe(409);
+    expect(contradicting.body.message).toContain("meta.dns_provider: 'route53' is not the type of DNS provider");
   });
 
   it("DNS providers: meta sent back as shown (secrets \"set\") keeps the credential; \"set\" is never stored", async () => {

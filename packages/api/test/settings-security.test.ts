@@ -44,6 +44,18 @@ describe("settings", () => {
     expect(response.status).toBe(400);
     expect(response.body.message).toContain(message);
   });
+
+  it("refuses with a 409 one timing setting that contradicts the stored other, and takes both changed together", async () => {
+    const api = await testApi();
+    const one = await api.send("PUT", "/api/v1/settings", { body: { dns_polling_interval_seconds: 60 } });
+    expect(one.status).toBe(409);
+    expect(one.body.message).toBe(
+      "dns_polling_interval_seconds: must be less than dns_propagation_timeout_seconds (60), the stored value: change both in one request",
+    );
+    const both = await api.send("PUT", "/api/v1/settings", { body: { dns_polling_interval_seconds: 60, dns_propagation_timeout_seconds: 61 } });
+    expect(both.status).toBe(200);
+    expect(both.body).toMatchObject({ dns_polling_interval_seconds: 60, dns_propagation_timeout_seconds: 61 });
+  });
 });
 
 describe("settings: a PUT that names nothing", () => {

@@ -106,6 +106,8 @@ describe("API tokens", () => {
     [{ name: "x", permission: "read", scopes: { tokens: "read" } }, "scopes: only scoped tokens have scopes (permission is 'read')"],
     [{ name: "x", permission: "scoped", scopes: { widgets: "read" } }, "Unknown field 'scopes.widgets'"],
     [{ name: "x", permission: "admin" }, "permission: Invalid option"],
+    [{ name: "x", scopes: { tokens: "read" } }, "permission: is required"],
+    [{ name: "x", permission: "full", scopes: { settings: "write" } }, "scopes: only scoped tokens have scopes (permission is 'full')"],
     [{ name: "", permission: "read" }, "name: Too small"],
     [{ name: "x", permission: "read", expires_at: "2001-01-01T00:00:00Z" }, "expires_at: must be in the future"],
     [{ name: "x", permission: "read", expires_at: "tomorrow" }, "expires_at: Invalid ISO datetime"],
@@ -115,6 +117,19 @@ describe("API tokens", () => {
     const response = await api.send("POST", "/api/v1/tokens", { body });
     expect(response.status).toBe(400);
     expect(response.body.message).toContain(message);
+  });
+
+  it("takes each permission's shape of the document's oneOf: read and full with scopes absent or empty, scoped with one or more", async () => {
+    const api = await testApi();
+    for (const body of [
+      { name: "r", permission: "read" },
+      { name: "f", permission: "full", scopes: {} },
+      { name: "s", permission: "scoped", scopes: { audit: "read" } },
+    ]) {
+      const response = await api.send("POST", "/api/v1/tokens", { body });
+      expect(response.status, JSON.stringify(body)).toBe(201);
+      expect(response.body).toMatchObject({ permission: body.permission, scopes: body.scopes ?? {} });
+    }
   });
 
   it("expires tokens at their expires_at", async () => {

@@ -69,6 +69,7 @@ export type {
   DnsZone,
 } from "./ports/dns-provider.js";
 export type { Page, PageRequest } from "./ports/page.js";
+export { DNS_PROVIDER_TYPE_NAMES } from "./ports/dns-provider.js";
 export { OutboundRefusedError, type OutboundPolicy } from "./ports/outbound.js";
 export type { DnsProviderCatalog } from "./dns-providers/catalog.js";
 export {

@@ -3,7 +3,7 @@ import { strToU8, zipSync } from "fflate";
 import { certificateFor, type CertificateFiles, type CertificateService, type RenewalService, type TokenService } from "@charon/core";
 import { actorOf } from "../actor.js";
 import { protectedRoute, routeGroup } from "../routing.js";
-import { CertificateCreateSchema, CertificateListSchema, CertificateSchema } from "../schemas/certificates.js";
+import { CERTIFICATE_CHALLENGE_RULE, CertificateCreateSchema, CertificateListSchema, CertificateSchema } from "../schemas/certificates.js";
 import {
   DeletedSchema,
   IdParamsSchema,
@@ -36,9 +36,11 @@ export function certificateRoutes(tokens: TokenService, certificates: Certificat
     path: "/nginx/certificates",
     summary: "Request a Let's Encrypt certificate (stored as pending; issuance follows)",
     description:
-      "`meta.dns_provider` names a provider type, `meta.dns_provider_id` one provider; a type that several providers have is a 400 asking for the id.",
+      "`meta.dns_provider` names a provider type, `meta.dns_provider_id` one provider (with `dns_challenge` true or left out); without either, " +
+      "no name may be a wildcard. A provider id that names nothing is a 404; a type no provider has, a type that several providers have " +
+      "(give the id), or a type and an id that disagree are a 409.",
     tags,
-    request: { body: jsonBody(acceptingReadOnly(CertificateCreateSchema, CERTIFICATE_READ_ONLY, "CertificateCreate")) },
+    request: { body: jsonBody(acceptingReadOnly(CertificateCreateSchema, CERTIFICATE_READ_ONLY, "CertificateCreate", CERTIFICATE_CHALLENGE_RULE)) },
     responses: { 201: jsonResponse(CertificateSchema, "The requested certificate") },
   });
   const get = protectedRoute(tokens, read, {

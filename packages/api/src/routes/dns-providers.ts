@@ -6,6 +6,7 @@ import {
   PAGE_DESCRIPTION,
   PageQuerySchema,
   acceptingReadOnly,
+  acceptingReadOnlyUnion,
   jsonBody,
   jsonResponse,
   nextPageHeaders,
@@ -13,7 +14,6 @@ import {
 } from "../schemas/common.js";
 import { MatchQuerySchema, MatchSchema, StatisticsSchema, matchBody, statisticsBody } from "../schemas/credentials.js";
 import {
-  DnsProviderCreateSchema,
   DnsProviderListSchema,
   DnsProviderSchema,
   DnsProviderTypesSchema,
@@ -23,6 +23,7 @@ import {
   ProviderDeletedSchema,
   providerBody,
   providerTypeBody,
+  dnsProviderCreateVariants,
   requiredFieldsDescription,
   writtenFields,
 } from "../schemas/dns-providers.js";
@@ -76,7 +77,17 @@ export function dnsProviderRoutes(tokens: TokenService, services: DnsRouteServic
     tags,
     request: {
       body: jsonBody(
-        acceptingReadOnly(DnsProviderCreateSchema, PROVIDER_READ_ONLY, "DnsProviderCreate"),
+        acceptingReadOnlyUnion(
+          "acme_dns_provider",
+          dnsProviderCreateVariants(dnsProviders.types()),
+          PROVIDER_READ_ONLY,
+          "DnsProviderCreate",
+          (given) =>
+            `Unknown DNS provider type ${typeof given === "string" ? `'${given}'` : JSON.stringify(given)}; supported types: ${dnsProviders
+              .types()
+              .map((t) => t.type)
+              .join(", ")}`,
+        ),
         requiredFieldsDescription("The provider; `meta` holds its credential", dnsProviders.types()),
       ),
     },

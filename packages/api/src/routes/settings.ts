@@ -2,7 +2,7 @@ import type { SettingsService, TokenService } from "@charon/core";
 import { actorOf } from "../actor.js";
 import { protectedRoute, routeGroup } from "../routing.js";
 import { acceptingReadOnly, jsonBody, jsonResponse } from "../schemas/common.js";
-import { SettingsSchema, SettingsUpdateSchema } from "../schemas/settings.js";
+import { SETTINGS_RULE, SettingsSchema, SettingsUpdateSchema } from "../schemas/settings.js";
 
 export function settingsRoutes(tokens: TokenService, settings: SettingsService) {
   const tags = ["Settings"];
@@ -17,8 +17,10 @@ export function settingsRoutes(tokens: TokenService, settings: SettingsService) 
     method: "put",
     path: "/v1/settings",
     summary: "Change settings: only the fields given change",
+    description:
+      "`dns_polling_interval_seconds` must be less than `dns_propagation_timeout_seconds`: a 400 when the request gives both, a 409 when it gives one and the stored other contradicts it.",
     tags,
-    request: { body: jsonBody(acceptingReadOnly(SettingsUpdateSchema, ["modified_on"], "SettingsUpdate")) },
+    request: { body: jsonBody(acceptingReadOnly(SettingsUpdateSchema, ["modified_on"], "SettingsUpdate", SETTINGS_RULE)) },
     responses: { 200: jsonResponse(SettingsSchema, "The settings after the change") },
   });
   return routeGroup()

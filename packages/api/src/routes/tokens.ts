@@ -1,8 +1,8 @@
 import type { ApiToken, Scopes, TokenService } from "@charon/core";
 import { actorOf } from "../actor.js";
 import { protectedRoute, routeGroup } from "../routing.js";
-import { DeletedSchema, IdParamsSchema, acceptingReadOnly, jsonBody, jsonResponse } from "../schemas/common.js";
-import { TokenCreateSchema, TokenCreatedSchema, TokenListSchema } from "../schemas/tokens.js";
+import { DeletedSchema, IdParamsSchema, acceptingReadOnlyUnion, jsonBody, jsonResponse } from "../schemas/common.js";
+import { TOKEN_CREATE_VARIANTS, TokenCreatedSchema, TokenListSchema } from "../schemas/tokens.js";
 
 export function tokenRoutes(tokens: TokenService) {
   const tags = ["API tokens"];
@@ -19,7 +19,13 @@ export function tokenRoutes(tokens: TokenService) {
     summary: "Create an API token; its value is returned once, in this response",
     description: "A token can never grant more than the token that creates it (403).",
     tags,
-    request: { body: jsonBody(acceptingReadOnly(TokenCreateSchema, ["id", "created_at", "last_used_at", "created_by"], "TokenCreate")) },
+    request: {
+      body: jsonBody(
+        acceptingReadOnlyUnion("permission", TOKEN_CREATE_VARIANTS, ["id", "created_at", "last_used_at", "created_by"], "TokenCreate", (given) =>
+          `Invalid option: expected one of 'read', 'full', 'scoped' (got ${JSON.stringify(given)})`,
+        ),
+      ),
+    },
     responses: { 201: jsonResponse(TokenCreatedSchema, "The new token, with its value") },
   });
   const revoke = protectedRoute(tokens, { resource: "tokens", access: "write" }, {

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import {
   ACME_PROFILES,
   CERTIFICATE_STATUSES,
+  DNS_PROVIDER_TYPE_NAMES,
   ISSUANCE_STEPS,
   KEY_TYPES,
   MAX_DOMAIN_NAMES,
@@ -15,7 +16,8 @@ import { CertificateCredentialSchema, ProviderSummarySchema } from "./proxy-host
 const CertificateMetaSchema = z
   .strictObject({
     dns_challenge: z.boolean().optional(),
-    dns_provider: singleLine(64).min(1).optional().openapi({ description: "A DNS provider type", example: "cloudflare" }),
+    // The service names the supported types when refusing another; the document lists them.
+    dns_provider: singleLine(64).min(1).optional().openapi({ description: "A DNS provider type", enum: [...DNS_PROVIDER_TYPE_NAMES], example: "cloudflare" }),
     dns_provider_id: z.number().int().positive().optional(),
     letsencrypt_email: z.email().optional(),
     letsencrypt_agree: z.boolean().optional(),
@@ -27,6 +29,27 @@ const CertificateMetaSchema = z
     }),
   })
   .openapi("CertificateMeta");
+
+/** `meta` names a DNS provider, by type or id. */
+const NAMES_PROVIDER = { anyOf: [{ required: ["dns_provider"] }, { required: ["dns_provider_id"] }] };
+
+/**
+ * What the service checks between fields of a request (`challengeMeta`), in the document: a DNS-01
+ * request names a provider and does not set `dns_challenge` false; any other leaves the provider
+ * out, does not set `dns_challenge` true, and has no wildcard name (only DNS-01 validates those).
+ * The service keeps the checking and its messages; this is their statement, for `acceptingReadOnly`.
+ */
+export const CERTIFICATE_CHALLENGE_RULE = {
+  anyOf: [
+    { required: ["meta"], properties: { meta: { ...NAMES_PROVIDER, properties: { dns_challenge: { const: true } } } } },
+    {
+      properties: {
+        meta: { not: NAMES_PROVIDER, properties: { dns_challenge: { const: false } } },
+        domain_names: { items: { not: { pattern: "^\\*\\." } } },
+      },
+    },
+  ],
+};
 
 export const CertificateCreateSchema = z
   .strictObject({

@@ -46,8 +46,33 @@ export const integerQuery = (name: string, range: { min: number; max: number }, 
 
 export const IdParamsSchema = z.object({ id: idParameter("id", "path", 1) });
 
-/** A name as the zones library checks it; the service normalises and reports problems. */
-export const DomainNameSchema = singleLine(253).min(1).openapi({ example: "app.example.com" });
+const LDH = "[A-Za-z0-9]";
+const LDH_OR_HYPHEN = "[A-Za-z0-9-]";
+/**
+ * A label of zone-matching.md §1 in ASCII: 1–63 letters, digits and hyphens, no hyphen at either
+ * end, and not `--` in the third and fourth places (`xn--…` is an A-label, whose Punycode the
+ * server checks). Written with counted repeats and no look-ahead, so that every regex engine a
+ * generated client uses reads it the same way.
+ */
+const DOMAIN_LABEL =
+  `${LDH}(?:${LDH_OR_HYPHEN}?${LDH})?` +
+  `|${LDH}${LDH_OR_HYPHEN}(?:${LDH_OR_HYPHEN}${LDH}(?:${LDH_OR_HYPHEN}{0,58}${LDH})?|${LDH}-${LDH_OR_HYPHEN}{0,58}${LDH})`;
+const DOMAIN_NAME_PATTERN = `^(?:\\*\\.)?(?:(?:${DOMAIN_LABEL})\\.)*(?:${DOMAIN_LABEL})\\.?$`;
+export const DOMAIN_NAME_DOCUMENT = {
+  pattern: DOMAIN_NAME_PATTERN,
+  maxLength: 253,
+  description:
+    "A domain name (zone-matching.md §1): labels of letters, digits and inner hyphens, at most 63 octets each and 253 in all, " +
+    "an optional leading `*.` and trailing dot; compared in lower case. Unicode names are taken too and converted to A-labels " +
+    "(IDNA/UTS-46: `bücher.example` is `xn--bcher-kva.example`); the pattern states the ASCII form, since which code points " +
+    "UTS-46 allows and how long their Punycode is are beyond a regular expression.",
+};
+
+/**
+ * A name as the zones library checks it; the service normalises and reports problems (its
+ * messages name the label and the rule). The document states the rule as a pattern.
+ */
+export const DomainNameSchema = singleLine(253).min(1).openapi({ ...DOMAIN_NAME_DOCUMENT, example: "app.example.com" });
 
 /** What a delete answers: the documents' status table has 200, so it says what it removed. */
 export const DeletedSchema = z
@@ -111,12 +136,52 @@ export function nextPageHeaders(cursor: string | undefined): Record<string, stri
  * ignored, so a GET body fed back as a POST or PUT (the GitOps round trip) is accepted. They are
  * `readOnly` in the document; the handler never sees them.
  */
-export function acceptingReadOnly<T extends z.ZodObject>(schema: T, names: readonly string[], name: string) {
-  const readOnly = z.unknown().optional().openapi({ readOnly: true, description: "Read-only: accepted and ignored" });
-  const ignored = new Set(names);
-  // A new object from the shape: extending the named schema would make it a part of itself.
+export function acceptingReadOnly<T extends z.ZodObject>(
+  schema: T,
+  names: readonly string[],
+  name: string,
+  /** JSON Schema keywords stating rules between fields that the service checks (`anyOf`, …). */
+  document: Record<string, unknown> = {},
+) {
+  return withReadOnly(schema, names)
+    .openapi(name, document)
+    .transform((body) => withoutReadOnly(body, names) as z.output<T>);
+}
+
+/**
+ * `acceptingReadOnly` for a body with one shape per value of `discriminator` (`oneOf` with a
+ * `discriminator` in the document; each variant a component named by its key in `variants`), so a
+ * rule that ties one field to another is the document's too. `unknown` words the 400 for a
+ * discriminator value no variant has, after `<discriminator>: `; a missing one "is required".
+ */
+export function acceptingReadOnlyUnion<const V extends Record<string, z.ZodObject>>(
+  discriminator: string,
+  variants: V,
+  names: readonly string[],
+  name: string,
+  unknown: (given: unknown) => string,
+) {
+  const options = Object.entries(variants).map(([variant, schema]) => withReadOnly(schema, names).openapi(variant));
   return z
-    .strictObject({ ...schema.shape, ...Object.fromEntries(names.map((field) => [field, readOnly])) })
+    .discriminatedUnion(discriminator, options as unknown as [z.ZodObject, ...z.ZodObject[]], {
+      error: (issue) => {
+        if (issue.code !== "invalid_union") return undefined;
+        const given = (issue.input as Record<string, unknown> | undefined)?.[discriminator];
+        return given === undefined ? "is required" : unknown(given);
+      },
+    })
     .openapi(name)
-    .transform((body) => Object.fromEntries(Object.entries(body).filter(([field]) => !ignored.has(field))) as z.output<T>);
+    .transform((body) => withoutReadOnly(body, names) as z.output<V[keyof V]>);
+}
+
+/** `schema` taking `names` too, each accepted whatever its value, `readOnly` in the document. */
+function withReadOnly<T extends z.ZodObject>(schema: T, names: readonly string[]) {
+  const readOnly = z.unknown().optional().openapi({ readOnly: true, description: "Read-only: accepted and ignored" });
+  // A new object from the shape: extending the named schema would make it a part of itself.
+  return z.strictObject({ ...schema.shape, ...Object.fromEntries(names.map((field) => [field, readOnly])) });
+}
+
+function withoutReadOnly(body: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
+  const ignored = new Set(names);
+  return Object.fromEntries(Object.entries(body).filter(([field]) => !ignored.has(field)));
 }

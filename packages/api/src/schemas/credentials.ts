@@ -10,8 +10,8 @@ import {
   type Reassignment,
   type SavedCredential,
 } from "@charon/core";
-import { PageQuerySchema, cursorParameter, idParameter } from "./common.js";
-import { CredentialFieldsSchema, credentialFields } from "./dns-providers.js";
+import { DOMAIN_NAME_DOCUMENT, PageQuerySchema, cursorParameter, idParameter } from "./common.js";
+import { CredentialFieldsSchema, credentialFields, credentialFieldsOfAnyType } from "./dns-providers.js";
 
 export const CredentialParamsSchema = z.object({ id: idParameter("id", "path", 1), credentialId: idParameter("credentialId", "path", 42) });
 
@@ -20,7 +20,9 @@ export const CredentialListQuerySchema = PageQuerySchema.extend({
   cursor: cursorParameter("`next_cursor` of the previous page"),
 });
 
-const secretsInput = FreeFormObjectSchema.openapi({ description: "Provider fields in either spelling (`api_token` or `CF_API_TOKEN`); write-only", example: { api_token: "your-cloudflare-api-token" } });
+const secretsInput = credentialFieldsOfAnyType(
+  "The provider's credential fields in either spelling (`api_token` or `CF_API_TOKEN`), write-only: those of the provider's type (another type's are a 409)",
+);
 
 export const CredentialCreateSchema = z
   .strictObject({
@@ -45,7 +47,8 @@ export const CredentialUpdateSchema = z
     description: multiLine(1000).nullable().optional(),
     zone_filter: singleLine(10_000).optional(),
     enabled: z.boolean().optional(),
-    credentials: secretsInput.optional().openapi({ description: "Replaces the whole set (a rotation); absent keeps the stored secret" }),
+    // As the GET shows them (secrets "set") they keep the stored secret, so not the create's rule.
+    credentials: FreeFormObjectSchema.optional().openapi({ description: "Replaces the whole set (a rotation); absent, or as the GET shows it, keeps the stored secret" }),
   })
   .openapi("CredentialUpdate", {
     example: { description: "Updated credential description", zone_filter: "*.customer-b.com,*.customer-b.net" },
@@ -140,7 +143,8 @@ export const CredentialTestResultSchema = z
   .openapi("CredentialTestResult");
 
 export const MatchQuerySchema = z.strictObject({
-  domain: z.string().min(1).max(300).openapi({ example: "shop.customer-a.com" }),
+  // The zones library's messages name the label and the rule (zone-matching.md §1); the document states it.
+  domain: z.string().min(1).max(300).openapi({ ...DOMAIN_NAME_DOCUMENT, example: "shop.customer-a.com" }),
 });
 
 export const MatchSchema = z

@@ -1,8 +1,17 @@
 import { z } from "@hono/zod-openapi";
-import { FreeFormObjectSchema } from "./json.js";
-import { displayName, singleLine } from "./strings.js";
+import { FreeFormObjectSchema, storableObject } from "./json.js";
+import { NOT_BLANK_SINGLE_LINE, displayName, singleLine } from "./strings.js";
+import { urlPattern } from "./urls.js";
 import { isDeepStrictEqual } from "node:util";
-import { ValidationError, type DnsCredential, type DnsProviderType, type ProviderView } from "@charon/core";
+import {
+  DNS_PROVIDER_TYPE_NAMES,
+  ValidationError,
+  type DnsCredential,
+  type DnsCredentialField,
+  type DnsProviderType,
+  type DnsProviderTypeName,
+  type ProviderView,
+} from "@charon/core";
 
 /** A secret field as responses show it: that it is set, never its value. */
 const SET = "set";
@@ -33,20 +42,84 @@ export const CredentialFieldsSchema = z
   .record(z.string(), z.string())
   .openapi("CredentialFields", { example: { api_token: "set" } });
 
-export const DnsProviderCreateSchema = z
-  .strictObject({
-    name: displayName(100),
-    acme_dns_provider: singleLine(64).min(1).openapi({ example: "cloudflare" }),
-    meta: FreeFormObjectSchema.openapi({ description: "The provider's credentials, ACME-client spelling (`CF_API_TOKEN`) or the credentials API's (`api_token`)" }),
-  })
-  .openapi("DnsProviderCreate", {
-    example: { name: "Cloudflare Production", acme_dns_provider: "cloudflare", meta: { CF_API_TOKEN: "your-cloudflare-token" } },
+/** `Route 53` → `Route53`: a component name from a type's label. */
+const componentName = (descriptor: DnsProviderType) => descriptor.label.replace(/[^A-Za-z0-9]/g, "");
+
+/** The component stating a type's credential fields (`credentialFieldsDocument`): `Route53CredentialFields`. */
+const credentialFieldsComponent = (type: DnsProviderTypeName) => `${type[0]!.toUpperCase()}${type.slice(1)}CredentialFields`;
+
+/**
+ * Credential fields of some supported type (`anyOf` the types' components): for a body whose
+ * provider, hence type, the path names. Fields of another type than the provider's are a 409
+ * (`credentialsOfProvider`), anything else a 400.
+ */
+export const credentialFieldsOfAnyType = (description: string) =>
+  storableObject().openapi({
+    description,
+    anyOf: DNS_PROVIDER_TYPE_NAMES.map((type) => ({ $ref: `#/components/schemas/${credentialFieldsComponent(type)}` })),
+    example: { api_token: "your-cloudflare-api-token" },
   });
+
+/**
+ * A type's credential fields as JSON Schema: each field in either spelling (not both), a string
+ * that is not blank (an http(s) URL for `format: "url"`; a secret never the placeholder "set"), no
+ * other field, and exactly one credential set complete with no field of another set. This is the
+ * rule `normaliseWith` (`@charon/dns`) and `writtenFields` apply; they keep the checking and their
+ * messages ("Cloudflare needs api_token, or api_key and email"), the document states it.
+ */
+function credentialFieldsDocument(descriptor: DnsProviderType): Record<string, unknown> {
+  const spellings = (field: DnsCredentialField) => (field.envName === field.name ? [field.name] : [field.name, field.envName]);
+  const fieldNamed = (name: string) => descriptor.fields.find((f) => f.name === name)!;
+  const given = (name: string) => ({ anyOf: spellings(fieldNamed(name)).map((spelling) => ({ required: [spelling] })) });
+  const value = (field: DnsCredentialField) => ({
+    type: "string",
+    description: field.description,
+    pattern: field.format === "url" ? POWERDNS_URL.source : NOT_BLANK_SINGLE_LINE.source,
+    ...(field.secret ? { writeOnly: true, not: { const: SET } } : {}),
+  });
+  const sets = descriptor.credentialSets.map((set) => {
+    const others = descriptor.credentialSets.flat().filter((name) => !set.includes(name));
+    return { allOf: set.map(given), ...(others.length > 0 ? { not: { anyOf: others.map(given) } } : {}) };
+  });
+  return {
+    type: "object",
+    description:
+      `${descriptor.label}'s credential: exactly one of ${descriptor.credentialSets.map((set) => set.join(" + ")).join(", or ")}, ` +
+      "each field in either spelling (the credentials API's or the ACME client's), not both",
+    properties: Object.fromEntries(descriptor.fields.flatMap((field) => spellings(field).map((spelling) => [spelling, value(field)]))),
+    additionalProperties: false,
+    allOf: [
+      ...descriptor.fields.filter((field) => field.envName !== field.name).map((field) => ({ not: { required: [field.name, field.envName] } })),
+      sets.length === 1 ? sets[0] : { oneOf: sets },
+    ],
+  };
+}
+
+/** PowerDNS's `api_url`: http or https, a host name (an IP address is taken too, unless it is one the server never calls). */
+const POWERDNS_URL = urlPattern("https?", { ipv4: false });
+
+/**
+ * The bodies of `POST …/dns-providers`, one per type (`oneOf` on `acme_dns_provider` in the
+ * document), each with that type's credential fields in `meta`.
+ */
+export function dnsProviderCreateVariants(types: readonly DnsProviderType[]) {
+  return Object.fromEntries(
+    types.map((descriptor) => [
+      `DnsProviderCreate${componentName(descriptor)}`,
+      z.strictObject({
+        name: displayName(100),
+        acme_dns_provider: z.literal(descriptor.type),
+        meta: storableObject().openapi(credentialFieldsComponent(descriptor.type), credentialFieldsDocument(descriptor)),
+      }),
+    ]),
+  );
+}
 
 export const DnsProviderUpdateSchema = z
   .strictObject({
     name: displayName(100).optional(),
-    acme_dns_provider: singleLine(64).min(1).optional(),
+    // Another supported type is a 409 (a provider cannot change type), anything else a 400.
+    acme_dns_provider: singleLine(64).min(1).optional().openapi({ enum: [...DNS_PROVIDER_TYPE_NAMES] }),
     meta: FreeFormObjectSchema.optional().openapi({ description: "Replaces the primary credential's fields" }),
   })
   .openapi("DnsProviderUpdate");

@@ -98,11 +98,15 @@ export const FREE_FORM_VALUE_COMPONENT = {
 /** `propertyNames` (JSON Schema 2020-12, OpenAPI 3.1) is missing from the library's 3.0 types, hence a variable, not a literal. */
 const FREE_FORM_OBJECT_DOCUMENT = { description: RULES, propertyNames: KEY_RULE, additionalProperties: FREE_FORM_VALUE_REF };
 
-/** The one schema of a free-form JSON object (the `FreeFormObject` component of the document). */
-export const FreeFormObjectSchema = z
-  .record(z.string(), z.unknown())
-  .superRefine((value, ctx) => {
+/**
+ * A JSON object held to what storage keeps, not yet in the document: for a field whose own
+ * component states narrower rules (a DNS provider type's credential fields).
+ */
+export const storableObject = () =>
+  z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
     const problem = storableProblem(value);
     if (problem) ctx.addIssue({ code: "custom", path: problem.path, message: problem.reason });
-  })
-  .openapi("FreeFormObject", FREE_FORM_OBJECT_DOCUMENT);
+  });
+
+/** The one schema of a free-form JSON object (the `FreeFormObject` component of the document). */
+export const FreeFormObjectSchema = storableObject().openapi("FreeFormObject", FREE_FORM_OBJECT_DOCUMENT);

@@ -65,7 +65,7 @@ const hostFields = {
   forward_path: forwardPath,
   certificate_id: z.union([z.number().int().min(0), z.literal("new")]).openapi({
     description:
-      'A certificate id, 0 for none, or "new" to request one for the host\'s names. A certificate must cover every one of the host\'s names (400 listing the others in `uncovered_domain_names`).',
+      'A certificate id, 0 for none, or "new" to request one for the host\'s names. An id that names no certificate is a 404; a certificate must cover every one of the host\'s names (409 listing the others in `uncovered_domain_names`).',
     example: 1,
   }),
   ssl_forced: z.boolean(),

@@ -28,7 +28,7 @@ export const multiLine = (max: number) =>
  * this way; the service's check keeps its message.
  */
 // eslint-disable-next-line no-control-regex -- as above
-const NOT_BLANK_SINGLE_LINE = /^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\uFEFF][^\x00-\x1F\x7F-\x9F]*$/;
+export const NOT_BLANK_SINGLE_LINE = /^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\uFEFF][^\x00-\x1F\x7F-\x9F]*$/;
 
 /** A display name of at most `max` characters that is not blank once trimmed (providers, credentials). */
 export const displayName = (max: number) => singleLine(max).openapi({ pattern: NOT_BLANK_SINGLE_LINE.source });

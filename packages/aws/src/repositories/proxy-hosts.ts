@@ -1,7 +1,7 @@
 import {
   ConcurrentModificationError,
   ConflictError,
-  ValidationError,
+  NotFoundError,
   type AuditEntry,
   type Page,
   type PageRequest,
@@ -135,7 +135,7 @@ export class DynamoProxyHostRepository implements ProxyHostRepository {
         }
         if (partition.startsWith("CERTIFICATE#")) {
           const id = partition.slice("CERTIFICATE#".length);
-          throw new ValidationError(`certificate_id: Certificate with ID ${id} not found`);
+          throw new NotFoundError("Certificate", id, "certificate_id");
         }
         if (!partition.startsWith("DOMAIN#") || !error.stored) throw error;
         if (attempt === 0 && (await this.removeIfStale(error.stored, now))) continue;

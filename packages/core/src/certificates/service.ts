@@ -1,6 +1,6 @@
 import { auditEntry, type Actor } from "../audit/entry.js";
 import type { DnsChallengeDirectory, ProviderSummary } from "../dns-providers/challenge-directory.js";
-import { NotFoundError, ValidationError } from "../errors.js";
+import { ConflictError, NotFoundError, ValidationError } from "../errors.js";
 import { normaliseDomainNames } from "../names.js";
 import type { Clock } from "../ports/clock.js";
 import type { Page, PageRequest } from "../ports/page.js";
@@ -80,7 +80,7 @@ export class CertificateService {
     const provider = meta.dns_challenge ? await this.provider(meta) : null;
     // Both, as a certificate's GET shows them (the round trip): the id decides, the type must agree.
     if (provider && meta.dns_provider !== undefined && meta.dns_provider_id !== undefined && provider.type !== meta.dns_provider) {
-      throw new ValidationError(
+      throw new ConflictError(
         `meta.dns_provider: '${meta.dns_provider}' is not the type of DNS provider ${provider.id} ('${provider.type}'); give one of them`,
       );
     }

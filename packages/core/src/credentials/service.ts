@@ -4,7 +4,7 @@ import { ConcurrentModificationError, ConflictError, NotFoundError, ValidationEr
 import type { DnsProviderCatalog } from "../dns-providers/catalog.js";
 import type { DnsProvider } from "../dns-providers/provider.js";
 import type { DnsChange, DnsProviderRepository } from "../dns-providers/repository.js";
-import { providerType, splitCredentials, trimmedName } from "../dns-providers/types.js";
+import { credentialsOfProvider, providerType, splitCredentials, trimmedName } from "../dns-providers/types.js";
 import type { Clock } from "../ports/clock.js";
 import type { PageRequest } from "../ports/page.js";
 import type { SecretStore } from "../ports/secret-store.js";
@@ -105,7 +105,7 @@ export class CredentialService {
         `Multi-credential mode is not enabled for DNS provider ${providerId}; enable it with POST /api/v1/dns-providers/${providerId}/enable-multi-credential`,
       );
     }
-    const values = this.deps.catalog.normaliseCredentials(provider.type, input.credentials);
+    const values = credentialsOfProvider(this.deps.catalog, provider, "credentials", input.credentials);
     const { secret, settings } = splitCredentials(providerType(this.deps.catalog, provider.type), values);
     const now = this.deps.clock.now().toISOString();
     const draft = newCredential(
@@ -160,7 +160,7 @@ export class CredentialService {
         ? undefined
         : splitCredentials(
             providerType(this.deps.catalog, provider.type),
-            this.deps.catalog.normaliseCredentials(provider.type, patch.credentials),
+            credentialsOfProvider(this.deps.catalog, provider, "credentials", patch.credentials),
           );
     const after: DnsCredential = {
       ...before,
@@ -277,7 +277,7 @@ export class CredentialService {
     actor: Actor,
   ): Promise<CredentialTestResult> {
     const provider = await this.provider(providerId);
-    const values = this.deps.catalog.normaliseCredentials(provider.type, input.credentials);
+    const values = credentialsOfProvider(this.deps.catalog, provider, "credentials", input.credentials);
     const { secret } = splitCredentials(providerType(this.deps.catalog, provider.type), values);
     const result = await testCredential(
       provider.type,

@@ -76,16 +76,17 @@ export class DnsDirectory implements DnsChallengeDirectory, ChallengeOutcomeReco
     // One more than are named, to tell "these" from "these and more".
     const found = await this.deps.providers.providersOfType(type, AMBIGUOUS_IDS_SHOWN + 1);
     const [first] = found;
+    // Both are the stored providers' doing, not the request's shape: 409 (docs/decisions/0017).
     if (!first) {
-      throw new ValidationError(
-        `No DNS provider of type '${type}' is configured; add one with POST /api/nginx/dns-providers`,
+      throw new ConflictError(
+        `meta.dns_provider: no DNS provider of type '${type}' is configured; add one with POST /api/nginx/dns-providers`,
       );
     }
     if (found.length > 1) {
       const ids = found.slice(0, AMBIGUOUS_IDS_SHOWN).map((p) => p.id);
       const more = found.length > AMBIGUOUS_IDS_SHOWN ? ", …" : "";
-      throw new ValidationError(
-        `Several DNS providers of type '${type}' are configured (${ids.join(", ")}${more}); choose one with meta.dns_provider_id`,
+      throw new ConflictError(
+        `meta.dns_provider: several DNS providers of type '${type}' are configured (${ids.join(", ")}${more}); choose one with meta.dns_provider_id`,
       );
     }
     return summary(first);

@@ -3,7 +3,7 @@ import { newCredential, type DnsCredential } from "../credentials/credential.js"
 import { planMoves } from "../credentials/reassignment.js";
 import type { CredentialRepository } from "../credentials/repository.js";
 import { credentialSecretName, discardSecret, storeSecretThenCommit } from "../credentials/secrets.js";
-import { ConflictError, NotFoundError, ValidationError } from "../errors.js";
+import { ConflictError, NotFoundError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
 import type { DnsProviderType } from "../ports/dns-provider.js";
 import type { PageRequest } from "../ports/page.js";
@@ -11,7 +11,7 @@ import type { SecretStore } from "../ports/secret-store.js";
 import type { DnsProviderCatalog } from "./catalog.js";
 import { MIGRATED_DESCRIPTION, primaryCredentialName, type DnsProvider } from "./provider.js";
 import type { DnsChange, DnsProviderRepository } from "./repository.js";
-import { providerType, splitCredentials, trimmedName } from "./types.js";
+import { credentialsOfProvider, providerType, splitCredentials, trimmedName } from "./types.js";
 
 export const MAX_PROVIDER_NAME_LENGTH = 100;
 
@@ -138,10 +138,11 @@ export class DnsProviderService {
 
   async update(id: number, patch: ProviderPatch, actor: Actor): Promise<ProviderView> {
     const before = await this.provider(id, true);
+    // Another supported type is a sound request the stored provider cannot take: 409 (decision 0016).
     if (patch.type !== undefined && patch.type !== before.type) {
-      throw new ValidationError(
-        `acme_dns_provider: a DNS provider cannot change type ('${before.type}'); create a new provider instead`,
-      );
+      const message = `acme_dns_provider: a DNS provider cannot change type ('${before.type}'); create a new provider instead`;
+      if (this.deps.catalog.types.some((t) => t.type === patch.type)) throw new ConflictError(message);
+      providerType(this.deps.catalog, patch.type);
     }
     const primaryBefore = await this.primaryOf(before, true);
     const name = patch.name === undefined ? before.name : trimmedName(patch.name, MAX_PROVIDER_NAME_LENGTH);
@@ -158,7 +159,7 @@ export class DnsProviderService {
           `DNS provider ${id} has no primary credential; set credentials through POST /api/v1/dns-providers/${id}/credentials`,
         );
       }
-      const values = this.deps.catalog.normaliseCredentials(before.type, patch.meta);
+      const values = credentialsOfProvider(this.deps.catalog, before, "meta", patch.meta);
       const { secret, settings } = splitCredentials(providerType(this.deps.catalog, before.type), values);
       const primary: DnsCredential = {
         ...primaryBefore,

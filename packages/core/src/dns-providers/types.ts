@@ -1,5 +1,5 @@
-import { ValidationError } from "../errors.js";
-import type { DnsProviderType } from "../ports/dns-provider.js";
+import { ConflictError, ValidationError } from "../errors.js";
+import type { DnsProviderType, DnsProviderTypeName } from "../ports/dns-provider.js";
 import type { SecretValue } from "../ports/secret-store.js";
 import type { DnsProviderCatalog } from "./catalog.js";
 
@@ -12,6 +12,39 @@ export function providerType(catalog: DnsProviderCatalog, type: string): DnsProv
     `Unknown DNS provider type '${type}'; supported types: ${supported}`,
     "Invalid DNS provider type",
   );
+}
+
+/**
+ * `normaliseCredentials` for a stored provider. Fields that make a valid credential of another
+ * type are a ConflictError: the request is sound (the document takes any type's fields, as the
+ * path, not the body, says which provider), the provider's stored type is what does not take them
+ * (docs/decisions/0016). Anything else keeps its ValidationError.
+ */
+export function credentialsOfProvider(
+  catalog: DnsProviderCatalog,
+  provider: { id: number; type: DnsProviderTypeName },
+  field: string,
+  input: unknown,
+): Record<string, string> {
+  try {
+    return catalog.normaliseCredentials(provider.type, input);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const other = catalog.types.find((t) => t.type !== provider.type && takes(catalog, t.type, input));
+    if (other === undefined) throw error;
+    throw new ConflictError(
+      `${field}: these are ${other.label} credential fields, and DNS provider ${provider.id} is ${providerType(catalog, provider.type).label}: ${error.details}`,
+    );
+  }
+}
+
+function takes(catalog: DnsProviderCatalog, type: DnsProviderTypeName, input: unknown): boolean {
+  try {
+    catalog.normaliseCredentials(type, input);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

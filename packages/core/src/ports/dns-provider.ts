@@ -4,8 +4,9 @@
  * never read the environment. Entry points wire them in.
  */
 
-/** The providers Charon can drive. */
-export type DnsProviderTypeName = "cloudflare" | "route53" | "digitalocean" | "powerdns";
+/** The providers Charon can drive (`@charon/dns` has one folder, and one registry entry, for each). */
+export const DNS_PROVIDER_TYPE_NAMES = ["cloudflare", "route53", "digitalocean", "powerdns"] as const;
+export type DnsProviderTypeName = (typeof DNS_PROVIDER_TYPE_NAMES)[number];
 
 /** A zone hosted at the provider. */
 export interface DnsZone {
@@ -68,6 +69,8 @@ export interface DnsCredentialField {
   /** True when every credential set needs it (alternatives are in `credentialSets`). */
   required: boolean;
   description: string;
+  /** `url`: an http(s) URL the server calls (the provider's `check` refuses other values). */
+  format?: "url";
 }
 
 /** A provider's descriptor: feeds validation, documentation and `GET …/dns-providers/types`. */

@@ -2,7 +2,7 @@ import { auditEntry, type Actor } from "../audit/entry.js";
 import type { CertificateSummary } from "../certificates/certificate.js";
 import type { CertificateService } from "../certificates/service.js";
 import { certificateCovers } from "@charon/zones";
-import { NotFoundError, ValidationError } from "../errors.js";
+import { ConflictError, NotFoundError, ValidationError } from "../errors.js";
 import { normaliseDomainNames } from "../names.js";
 import type { Clock } from "../ports/clock.js";
 import type { Page, PageRequest } from "../ports/page.js";
@@ -49,7 +49,7 @@ export class ProxyHostService {
    * Creates a host. `certificate_id: "new"` first requests a certificate for the host's names
    * (with the host's `meta.dns_challenge` / `dns_provider` / `dns_provider_id`); it is removed
    * again if the host cannot be stored. A certificate id must name a certificate that covers every
-   * one of the host's names (ValidationError naming those it does not).
+   * one of the host's names (ConflictError naming those it does not; NotFoundError when it names none).
    */
   async create(actor: Actor, input: NewProxyHost): Promise<ProxyHostDetails> {
     const fields = { ...proxyHostDefaults, ...canonicalFields(input) };
@@ -135,16 +135,16 @@ export class ProxyHostService {
   private async checkCoverage({ certificate_id, domain_names }: { certificate_id: CertificateChoice; domain_names: string[] }) {
     if (certificate_id === "new" || certificate_id === 0) return;
     const certificate = await this.certificates.get(certificate_id).catch((error: unknown) => {
-      if (error instanceof NotFoundError) throw new ValidationError(`certificate_id: ${error.message}`);
+      if (error instanceof NotFoundError) throw new NotFoundError("Certificate", certificate_id, "certificate_id");
       throw error;
     });
     const uncovered = domain_names.filter((name) => !certificateCovers(certificate.domain_names, name));
     if (uncovered.length === 0) return;
-    throw new ValidationError(
+    // A 409, not a 400: the request is well formed, the stored certificate is what does not fit it.
+    throw new ConflictError(
       // Only the host's own names: the certificate's are not for a token that may not read certificates.
       `certificate_id: certificate ${certificate_id} does not cover ${uncovered.join(", ")}: ` +
         'add the names to a certificate that covers them all, or use "new" to request one',
-      "Invalid request body",
       { uncovered_domain_names: uncovered },
     );
   }

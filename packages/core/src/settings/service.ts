@@ -1,5 +1,5 @@
 import { auditEntry, type Actor } from "../audit/entry.js";
-import { ValidationError } from "../errors.js";
+import { ConflictError, ValidationError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
 import type { SettingsRepository } from "./repository.js";
 import { defaultSettings, type Settings, type SettingsPatch } from "./settings.js";
@@ -26,9 +26,12 @@ export class SettingsService {
     const now = this.clock.now();
     const next: Settings = { ...(stored?.settings ?? defaultSettings), ...patch, modified_on: now.toISOString() };
     if (next.dns_polling_interval_seconds >= next.dns_propagation_timeout_seconds) {
-      throw new ValidationError(
-        `dns_polling_interval_seconds: must be less than dns_propagation_timeout_seconds (${next.dns_propagation_timeout_seconds})`,
-      );
+      const message = `dns_polling_interval_seconds: must be less than dns_propagation_timeout_seconds (${next.dns_propagation_timeout_seconds})`;
+      // Both in the request: its own contradiction (the document states the rule). One of them:
+      // the request is sound, the stored value is what it conflicts with.
+      const both = patch.dns_polling_interval_seconds !== undefined && patch.dns_propagation_timeout_seconds !== undefined;
+      if (both) throw new ValidationError(message);
+      throw new ConflictError(`${message}, the stored value: change both in one request`);
     }
     const audit = auditEntry(actor, now, {
       action: "settings_updated",

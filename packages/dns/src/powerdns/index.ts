@@ -20,6 +20,7 @@ export const powerDnsProvider: DnsProviderType = {
         "Base URL of the PowerDNS web server, e.g. http://pdns.internal:8081 (http or https, no user name or password). " +
         "A literal address must be one the server may call: public, or loopback/private as CHARON_OUTBOUND_ALLOW allows, " +
         "never link-local or a cloud metadata address (else a 400); a host name is checked when the server connects",
+      format: "url",
     },
     {
       name: "api_key",
