@@ -139,7 +139,7 @@ describe("certificates", () => {
     expect(response.body.message).toContain(message);
   });
 
-  // Valid by the document, refused because of the providers stored: 409 (docs/decisions/0016).
+  // Valid by the document, refused because of the providers stored: 409 (docs/decisions/0017).
   it.each([
     [{ dns_provider: "route53", dns_provider_id: 1 }, "meta.dns_provider: 'route53' is not the type of DNS provider 1 ('cloudflare')"],
     [{ dns_provider: "digitalocean" }, "meta.dns_provider: no DNS provider of type 'digitalocean' is configured"],
