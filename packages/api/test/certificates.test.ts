@@ -117,9 +117,11 @@ describe("certificates", () => {
       ids.push(created.body.id);
     }
     const ambiguous = await api.send("POST", "/api/nginx/certificates", { body: request({ meta: { dns_provider: "route53" } }) });
-    expect(ambiguous.status).toBe(400);
+    expect(ambiguous.status).toBe(409);
     const shown = ids.sort((a, b) => a - b).slice(0, 5).join(", ");
-    expect(ambiguous.body.message).toBe(`Several DNS providers of type 'route53' are configured (${shown}, …); choose one with meta.dns_provider_id`);
+    expect(ambiguous.body.message).toBe(
+      `meta.dns_provider: several DNS providers of type 'route53' are configured (${shown}, …); choose one with meta.dns_provider_id`,
+    );
   });
 
   it.each([
