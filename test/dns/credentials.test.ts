@@ -102,7 +102,7 @@ describe("bad input: every documented validation message, never a 500", () => {
     expect(missing.status).toBe(400);
     expect(missing.body.message).toBe("Route 53 needs access_key_id and secret_access_key");
     const retyped = await t.call("PUT", `/api/nginx/dns-providers/${providerId}`, { acme_dns_provider: "route53" });
-    // Another supported type: a sound request the stored provider cannot take (docs/decisions/0017).
+    // Another supported type: a sound request the stored provider cannot take (docs/decisions/0018).
     expect(retyped.status).toBe(409);
     expect(retyped.body.message).toMatch(/^acme_dns_provider: a DNS provider cannot change type/);
   });

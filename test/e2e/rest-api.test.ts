@@ -125,7 +125,7 @@ describe("rest-api.md, verbatim against npm start", () => {
   it("proxy hosts: create, list, update, enable the WAF, read the WAF status, delete", async () => {
     // Run after the certificate example, the host example gives app.example.com the certificate of
     // secure.example.com: a browser would refuse it, so the API says which name is not covered
-    // (a 409: the stored certificate, not the request, is what does not fit; decision 0017).
+    // (a 409: the stored certificate, not the request, is what does not fit; decision 0018).
     const mismatched = await curl(createProxyHost);
     expect(mismatched.status).toBe(409);
     expect(mismatched.body.uncovered_domain_names).toEqual(["app.example.com"]);

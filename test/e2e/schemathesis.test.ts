@@ -61,7 +61,7 @@ it("every operation of the OpenAPI document holds under schemathesis", async () 
     excludeOperations: ["DELETE /api/v1/tokens/{id}"],
     // Valid-by-the-document requests refused with 400 by design, one entry per operation with its
     // reason: rules no JSON Schema can state (a cursor's signature, a time relative to the server's
-    // clock). Every other rule is in the document (docs/decisions/0017).
+    // clock). Every other rule is in the document (docs/decisions/0018).
     baseline: fileURLToPath(new URL("./schemathesis-baseline.json", import.meta.url)),
   });
   expect(passed, report).toBe(true);

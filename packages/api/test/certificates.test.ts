@@ -93,7 +93,7 @@ describe("certificates", () => {
   it("takes meta.dns_provider_id, and asks for it when a type is ambiguous", async () => {
     const api = await testApi();
     const ambiguous = await api.send("POST", "/api/nginx/certificates", { body: request({ meta: { dns_provider: "route53" } }) });
-    // The request is sound; the two stored Route 53 providers make it ambiguous (docs/decisions/0017).
+    // The request is sound; the two stored Route 53 providers make it ambiguous (docs/decisions/0018).
     expect(ambiguous.status).toBe(409);
     // Exactly the two there are: no "…" promising more.
     const [main, legacy] = [api.dns!.route53Main.id, api.dns!.route53Legacy.id].sort((a, b) => a - b);
@@ -141,7 +141,7 @@ describe("certificates", () => {
     expect(response.body.message).toContain(message);
   });
 
-  // Valid by the document, refused because of the providers stored: 409 (docs/decisions/0017).
+  // Valid by the document, refused because of the providers stored: 409 (docs/decisions/0018).
   it.each([
     [{ dns_provider: "route53", dns_provider_id: 1 }, "meta.dns_provider: 'route53' is not the type of DNS provider 1 ('cloudflare')"],
     [{ dns_provider: "digitalocean" }, "meta.dns_provider: no DNS provider of type 'digitalocean' is configured"],

@@ -189,7 +189,7 @@ describe("a host's certificate covers every one of its names", () => {
     (await api.send("POST", "/api/nginx/certificates", { body: { provider: "letsencrypt", domain_names: names, meta: { dns_provider: "cloudflare" } } }))
       .body;
 
-  // A 409: the request is well formed; the stored certificate is what does not fit it (docs/decisions/0017).
+  // A 409: the request is well formed; the stored certificate is what does not fit it (docs/decisions/0018).
   it("refuses a certificate that covers none of the names, naming them", async () => {
     const shop = await certificate(["shop.customer-a.com"]);
     const response = await create({ domain_names: ["bücher.example.com"], certificate_id: shop.id });

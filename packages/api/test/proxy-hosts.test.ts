@@ -129,7 +129,7 @@ describe("proxy hosts", () => {
 
   it("takes certificate_id as an id, 0 for none, or \"new\" to request one for the host's names", async () => {
     const api = await testApi();
-    // A body valid by its shape that names no certificate: refused for the state, 404 (docs/decisions/0017).
+    // A body valid by its shape that names no certificate: refused for the state, 404 (docs/decisions/0018).
     const missing = await api.send("POST", "/api/nginx/proxy-hosts", { body: testHost({ certificate_id: 99 }) });
     expect(missing.status).toBe(404);
     expect(missing.body).toMatchObject({ error: "Not found", message: "certificate_id: Certificate with ID 99 not found" });

@@ -33,7 +33,7 @@ export class ValidationError extends CharonError {
  * 404 with the documents' wording: "Credential with ID 999 not found". With `field`, the id came
  * in the request body ("certificate_id: Certificate with ID 99 not found"): a body valid by its
  * shape that names nothing is refused for the state, not the shape
- * (docs/decisions/0017-references-to-nothing-and-state.md).
+ * (docs/decisions/0018-references-to-nothing-and-state.md).
  */
 export class NotFoundError extends CharonError {
   readonly status = 404;

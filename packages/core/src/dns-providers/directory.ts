@@ -76,7 +76,7 @@ export class DnsDirectory implements DnsChallengeDirectory, ChallengeOutcomeReco
     // One more than are named, to tell "these" from "these and more".
     const found = await this.deps.providers.providersOfType(type, AMBIGUOUS_IDS_SHOWN + 1);
     const [first] = found;
-    // Both are the stored providers' doing, not the request's shape: 409 (docs/decisions/0017).
+    // Both are the stored providers' doing, not the request's shape: 409 (docs/decisions/0018).
     if (!first) {
       throw new ConflictError(
         `meta.dns_provider: no DNS provider of type '${type}' is configured; add one with POST /api/nginx/dns-providers`,

@@ -138,7 +138,7 @@ export class DnsProviderService {
 
   async update(id: number, patch: ProviderPatch, actor: Actor): Promise<ProviderView> {
     const before = await this.provider(id, true);
-    // Another supported type is a sound request the stored provider cannot take: 409 (decision 0017).
+    // Another supported type is a sound request the stored provider cannot take: 409 (decision 0018).
     if (patch.type !== undefined && patch.type !== before.type) {
       const message = `acme_dns_provider: a DNS provider cannot change type ('${before.type}'); create a new provider instead`;
       if (this.deps.catalog.types.some((t) => t.type === patch.type)) throw new ConflictError(message);

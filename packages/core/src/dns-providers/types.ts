@@ -18,7 +18,7 @@ export function providerType(catalog: DnsProviderCatalog, type: string): DnsProv
  * `normaliseCredentials` for a stored provider. Fields that make a valid credential of another
  * type are a ConflictError: the request is sound (the document takes any type's fields, as the
  * path, not the body, says which provider), the provider's stored type is what does not take them
- * (docs/decisions/0017). Anything else keeps its ValidationError.
+ * (docs/decisions/0018). Anything else keeps its ValidationError.
  */
 export function credentialsOfProvider(
   catalog: DnsProviderCatalog,
