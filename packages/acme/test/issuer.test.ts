@@ -461,6 +461,35 @@ describe("issuance limits (issue 9 §3): waits are delayed messages, driven here
     }
   });
 
+  it("orders a renewal that sends replaces with the budget spent (RFC 9773 renewals are exempt); one without it waits", async () => {
+    const limited = limitedIssuer({ newOrders: 1, slots: 10 });
+    const certificate = await requestCertificate(providerId, [`exempt-${randomBytes(2).toString("hex")}.${zone}`]);
+    await limited.issuer.start(certificate, actor);
+    await limited.run();
+    const issued = (await t.services.certificates.get(certificate.id))!;
+    expect(issued).toMatchObject({ status: "active", ari_cert_id: expect.any(String) });
+    expect(limited.taken).toEqual([0]);
+
+    // The only token is spent; the renewal replacing the certificate orders at once, without one.
+    await limited.issuer.start(issued, actor, { replaces: issued.ari_cert_id! });
+    await limited.run();
+    const renewed = (await t.services.certificates.get(certificate.id))!;
+    expect(renewed).toMatchObject({ status: "active", error: null });
+    expect(renewed.serial).not.toBe(issued.serial);
+    expect(limited.taken).toEqual([0]);
+
+    // A renewal that does not send replaces takes a token like any order, and waits for it.
+    await limited.issuer.start(renewed, actor, {});
+    await limited.deliverDue();
+    expect((await t.call("GET", `/api/nginx/certificates/${certificate.id}`)).body).toMatchObject({
+      status: "active",
+      step: "requested",
+      error: "Waiting for the CA's new-order budget of this ACME account",
+    });
+    await limited.run();
+    expect(limited.taken).toEqual([0, 36]);
+  });
+
   it("with one DNS provider slot, a second order waits before writing any value until the first removed its own, then completes", async () => {
     // Each value is seen by the first propagation check after the one that wrote it, so an
     // order holds its slot across one delayed message.
