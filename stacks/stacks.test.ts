@@ -354,6 +354,8 @@ describe("stacks", () => {
       const printed: string[] = [];
       expect(await invoke(bundles.sweep, byName.sweep, {}, printed)).toEqual({
         renewals: { checked: 0, due: 0, enqueued: 0, failed: 0 },
+        // No subscription asks for certificate_expiring: no certificate is read for it.
+        expiring: { certificates: 0, enqueued: 0 },
         secretsExamined: 0,
         secretsDeleted: 0,
         errors: [],

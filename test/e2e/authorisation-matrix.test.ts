@@ -157,6 +157,7 @@ const samples: Record<string, () => SampleRequest | Promise<SampleRequest>> = {
     body: { agent_id: `matrix-${++unique}`, version: "0.1.0", driver: "nginx", applied_etag: null, proxy_error: null, hosts: [], problems: [] },
   }),
   "GET /api/v1/agents": () => ({ path: "/api/v1/agents" }),
+  "GET /api/v1/certificates/summary": () => ({ path: "/api/v1/certificates/summary" }),
   "GET /api/v1/notifications": () => ({ path: "/api/v1/notifications" }),
   "POST /api/v1/notifications": () => ({ path: "/api/v1/notifications", body: { url: "https://hooks.example.com/new", events: ["certificate_expiring"] } }),
   // One subscription for the reads and changes (at most 50 may exist), a fresh one per delete.

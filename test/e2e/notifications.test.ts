@@ -392,7 +392,8 @@ describe("alerts from a failed issuance (Pebble + PowerDNS)", () => {
     expect(failed.map((e: JsonBody) => e.data.certificate_id)).toEqual([first, second]);
     const certificate = (await call("GET", `/api/nginx/certificates/${first}`)).body;
     expect(certificate.status).toBe("failed");
-    expect(failed[0]).toMatchObject({ id: `certificate_failed:${first}:1`, data: { domain_names: [`shop.${zone}`], error: certificate.error } });
+    expect(failed[0]).toMatchObject({ type: "certificate_failed", data: { domain_names: [`shop.${zone}`], error: certificate.error, renewal: false } });
+    expect(failed[0].id).toMatch(new RegExp(`^certificate_failed:${first}:[0-9a-f-]{36}$`));
     // The first failure took the credential from no rate to 0 %: one alert; the second kept it low: none.
     const low = events().filter((e: JsonBody) => e.type === "credential_success_rate_low");
     expect(low).toHaveLength(1);

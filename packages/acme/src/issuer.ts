@@ -572,7 +572,8 @@ export class Issuer implements CertificateIssuance {
         });
       }
       // Before the order is marked: a crash in between publishes the same event (same id) again.
-      const event = certificateOutcomeEvent(certificate, order.attempt, order.failure, this.deps.clock.now(), certificate);
+      const renewal = order.renewal === true || order.attempt > 1;
+      const event = certificateOutcomeEvent(certificate, { ...order, renewal }, this.deps.clock.now());
       if (event && this.deps.events) await this.deps.events.publish(event);
       order.outcomesRecorded = true;
       await this.deps.orders.save(order, owner);

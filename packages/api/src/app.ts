@@ -6,6 +6,7 @@ import { createBaseApp, type BaseAppOptions } from "./base-app.js";
 import { agentRoutes } from "./routes/agents.js";
 import { auditLogRoutes } from "./routes/audit-logs.js";
 import { certificateRoutes } from "./routes/certificates.js";
+import { certificateSummaryRoutes } from "./routes/certificate-summary.js";
 import { dnsProviderRoutes } from "./routes/dns-providers.js";
 import { healthRoutes } from "./routes/health.js";
 import { notificationRoutes } from "./routes/notifications.js";
@@ -42,6 +43,7 @@ export function createApp({ services, ...options }: AppOptions) {
   api.route("/", auditLogRoutes(services.tokens, services.auditLog));
   api.route("/", agentRoutes(services.tokens, services.agents));
   api.route("/", notificationRoutes(services.tokens, services.notifications));
+  api.route("/", certificateSummaryRoutes(services.tokens, services.certificates));
   app.route("/api", api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

@@ -162,3 +162,10 @@ export {
 export { AlertingOutcomeRecorder, certificateOutcomeEvent, crossedBelow } from "./notifications/events.js";
 export { lowSuccessRateMessage, LOW_SUCCESS_RATE } from "./credentials/statistics.js";
 export type { AgentKeySealer } from "./ports/agent-key-sealer.js";
+export {
+  certificateOverview,
+  everyCertificate,
+  MAX_CERTIFICATES_READ,
+  type CertificateListing,
+  type CertificateOverview,
+} from "./certificates/overview.js";

@@ -1,6 +1,7 @@
 /**
  * One scheduled run, the same on AWS (the sweep function, twice a day) and under `npm start` (a
- * timer): the renewal sweep, then the credential secrets a crash left behind
+ * timer): the renewal sweep, the expiry warnings (`certificate_expiring` webhooks, once per
+ * certificate and expiry), then the credential secrets a crash left behind
  * (docs/decisions/0007-secret-write-order.md). Each part's failure is logged and reported, and
  * does not stop the other.
  */
@@ -12,15 +13,20 @@ import type { Logger } from "./logger.js";
 export interface ScheduledRunSummary {
   /** The renewal sweep (absent where issuance is not configured, or when it failed). */
   renewals?: SweepResult;
+  /** Certificates looked at for `certificate_expiring`, and deliveries enqueued (each sent once per expiry). */
+  expiring?: { certificates: number; enqueued: number };
   /** Secrets under the stage's credential prefix that were looked at. */
   secretsExamined: number;
   /** Secrets deleted because no credential refers to them. */
   secretsDeleted: number;
-  /** Parts that failed (logged): `renewals`, `secrets`. */
+  /** Parts that failed (logged): `renewals`, `expiring`, `secrets`. */
   errors: string[];
 }
 
-export async function runScheduledSweeps(services: Pick<AppServices, "renewals" | "credentials">, logger: Logger): Promise<ScheduledRunSummary> {
+export async function runScheduledSweeps(
+  services: Pick<AppServices, "renewals" | "credentials" | "notifications">,
+  logger: Logger,
+): Promise<ScheduledRunSummary> {
   const summary: ScheduledRunSummary = { secretsExamined: 0, secretsDeleted: 0, errors: [] };
   if (services.renewals) {
     try {
@@ -29,6 +35,12 @@ export async function runScheduledSweeps(services: Pick<AppServices, "renewals" 
       summary.errors.push("renewals");
       logger.error("renewal sweep failed", { category: "certificate_renewal", error: String(error) });
     }
+  }
+  try {
+    summary.expiring = await services.notifications.checkExpiring();
+  } catch (error) {
+    summary.errors.push("expiring");
+    logger.error("expiry warnings failed", { category: "notifications", error: String(error) });
   }
   try {
     const report = await services.credentials.sweepOrphanSecrets();

@@ -14,6 +14,7 @@ import {
   type CertificateRequest,
   type CertificateSummary,
 } from "./certificate.js";
+import { certificateOverview, type CertificateOverview } from "./overview.js";
 import type { CertificateRepository } from "./repository.js";
 
 /** What a certificate's material is, opened: PEM text as Nginx Proxy Manager's download has it. */
@@ -52,6 +53,11 @@ export class CertificateService {
 
   list(page: PageRequest): Promise<Page<Certificate>> {
     return this.certificates.list(page);
+  }
+
+  /** `GET /api/v1/certificates/summary`; its reads are `everyCertificate`'s. */
+  overview(): Promise<CertificateOverview> {
+    return certificateOverview(this.certificates, this.clock.now());
   }
 
   async get(id: number): Promise<Certificate> {

@@ -1,3 +1,4 @@
+import type { Certificate } from "../certificates/certificate.js";
 import { successRate, type CredentialStats } from "../credentials/credential.js";
 import type { CredentialRepository } from "../credentials/repository.js";
 import { LOW_SUCCESS_RATE, lowSuccessRateMessage } from "../credentials/statistics.js";
@@ -8,27 +9,28 @@ import type { NotificationEvent } from "./subscription.js";
 
 /**
  * The end of a certificate order as an event: `certificate_failed` (with the error) or
- * `certificate_renewed`; a first issuance announces nothing. One id per order attempt, so a
- * resumed order that reaches its end again publishes the same event.
+ * `certificate_renewed` (with the new serial and expiry); a first issuance announces nothing.
+ * One id per order, so an order resumed after a crash publishes the same event again.
  */
 export function certificateOutcomeEvent(
-  certificate: { id: number; domain_names: string[] },
-  attempt: number,
-  failure: string | undefined,
+  certificate: Pick<Certificate, "id" | "domain_names" | "serial" | "expires_on">,
+  order: { id: string; attempt: number; renewal: boolean; failure?: string },
   at: Date,
-  details: { serial?: string | null; expires_on?: string | null } = {},
 ): NotificationEvent | undefined {
-  if (failure === undefined && attempt <= 1) return undefined;
-  const type = failure === undefined ? "certificate_renewed" : "certificate_failed";
+  if (order.failure === undefined && !order.renewal) return undefined;
+  const type = order.failure === undefined ? "certificate_renewed" : "certificate_failed";
   return {
-    id: `${type}:${certificate.id}:${attempt}`,
+    id: `${type}:${certificate.id}:${order.id}`,
     type,
     occurred_at: at.toISOString(),
     data: {
       certificate_id: certificate.id,
       domain_names: certificate.domain_names,
-      attempt,
-      ...(failure === undefined ? { serial: details.serial ?? null, expires_on: details.expires_on ?? null } : { error: failure }),
+      attempt: order.attempt,
+      renewal: order.renewal,
+      ...(order.failure === undefined
+        ? { serial: certificate.serial ?? null, expires_on: certificate.expires_on }
+        : { error: order.failure }),
     },
   };
 }

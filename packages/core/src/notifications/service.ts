@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { auditEntry, type Actor } from "../audit/entry.js";
-import type { Certificate } from "../certificates/certificate.js";
+import { everyCertificate, type CertificateListing } from "../certificates/overview.js";
 import { CharonError, ConflictError, NotFoundError, ValidationError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
 import { OutboundRefusedError, type OutboundPolicy } from "../ports/outbound.js";
@@ -67,8 +67,8 @@ export interface NotificationDependencies {
   outbound: OutboundPolicy;
   queue: WorkQueue;
   clock: Clock;
-  /** Pages of certificates, for `certificate_expiring` (lowest id first, as the API lists them). */
-  certificates: { list(page: { limit: number; cursor?: string }): Promise<{ items: Certificate[]; cursor?: string }> };
+  /** The certificates, for `certificate_expiring`. */
+  certificates: CertificateListing;
   logger?: WorkLogger;
 }
 
@@ -182,8 +182,8 @@ export class NotificationService implements NotificationPublisher {
    * `certificate_expiring`: for each active certificate with fewer than a subscription's
    * `expiring_days` left, one event per certificate and expiry date (`certificate_expiring:<id>:
    * <expires_on>`), so a certificate is announced once per expiry whatever the number of checks;
-   * a renewed certificate has a new expiry. Called by the renewal sweep (twice a day). Reads every
-   * certificate, 500 a page (DynamoDB reads: the listing's size / 4 KiB / 2 read units).
+   * a renewed certificate has a new expiry. Called by the scheduled sweep. Reads every certificate
+   * up to MAX_CERTIFICATES_READ (`everyCertificate` says what that costs).
    */
   async checkExpiring(): Promise<{ certificates: number; enqueued: number }> {
     const subscriptions = (await this.deps.subscriptions.list()).filter((s) => s.enabled && s.events.includes("certificate_expiring"));
@@ -191,39 +191,34 @@ export class NotificationService implements NotificationPublisher {
     const now = this.deps.clock.now().getTime();
     let examined = 0;
     let enqueued = 0;
-    let cursor: string | undefined;
-    do {
-      const page = await this.deps.certificates.list({ limit: 500, ...(cursor === undefined ? {} : { cursor }) });
-      for (const certificate of page.items) {
-        examined++;
-        if (certificate.status !== "active" || certificate.expires_on === null) continue;
-        const expires = Date.parse(certificate.expires_on);
-        const event: NotificationEvent = {
-          id: `certificate_expiring:${certificate.id}:${certificate.expires_on}`,
-          type: "certificate_expiring",
-          occurred_at: new Date(now).toISOString(),
-          data: {
-            certificate_id: certificate.id,
-            domain_names: certificate.domain_names,
-            expires_on: certificate.expires_on,
-            days_left: Math.max(0, Math.floor((expires - now) / DAY_MS)),
-            last_error: certificate.error ?? null,
-          },
-        };
-        for (const subscription of subscriptions) {
-          if (expires - now >= subscription.expiringDays * DAY_MS) continue;
-          await this.deps.queue.send({
-            kind: "notification.deliver",
-            subscriptionId: subscription.id,
-            event,
-            attempt: 1,
-            keepUntil: new Date(Math.max(expires, now) + MARKER_DAYS * DAY_MS).toISOString(),
-          });
-          enqueued++;
-        }
+    for await (const certificate of everyCertificate(this.deps.certificates)) {
+      examined++;
+      if (certificate.status !== "active" || certificate.expires_on === null) continue;
+      const expires = Date.parse(certificate.expires_on);
+      const event: NotificationEvent = {
+        id: `certificate_expiring:${certificate.id}:${certificate.expires_on}`,
+        type: "certificate_expiring",
+        occurred_at: new Date(now).toISOString(),
+        data: {
+          certificate_id: certificate.id,
+          domain_names: certificate.domain_names,
+          expires_on: certificate.expires_on,
+          days_left: Math.max(0, Math.floor((expires - now) / DAY_MS)),
+          last_error: certificate.error ?? null,
+        },
+      };
+      for (const subscription of subscriptions) {
+        if (expires - now >= subscription.expiringDays * DAY_MS) continue;
+        await this.deps.queue.send({
+          kind: "notification.deliver",
+          subscriptionId: subscription.id,
+          event,
+          attempt: 1,
+          keepUntil: new Date(Math.max(expires, now) + MARKER_DAYS * DAY_MS).toISOString(),
+        });
+        enqueued++;
       }
-      cursor = page.cursor;
-    } while (cursor !== undefined);
+    }
     return { certificates: examined, enqueued };
   }
 
