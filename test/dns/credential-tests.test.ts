@@ -21,7 +21,7 @@ const doToken = digitalOceanToken();
 beforeAll(async () => {
   [cloudflare, digitalocean] = await Promise.all([startFakeCloudflare(), startFakeDigitalOcean()]);
   t = await dnsTestApp({
-    dnsClientOptions: { endpoints: { cloudflare: cloudflare.url, digitalocean: digitalocean.url }, timeoutMs: 300, retries: 0 },
+    dnsClientOptions: { endpoints: { cloudflare: cloudflare.url, digitalocean: digitalocean.url }, timeoutMs: 3000, retries: 0 },
   });
   const response = await fetch(`${inject("powerdnsApiUrl")}/api/v1/servers/localhost/zones`, {
     method: "POST",
