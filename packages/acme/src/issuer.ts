@@ -500,7 +500,9 @@ export class Issuer implements CertificateIssuance {
       })),
     };
     const validity = { issuedAt: new Date(parsed.validFrom), expiresAt: new Date(parsed.validTo) };
-    const renewalInfo = fields.ari_cert_id !== null && (await this.renewalInformation.offered());
+    // A directory that does not answer now does not hold up the certificate: the next sweep asks,
+    // and falls back to the lifetime if the CA has no renewal information after all.
+    const renewalInfo = fields.ari_cert_id !== null && (await this.renewalInformation.offered().catch(() => true));
     const schedule = planRenewal(undefined, { kind: "issued", validity, renewalInfo }, this.deps.clock.now());
     order.step = "stored";
     await this.deps.orders.storeIssued(
