@@ -1,4 +1,5 @@
 import type acmeClient from "acme-client";
+import { retryAfterSeconds } from "./renewal-info.js";
 
 export type AcmeClientModule = typeof acmeClient;
 
@@ -12,11 +13,45 @@ let loading: Promise<AcmeClientModule> | undefined;
  *
  * acme-client retries 429 and 5xx answers by sleeping (5 s, 10 s, … five times): a worker must not
  * idle, so its retries are turned off here and the issuer retries the step from a delayed message.
+ * A 429 (RFC 8555 §6.6, `rateLimited`) becomes a CaRateLimited with the CA's `Retry-After`, which
+ * acme-client would drop (it passes on only the problem's detail), so that the issuer waits as long as asked.
  */
 export function loadAcmeClient(): Promise<AcmeClientModule> {
   loading ??= import("acme-client").then(({ default: acme }) => {
     (acme.axios.defaults as { acmeSettings?: { retryMaxAttempts: number } }).acmeSettings!.retryMaxAttempts = 0;
+    // acme-client's own requests resolve whatever the status (`validateStatus: null`); others reject.
+    acme.axios.interceptors.response.use(
+      (response) => {
+        if (response.status === 429) throw rateLimited(response);
+        return response;
+      },
+      (error: { response?: AxiosLikeResponse }) => {
+        throw error.response?.status === 429 ? rateLimited(error.response) : error;
+      },
+    );
     return acme;
   });
   return loading;
+}
+
+/** The CA answered 429 (RFC 8555 §6.6): its problem (`type: detail`) and `Retry-After` in seconds, when it sent one. */
+export class CaRateLimited extends Error {
+  constructor(
+    problem: string,
+    readonly retryAfterSeconds: number | undefined,
+  ) {
+    super(problem);
+    this.name = "CaRateLimited";
+  }
+}
+
+type AxiosLikeResponse = { status: number; data?: unknown; headers: Record<string, unknown> };
+
+function rateLimited(response: AxiosLikeResponse): CaRateLimited {
+  const problem = (response.data ?? {}) as { type?: unknown; detail?: unknown };
+  const header = response.headers["retry-after"];
+  return new CaRateLimited(
+    [problem.type, problem.detail].filter((part) => typeof part === "string").join(": ") || "HTTP 429",
+    retryAfterSeconds(typeof header === "string" ? header : undefined),
+  );
 }

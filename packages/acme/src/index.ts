@@ -3,3 +3,4 @@ export * from "./dns01/index.js";
 export { AcmeAccounts, ACME_ACCOUNT_SECRET_PREFIX, readAcmeSettings, type AcmeSettings } from "./account.js";
 export { Issuer, privateKeyContext, type IssuanceLogger, type IssuanceTimings, type IssuerDependencies } from "./issuer.js";
 export { AcmeRenewalInformation, ariCertId } from "./renewal-info.js";
+export { CaRateLimited } from "./acme-client.js";

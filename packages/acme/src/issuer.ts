@@ -37,7 +37,7 @@ import {
 } from "@charon/core";
 import { propagationTimeoutMessage } from "./dns01/messages.js";
 import type { AcmeAccounts } from "./account.js";
-import { loadAcmeClient } from "./acme-client.js";
+import { CaRateLimited, loadAcmeClient } from "./acme-client.js";
 import { AcmeRenewalInformation, ariCertId } from "./renewal-info.js";
 
 /** What the issuer logs through (the entry points pass Powertools' JSON logger). */
@@ -104,6 +104,22 @@ class LimitWait extends Error {
     super(message);
     this.name = "LimitWait";
   }
+}
+
+/** How long an order waits for a CA that answered 429 without `Retry-After`. */
+const CA_RATE_LIMIT_DEFAULT_SECONDS = 60;
+
+/**
+ * A limit the order must wait for: ours, or the CA's 429 (as long as its `Retry-After` asks, up to
+ * the queue's longest delay, 15 min, after which the CA is asked again), counted as no retry.
+ */
+function limitWaitOf(error: unknown): LimitWait | undefined {
+  if (error instanceof LimitWait) return error;
+  if (error instanceof CaRateLimited) {
+    const seconds = Math.max(1, error.retryAfterSeconds ?? CA_RATE_LIMIT_DEFAULT_SECONDS);
+    return new LimitWait(seconds, `The CA is rate-limiting this account (${error.message}); the order waits as long as it asks`);
+  }
+  return undefined;
 }
 
 /**
@@ -239,12 +255,13 @@ export class Issuer implements CertificateIssuance {
         next = await this.step(order, owner);
       } catch (error) {
         if (error instanceof LeaseLostError) throw error;
-        if (error instanceof LimitWait) {
-          order.retryError = error.message;
-          order.retryAt = new Date(this.deps.clock.now().getTime() + error.seconds * 1000).toISOString();
+        const wait = limitWaitOf(error);
+        if (wait !== undefined) {
+          order.retryError = wait.message;
+          order.retryAt = new Date(this.deps.clock.now().getTime() + wait.seconds * 1000).toISOString();
           await this.deps.orders.save(order, owner);
-          this.log(order, error.message, { wait_seconds: error.seconds });
-          return error.seconds;
+          this.log(order, wait.message, { wait_seconds: wait.seconds });
+          return wait.seconds;
         }
         if (order.failure !== undefined) {
           // Cleanup of a failed order failed: retried like any step, then the values are reported left behind.

@@ -72,8 +72,8 @@ export class AcmeRenewalInformation implements RenewalInformationSource {
 }
 
 /** `Retry-After` (RFC 9110 §10.2.3): delay-seconds or an HTTP date, as seconds from now. */
-function retryAfterSeconds(header: string | null): number | undefined {
-  if (header === null) return undefined;
+export function retryAfterSeconds(header: string | null | undefined): number | undefined {
+  if (header === null || header === undefined) return undefined;
   if (/^\d+$/.test(header.trim())) return Number(header.trim());
   const at = Date.parse(header);
   return Number.isNaN(at) ? undefined : Math.max(0, Math.round((at - Date.now()) / 1000));

@@ -17,7 +17,7 @@ import {
   DynamoNewOrderBudget,
 } from "@charon/aws";
 import { createDnsProviderClient } from "@charon/dns";
-import { AcmeAccounts, Issuer, type IssuerDependencies } from "@charon/acme";
+import { AcmeAccounts, CaRateLimited, Issuer, type IssuerDependencies } from "@charon/acme";
 import { LocalKeySealer } from "@charon/local";
 import { capturingLogger, dnsTestApp, manualClock, temporarySecretStore, type DnsTestApp } from "../../../test/support/dns-app.js";
 
@@ -383,7 +383,7 @@ describe("issuance limits (issue 9 §3): waits are delayed messages, driven here
    * a message is handled and jumps to each delayed message's time when it is delivered (earliest
    * first), as SQS would deliver them. Returns the time (s after the start) of each new-order token taken.
    */
-  function limitedIssuer(limits: { newOrders: number; slots: number }, solver?: Dns01Solver) {
+  function limitedIssuer(limits: { newOrders: number; slots: number }, solver?: Dns01Solver, overrides: Partial<IssuerDependencies> = {}) {
     const keys = new Map([[providerId, pdns.key]]);
     const clock = manualClock(new Date());
     const start = clock.now().getTime();
@@ -401,6 +401,7 @@ describe("issuance limits (issue 9 §3): waits are delayed messages, driven here
         },
         dnsSlots: new DynamoDnsProviderSlots(t.table, limits.slots),
       },
+      ...overrides,
     });
     const scheduled: Array<{ certificateId: number; due: number }> = [];
     const schedule = () => {
@@ -488,6 +489,39 @@ describe("issuance limits (issue 9 §3): waits are delayed messages, driven here
     });
     await limited.run();
     expect(limited.taken).toEqual([0, 36]);
+  });
+
+  it("waits as long as the CA's 429 rateLimited asks (Retry-After), pending with its problem, then orders and completes", async () => {
+    const real = new AcmeAccounts(t.secrets, { directoryUrl: inject("pebbleDirectoryUrl"), email: "ops@example.test" });
+    // Pebble limits nothing: its first new order answers as Let's Encrypt's would past the budget.
+    let refusals = 1;
+    const accounts = Object.create(real) as AcmeAccounts;
+    accounts.registered = async () => {
+      const client = await real.registered();
+      return new Proxy(client, {
+        get(target, property) {
+          if (property === "createOrder" && refusals-- > 0) {
+            return async () => {
+              throw new CaRateLimited("urn:ietf:params:acme:error:rateLimited: too many new orders (300) for this account", 1800);
+            };
+          }
+          const value: unknown = Reflect.get(target, property, target);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+    };
+    const limited = limitedIssuer({ newOrders: 10, slots: 10 }, undefined, { accounts });
+    const certificate = await requestCertificate(providerId, [`ca429-${randomBytes(2).toString("hex")}.${zone}`]);
+    await limited.issuer.start(certificate, actor);
+    await limited.deliverDue();
+    expect((await t.call("GET", `/api/nginx/certificates/${certificate.id}`)).body).toMatchObject({
+      status: "pending",
+      step: "requested",
+      error: "The CA is rate-limiting this account (urn:ietf:params:acme:error:rateLimited: too many new orders (300) for this account); the order waits as long as it asks",
+      next_retry_at: new Date(limited.start + 1_800_000).toISOString(),
+    });
+    await limited.run();
+    expect((await t.call("GET", `/api/nginx/certificates/${certificate.id}`)).body).toMatchObject({ status: "active", error: null });
   });
 
   it("with one DNS provider slot, a second order waits before writing any value until the first removed its own, then completes", async () => {
