@@ -2,7 +2,8 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { testApi } from "../../../test/support/api.js";
 import { openApi31Problems, operationsOf, resolveRef, validate, type OpenApiDocument, type Schema } from "../../../test/support/openapi.js";
-import { normaliseName } from "@charon/zones";
+import { canonicalForwardHost } from "@charon/core";
+import { normaliseName, parseZoneFilter } from "@charon/zones";
 
 const api = await testApi({ standardDns: false });
 afterAll(() => api.stop());
@@ -219,6 +220,41 @@ describe("a body is valid by the document exactly when the server takes it (or r
     for (const refused of ["a..b", "-a.example", "a-.example", `${"a".repeat(64)}.example`, "xn--a.example", "a b.example", "*.*.example"]) {
       expect(pattern.test(refused), refused).toBe(false);
       expect(normaliseName(refused).ok, refused).toBe(false);
+    }
+  });
+
+  it("takes every forward_host the document's pattern matches: upstream names, IPv4, IPv6", () => {
+    const schema = (resolveRef(document, "#/components/schemas/ProxyHostCreate")["properties"] as Record<string, Schema>)["forward_host"]!;
+    const pattern = new RegExp(String(schema["pattern"]));
+    fc.assert(
+      fc.property(
+        fc.stringMatching(pattern).filter((host) => host.length <= Number(schema["maxLength"])),
+        (host) => {
+          expect(() => canonicalForwardHost("forward_host", host), host).not.toThrow();
+        },
+      ),
+      { numRuns: 5000 },
+    );
+    for (const refused of ["0", "a.0", "1.2.3.4.5", "010.0.0.1", "10.0.0.5:8080", "[2001:db8::1", "2001:db8::g", "-bad-.example", "a/b"]) {
+      expect(pattern.test(refused), refused).toBe(false);
+      expect(() => canonicalForwardHost("forward_host", refused), refused).toThrow();
+    }
+  });
+
+  it("takes every zone filter the document's pattern matches, but for public suffixes (which it names)", () => {
+    const schema = (resolveRef(document, "#/components/schemas/CredentialCreate")["properties"] as Record<string, Schema>)["zone_filter"]!;
+    const pattern = new RegExp(String(schema["pattern"]));
+    expect(schema["description"]).toContain("public suffix");
+    fc.assert(
+      fc.property(fc.stringMatching(pattern), (filter) => {
+        const parsed = parseZoneFilter(filter);
+        if (!parsed.ok) expect(parsed.error.code, filter).toBe("public_suffix");
+      }),
+      { numRuns: 3000 },
+    );
+    for (const refused of ["a.com, b.com", "a.com;b.com", "a.com,", "a.com.", "*a.com", "a.*.com"]) {
+      expect(pattern.test(refused), refused).toBe(false);
+      expect(parseZoneFilter(refused).ok, refused).toBe(false);
     }
   });
 });

@@ -18,7 +18,7 @@ export { TokenService, hashToken, LAST_USED_RESOLUTION_MS } from "./tokens/servi
 export { AuthFailureThrottle, defaultAuthFailureLimits, type AuthFailureLimits } from "./tokens/auth-failures.js";
 export { normaliseDomainNames } from "./names.js";
 export * from "./proxy-hosts/proxy-host.js";
-export { FORWARD_PATH } from "./proxy-hosts/upstream.js";
+export { FORWARD_PATH, canonicalForwardHost } from "./proxy-hosts/upstream.js";
 export type { ProxyHostRepository } from "./proxy-hosts/repository.js";
 export { ProxyHostService, type ProxyHostDetails, type NewProxyHost } from "./proxy-hosts/service.js";
 export * from "./certificates/certificate.js";

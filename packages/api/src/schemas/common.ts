@@ -46,18 +46,59 @@ export const integerQuery = (name: string, range: { min: number; max: number }, 
 
 export const IdParamsSchema = z.object({ id: idParameter("id", "path", 1) });
 
-const LDH = "[A-Za-z0-9]";
-const LDH_OR_HYPHEN = "[A-Za-z0-9-]";
 /**
- * A label of zone-matching.md §1 in ASCII: 1–63 letters, digits and hyphens, no hyphen at either
- * end, and not `--` in the third and fourth places (`xn--…` is an A-label, whose Punycode the
- * server checks). Written with counted repeats and no look-ahead, so that every regex engine a
- * generated client uses reads it the same way.
+ * A label of zone-matching.md §1 in ASCII: 1–63 characters of `edge` and hyphens, starting with
+ * `first`, no hyphen at either end, and not `--` in the third and fourth places (`xn--…` is an
+ * A-label, whose Punycode the server checks). Written with counted repeats and no look-ahead, so
+ * that every regex engine a generated client uses reads it the same way.
  */
-const DOMAIN_LABEL =
-  `${LDH}(?:${LDH_OR_HYPHEN}?${LDH})?` +
-  `|${LDH}${LDH_OR_HYPHEN}(?:${LDH_OR_HYPHEN}${LDH}(?:${LDH_OR_HYPHEN}{0,58}${LDH})?|${LDH}-${LDH_OR_HYPHEN}{0,58}${LDH})`;
+function dnsLabel(first: string, edge: string): string {
+  const inner = `[${edge}-]`;
+  const end = `[${edge}]`;
+  return `${first}(?:${inner}?${end})?|${first}${inner}(?:${inner}${end}(?:${inner}{0,58}${end})?|${end}-${inner}{0,58}${end})`;
+}
+const DOMAIN_LABEL = dnsLabel("[A-Za-z0-9]", "A-Za-z0-9");
+
+const UPSTREAM_LABEL = dnsLabel("[A-Za-z0-9_]", "A-Za-z0-9_");
+/** The last label of an upstream name starts with a letter or '_': one that is a number makes the name an IPv4 address. */
+const UPSTREAM_LAST_LABEL = dnsLabel("[A-Za-z_]", "A-Za-z0-9_");
+const OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])";
+const H16 = "[0-9A-Fa-f]{1,4}";
+/** RFC 4291 §2.2 text forms (without an embedded IPv4 part or a zone index). */
+const IPV6 = [
+  `(?:${H16}:){7}${H16}`,
+  `(?:${H16}:){1,7}:`,
+  `(?:${H16}:){1,6}:${H16}`,
+  ...[2, 3, 4, 5, 6].map((tail) => `(?:${H16}:){1,${7 - tail}}(?::${H16}){1,${tail}}`),
+  `${H16}:(?::${H16}){1,6}`,
+  `:(?:(?::${H16}){1,7}|:)`,
+].join("|");
+
+/**
+ * `forward_host` as the document states it: an upstream host name (§1 with '_', see decision
+ * 0015), an IPv4 address in dotted decimal, or an IPv6 address, bracketed or not. Every match is
+ * one `canonicalForwardHost` (core) takes.
+ */
+export const FORWARD_HOST_DOCUMENT = {
+  pattern: `^(?:(?:(?:${UPSTREAM_LABEL})\\.)*(?:${UPSTREAM_LAST_LABEL})\\.?|${OCTET}(?:\\.${OCTET}){3}|${IPV6}|\\[(?:${IPV6})\\])$`,
+  maxLength: 253,
+};
 const DOMAIN_NAME_PATTERN = `^(?:\\*\\.)?(?:(?:${DOMAIN_LABEL})\\.)*(?:${DOMAIN_LABEL})\\.?$`;
+/**
+ * A zone filter (zone-matching.md §2) as a pattern: empty (the catch-all), `__deprecated__`, or
+ * 1–40 comma-separated `name` / `*.name` patterns without white space or a trailing dot. What no
+ * regular expression states stays in the description: a public suffix (the ICANN list), the same
+ * pattern twice, a pattern over 253 octets.
+ */
+const ZONE_PATTERN = `(?:\\*\\.)?(?:(?:${DOMAIN_LABEL})\\.)*(?:${DOMAIN_LABEL})`;
+export const ZONE_FILTER_DOCUMENT = {
+  pattern: `^(?:__deprecated__|${ZONE_PATTERN}(?:,${ZONE_PATTERN}){0,39})?$`,
+  description:
+    "Comma-separated patterns (`example.com`, `*.example.com`), no white space; empty is the catch-all, `__deprecated__` alone matches nothing. " +
+    "Beyond the pattern: no public suffix (`com`, `co.uk`), no pattern twice, each at most 253 octets (400 naming the pattern); " +
+    "a pattern another enabled credential of the provider has is a 409.",
+};
+
 export const DOMAIN_NAME_DOCUMENT = {
   pattern: DOMAIN_NAME_PATTERN,
   maxLength: 253,

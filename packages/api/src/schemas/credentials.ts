@@ -10,7 +10,7 @@ import {
   type Reassignment,
   type SavedCredential,
 } from "@charon/core";
-import { DOMAIN_NAME_DOCUMENT, PageQuerySchema, cursorParameter, idParameter } from "./common.js";
+import { DOMAIN_NAME_DOCUMENT, PageQuerySchema, ZONE_FILTER_DOCUMENT, cursorParameter, idParameter } from "./common.js";
 import { CredentialFieldsSchema, credentialFields, credentialFieldsOfAnyType } from "./dns-providers.js";
 
 export const CredentialParamsSchema = z.object({ id: idParameter("id", "path", 1), credentialId: idParameter("credentialId", "path", 42) });
@@ -28,7 +28,7 @@ export const CredentialCreateSchema = z
   .strictObject({
     name: displayName(100),
     description: multiLine(1000).nullable().optional(),
-    zone_filter: singleLine(10_000).optional().openapi({ description: "Comma-separated patterns; empty is the catch-all" }),
+    zone_filter: singleLine(10_000).optional().openapi(ZONE_FILTER_DOCUMENT),
     enabled: z.boolean().optional(),
     credentials: secretsInput,
   })
@@ -45,7 +45,7 @@ export const CredentialUpdateSchema = z
   .strictObject({
     name: displayName(100).optional(),
     description: multiLine(1000).nullable().optional(),
-    zone_filter: singleLine(10_000).optional(),
+    zone_filter: singleLine(10_000).optional().openapi(ZONE_FILTER_DOCUMENT),
     enabled: z.boolean().optional(),
     // As the GET shows them (secrets "set") they keep the stored secret, so not the create's rule.
     credentials: FreeFormObjectSchema.optional().openapi({ description: "Replaces the whole set (a rotation); absent, or as the GET shows it, keeps the stored secret" }),
@@ -59,7 +59,7 @@ export const UnsavedCredentialTestSchema = z
   .strictObject({
     name: singleLine(100).optional(),
     description: multiLine(1000).nullable().optional(),
-    zone_filter: singleLine(10_000).optional(),
+    zone_filter: singleLine(10_000).optional().openapi(ZONE_FILTER_DOCUMENT),
     enabled: z.boolean().optional(),
     credentials: secretsInput,
   })

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { CERTIFICATE_STATUSES, FORWARD_PATH, MAX_DOMAIN_NAMES } from "@charon/core";
-import { DomainNameSchema } from "./common.js";
+import { DomainNameSchema, FORWARD_HOST_DOCUMENT } from "./common.js";
 import { FreeFormObjectSchema } from "./json.js";
 import { multiLine } from "./strings.js";
 
@@ -12,6 +12,7 @@ const forwardHost = z
   .max(255)
   .regex(/^[A-Za-z0-9._:[\]/~%!&()*+,=@\xA0-\uFFFF-]+$/, "must be a host name or IP address, without spaces or control characters")
   .openapi({
+    ...FORWARD_HOST_DOCUMENT,
     description:
       "A host name (letters, digits, '-', '_'; stored as lower-case A-labels), an IPv4 address, or an IPv6 address " +
       "(stored in RFC 5952 form without brackets: `[2001:DB8::20]` → `2001:db8::20`). A port belongs in `forward_port`, " +
