@@ -5,10 +5,18 @@ import type { SecretConstructor } from "./platform.js";
  * `CHARON_ACME_DIRECTORY_URL` (a URL, `letsencrypt` or `letsencrypt-staging`; unset: Let's Encrypt
  * production) and `CHARON_ACME_EMAIL` (the account's contact). Passed to the functions that open or
  * advance orders (API, worker), which read them with `readAcmeSettings` (@charon/acme).
- * EAB is not passed here: see `acmeEab`.
+ * With them the issuance limits, when set (`issuanceLimitsFrom` of @charon/runtime):
+ * `CHARON_ACME_NEW_ORDER_LIMIT`, `CHARON_ACME_NEW_ORDER_REFILL_SECONDS` (another CA's budget) and
+ * `CHARON_DNS_PROVIDER_CONCURRENCY`. EAB is not passed here: see `acmeEab`.
  */
 export function caEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
-  const names = ["CHARON_ACME_DIRECTORY_URL", "CHARON_ACME_EMAIL"] as const;
+  const names = [
+    "CHARON_ACME_DIRECTORY_URL",
+    "CHARON_ACME_EMAIL",
+    "CHARON_ACME_NEW_ORDER_LIMIT",
+    "CHARON_ACME_NEW_ORDER_REFILL_SECONDS",
+    "CHARON_DNS_PROVIDER_CONCURRENCY",
+  ] as const;
   return Object.fromEntries(names.flatMap((name) => (env[name]?.trim() ? [[name, env[name]!.trim()]] : [])));
 }
 

@@ -188,9 +188,16 @@ describe("stacks", () => {
       CHARON_ACME_EMAIL: " ops@example.com ",
       CHARON_ACME_EAB_KID: "kid",
       CHARON_ACME_EAB_HMAC_KEY: "secret-hmac",
+      CHARON_ACME_NEW_ORDER_LIMIT: "1000",
+      CHARON_DNS_PROVIDER_CONCURRENCY: "25",
       HOME: "/root",
     });
-    expect(ca).toEqual({ CHARON_ACME_DIRECTORY_URL: "letsencrypt-staging", CHARON_ACME_EMAIL: "ops@example.com" });
+    expect(ca).toEqual({
+      CHARON_ACME_DIRECTORY_URL: "letsencrypt-staging",
+      CHARON_ACME_EMAIL: "ops@example.com",
+      CHARON_ACME_NEW_ORDER_LIMIT: "1000",
+      CHARON_DNS_PROVIDER_CONCURRENCY: "25",
+    });
     const { byName } = deploy("prod", placeholderBundles, undefined, ca);
     // The sweep opens renewal orders and fetches the CA's renewal information.
     for (const name of ["api", "worker", "sweep"] as const) expect(byName[name].environment).toMatchObject(ca);
