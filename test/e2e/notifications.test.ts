@@ -405,5 +405,13 @@ describe("alerts from a failed issuance (Pebble + PowerDNS)", () => {
       threshold: 90,
     });
     expect(JSON.stringify(events())).not.toContain("a-key-powerdns-refuses");
+    // The same alert on the credential and in the provider's dashboard data.
+    const credentialId = provider.body.primary_credential_id;
+    const message = low[0].data.message;
+    expect(message).toMatch(/^Success rate 0% of credential '.+' is below 90%: test the credential$/);
+    const credential = (await call("GET", `/api/v1/dns-providers/${provider.body.id}/credentials/${credentialId}`)).body;
+    expect(credential).toMatchObject({ success_rate: 0, success_rate_alert: message });
+    const statistics = (await call("GET", `/api/v1/dns-providers/${provider.body.id}/statistics`)).body;
+    expect(statistics.alerts).toEqual([{ credential_id: credentialId, name: credential.name, success_rate: 0, message }]);
   });
 });

@@ -34,6 +34,7 @@ const CREDENTIAL_READ_ONLY = [
   "success_count",
   "failure_count",
   "success_rate",
+  "success_rate_alert",
   "domains",
 ];
 

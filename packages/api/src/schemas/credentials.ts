@@ -3,6 +3,8 @@ import { FreeFormObjectSchema } from "./json.js";
 import { displayName, multiLine, singleLine } from "./strings.js";
 import {
   successRate,
+  lowSuccessRateMessage,
+  LOW_SUCCESS_RATE,
   type CredentialTestResult,
   type DnsCredential,
   type MatchExplanation,
@@ -85,6 +87,10 @@ export const CredentialSchema = z
     success_count: z.number().int(),
     failure_count: z.number().int(),
     success_rate: z.number().nullable().openapi({ description: "Percent, one decimal; null before the first operation" }),
+    success_rate_alert: z.string().nullable().openapi({
+      description: "The documents' Low Success Rate Alert while success_rate is below 90 % (also in the provider's statistics and as a credential_success_rate_low webhook); null otherwise",
+      example: null,
+    }),
   })
   .openapi("Credential");
 
@@ -202,7 +208,14 @@ export function credentialBody(c: DnsCredential): z.infer<typeof CredentialSchem
     success_count: c.stats.successCount,
     failure_count: c.stats.failureCount,
     success_rate: successRate(c.stats),
+    success_rate_alert: lowSuccessRateAlert(c),
   };
+}
+
+/** The Low Success Rate Alert's message while the credential's rate is below LOW_SUCCESS_RATE. */
+function lowSuccessRateAlert(c: DnsCredential): string | null {
+  const rate = successRate(c.stats);
+  return rate !== null && rate < LOW_SUCCESS_RATE ? lowSuccessRateMessage(c.name, rate) : null;
 }
 
 export function savedCredentialBody(saved: SavedCredential): z.infer<typeof SavedCredentialSchema> {
