@@ -82,8 +82,9 @@ export class DynamoDnsProviderSlots implements DnsProviderSlots {
       const held = await this.held(providerId);
       const own = held.find((slot) => slot.owner === owner);
       const live = new Map(held.filter((slot) => slot.lease_until >= at).map((slot) => [slot.sk, slot]));
-      const free = Array.from({ length: this.slots }, (_, n) => slotKey(n)).find((sk) => !live.has(sk));
-      const sk = own?.sk ?? free;
+      const free = Array.from({ length: this.slots }, (_, n) => slotKey(n)).filter((sk) => !live.has(sk));
+      // A free slot at random: orders arriving together mostly try different items, not all the first.
+      const sk = own?.sk ?? free[Math.floor(Math.random() * free.length)];
       if (sk === undefined) {
         const firstEnd = Math.min(...[...live.values()].map((slot) => slot.lease_until));
         return { held: false, waitSeconds: Math.max(1, Math.ceil((firstEnd - at) / 1000)) };
