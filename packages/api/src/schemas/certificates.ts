@@ -97,13 +97,15 @@ export const CertificateSchema = z
     step: z.enum(ISSUANCE_STEPS).nullable().optional().openapi({ description: "While pending: the last step the order reached" }),
     error: z.string().nullable().optional().openapi({
       description:
-        "Why the last order failed; while an order waits to retry a step that failed transiently, that attempt's error (the message it ends with if the retries run out)",
+        "Why the last order failed; while an order waits to retry a step that failed transiently, that attempt's error (the message it ends with if the retries run out); while it waits for a limit (the CA's new-order budget of the account, a free slot of the DNS provider, the CA's 429 Retry-After), what it waits for",
     }),
     next_retry_at: z
       .string()
       .nullable()
       .optional()
-      .openapi({ description: "While an order waits to retry a step that failed transiently: when the retry comes (ISO 8601); null otherwise" }),
+      .openapi({
+        description: "While an order waits to retry a step that failed transiently, or for a limit (see error): when it goes on (ISO 8601); null otherwise",
+      }),
     validations: z
       .array(
         z.object({
