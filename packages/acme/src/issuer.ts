@@ -387,7 +387,8 @@ export class Issuer implements CertificateIssuance {
       // dns-01.md §4: 409 alreadyReplaced, or a 403 about `replaces` (the certificate's account
       // changed): once more without it. acme-client passes on only the problem's detail, which
       // names the replacement in both cases (Pebble, Boulder).
-      if (order.replaces === undefined || !/replace|ARI/i.test(messageOf(error))) throw error;
+      // A 429 is not about `replaces`, whatever its detail says: waited out as asked.
+      if (order.replaces === undefined || error instanceof CaRateLimited || !/replace|ARI/i.test(messageOf(error))) throw error;
       this.log(order, "the CA refused `replaces`; ordering without it", { replaces: order.replaces, error: messageOf(error) });
       order.replaces = undefined;
       await this.takeNewOrder(order, client.getAccountUrl());
