@@ -14,6 +14,8 @@ export interface LocalConfig {
   bootstrapToken: string | undefined;
   /** Set when DynamoDB is external (AWS or a running DynamoDB Local); else one is embedded. */
   dynamodbEndpoint: string | undefined;
+  /** The issuance limits, read before anything starts (a wrong value stops `npm start` at once); default from the environment. */
+  issuanceLimits?: IssuanceLimitsConfig;
 }
 
 export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
@@ -26,6 +28,7 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     tableName: env.CHARON_TABLE_NAME ?? "charon",
     bootstrapToken,
     dynamodbEndpoint: env.AWS_ENDPOINT_URL_DYNAMODB || undefined,
+    issuanceLimits: issuanceLimitsFrom(env),
   };
 }
 
@@ -124,6 +127,6 @@ export function issuanceLimitsFrom(env: NodeJS.ProcessEnv = process.env): Issuan
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, what: string): number {
   const value = env[name]?.trim();
   if (!value) return fallback;
-  if (!/^[1-9][0-9]{0,8}$/.test(value)) throw new Error(`${name} must be a positive whole number (${what}), got "${value}"`);
+  if (!/^[1-9][0-9]{0,8}$/.test(value)) throw new Error(`${name} must be a positive whole number (${what}), got '${value}'`);
   return Number(value);
 }

@@ -62,7 +62,7 @@ export async function startLocalRuntime(config: LocalConfig, logger: Logger): Pr
         logger,
         resolvers: process.env.CHARON_DNS_RESOLVERS,
         leaseSeconds: process.env.CHARON_ORDER_LEASE_SECONDS,
-        limits: issuanceLimitsFrom(),
+        limits: config.issuanceLimits ?? issuanceLimitsFrom(),
       },
     });
     workQueue.start(createWorkHandler(services, logger));
