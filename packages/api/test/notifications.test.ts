@@ -59,6 +59,13 @@ describe("webhook subscriptions", () => {
     expect(again.body.id).not.toBe(created.body.id);
   });
 
+  it("refuses a PATCH that names no field", async () => {
+    const created = await api.send("POST", "/api/v1/notifications", { body: subscription });
+    const empty = await api.send("PATCH", `/api/v1/notifications/${created.body.id}`, { body: { id: 5, last_delivery: null } });
+    expect(empty.status).toBe(400);
+    expect(empty.body.message).toBe("Nothing to change: give at least one field (a PATCH changes only the fields it names)");
+  });
+
   it("deletes, then answers 404", async () => {
     const created = await api.send("POST", "/api/v1/notifications", { body: subscription });
     expect((await api.send("DELETE", `/api/v1/notifications/${created.body.id}`)).body).toEqual({ id: created.body.id, deleted: true });
@@ -73,6 +80,7 @@ describe("webhook subscriptions", () => {
     [{ ...subscription, events: ["certificate_issued"] }, "events.0: Invalid option"],
     [{ ...subscription, events: ["certificate_failed", "certificate_failed"] }, "events: must not repeat an event"],
     [{ ...subscription, url: "ftp://hooks.example.com/" }, "url: must be an http:// or https:// URL"],
+    [{ ...subscription, url: "https://hooks.example.com/a b" }, "url: must be an http:// or https:// URL without white space"],
     [{ ...subscription, url: "http://169.254.169.254/latest" }, "url: 169.254.169.254 is a link-local address"],
     [{ ...subscription, url: "http://10.1.2.3/hook" }, "url: 10.1.2.3 is a private address (allow it with CHARON_OUTBOUND_ALLOW=private)"],
     [{ ...subscription, url: "https://user:pass@hooks.example.com/" }, "url: must not carry a user name or password"],

@@ -4,6 +4,7 @@ import { protectedRoute, routeGroup } from "../routing.js";
 import { DeletedSchema, IdParamsSchema, acceptingReadOnly, jsonBody, jsonResponse } from "../schemas/common.js";
 import {
   NOTIFICATION_READ_ONLY,
+  NOTIFICATION_UPDATE_RULE,
   NotificationCreateSchema,
   NotificationListSchema,
   NotificationSavedSchema,
@@ -51,7 +52,10 @@ export function notificationRoutes(tokens: TokenService, notifications: Notifica
     path: "/v1/notifications/{id}",
     summary: "Change a subscription (only the fields given change)",
     tags,
-    request: { params: IdParamsSchema, body: jsonBody(acceptingReadOnly(NotificationUpdateSchema, NOTIFICATION_READ_ONLY, "NotificationUpdate")) },
+    request: {
+      params: IdParamsSchema,
+      body: jsonBody(acceptingReadOnly(NotificationUpdateSchema, NOTIFICATION_READ_ONLY, "NotificationUpdate", NOTIFICATION_UPDATE_RULE)),
+    },
     responses: { 200: jsonResponse(NotificationSavedSchema, "The subscription (with `secret` when this request set one)") },
   });
   const remove = protectedRoute(tokens, write, {

@@ -8,7 +8,6 @@ import {
   SECRET_PATTERN,
   type WebhookSubscription,
 } from "@charon/core";
-import { singleLine } from "./strings.js";
 
 const EventsSchema = z
   .array(z.enum(NOTIFICATION_EVENTS))
@@ -17,9 +16,16 @@ const EventsSchema = z
   .refine((events) => new Set(events).size === events.length, "must not repeat an event")
   .openapi({ uniqueItems: true, description: "The events to send", example: ["certificate_failed", "certificate_expiring"] });
 
-const UrlSchema = singleLine(2048)
-  .regex(/^https?:\/\/[^\s]+$/i, "must be an http:// or https:// URL")
+/** `http://` or `https://` (lower case) and no white space or control character. */
+// eslint-disable-next-line no-control-regex -- naming the control characters is the point
+const URL_PATTERN = /^https?:\/\/[^\x00-\x20\x7F-\x9F\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\uFEFF]+$/;
+
+const UrlSchema = z
+  .string()
+  .max(2048)
+  .regex(URL_PATTERN, "must be an http:// or https:// URL without white space or control characters")
   .openapi({
+    pattern: URL_PATTERN.source,
     description:
       "Where events are POSTed. Only addresses the server's outbound policy allows (public ones; loopback and private ranges only as CHARON_OUTBOUND_ALLOW says), checked here and again at each connection; redirects are not followed",
     example: "https://hooks.example.com/charon",
@@ -94,6 +100,11 @@ export const NotificationSavedSchema = NotificationSchema.extend({
 }).openapi("NotificationSaved");
 
 export const NotificationListSchema = z.array(NotificationSchema).openapi("NotificationList");
+
+/** What the document says of a PATCH: at least one field (the service refuses an empty one). */
+export const NOTIFICATION_UPDATE_RULE = {
+  anyOf: ["url", "events", "enabled", "expiring_days", "secret"].map((field) => ({ required: [field] })),
+};
 
 /** What a subscription's GET shows that a write does not set. */
 export const NOTIFICATION_READ_ONLY = ["id", "created_at", "updated_at", "last_delivery"];

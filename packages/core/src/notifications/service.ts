@@ -126,6 +126,9 @@ export class NotificationService implements NotificationPublisher {
 
   /** Only the fields given change; a `secret` replaces the signing secret (the old one is deleted). */
   async update(id: number, patch: SubscriptionPatch, actor: Actor): Promise<SavedSubscription> {
+    if (Object.keys(patch).length === 0) {
+      throw new ValidationError("Nothing to change: give at least one field (a PATCH changes only the fields it names)");
+    }
     const current = await this.get(id);
     const url = patch.url === undefined ? current.url : this.checkedUrl(patch.url);
     const secretName = patch.secret === undefined ? current.secretName : newSecretName();
