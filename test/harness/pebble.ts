@@ -48,10 +48,12 @@ export interface RunningPebble extends RunningService {
 /**
  * Starts Pebble on free loopback ports, validating DNS-01 challenges against `dnsServer`
  * (`host:port`, PowerDNS in the tests), building the pinned version first if needed.
- * Validation is immediate (`PEBBLE_VA_NOSLEEP`), every nonce is accepted and no authorization is
- * reused, so every order proves control of each of its names again.
+ * Validation is immediate (`PEBBLE_VA_NOSLEEP`) and every nonce is accepted. No authorization is
+ * reused unless `authorizationReuse` (a percentage, as `PEBBLE_AUTHZREUSE`) says so: by default every
+ * order proves control of each of its names again; at 100 an account's valid authorizations are
+ * always reused, as Let's Encrypt does for 7 hours.
  */
-export async function startPebble(options: { dnsServer: string }): Promise<RunningPebble> {
+export async function startPebble(options: { dnsServer: string; authorizationReuse?: number }): Promise<RunningPebble> {
   await ensurePebbleInstalled();
   const directory = await mkdtemp(join(tmpdir(), "charon-pebble-"));
   try {
@@ -88,7 +90,7 @@ export async function startPebble(options: { dnsServer: string }): Promise<Runni
         ...process.env,
         PEBBLE_VA_NOSLEEP: "1",
         PEBBLE_WFE_NONCEREJECT: "0",
-        PEBBLE_AUTHZREUSE: "0",
+        PEBBLE_AUTHZREUSE: String(options.authorizationReuse ?? 0),
       },
       missingMessage: `${installed.binary} is missing; delete ${installDirectory} and run the tests again.`,
       ready: () => answersHttps(directoryUrl, tlsRoot),

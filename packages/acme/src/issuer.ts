@@ -575,15 +575,23 @@ export class Issuer implements CertificateIssuance {
       const counted = order.failure === undefined || blamed.size === 0 ? order.challenges : order.challenges.filter((c) => blamed.has(c.identifier));
       const byCredential = new Map<number, OrderChallenge[]>();
       for (const c of counted) byCredential.set(c.record.credential.id, [...(byCredential.get(c.record.credential.id) ?? []), c]);
-      for (const challenges of byCredential.values()) {
-        const first = challenges[0];
-        if (!provider || !first) continue;
+      const outcomes: Array<{ credential: OrderChallenge["record"]["credential"] | null; domains: string[] }> = [...byCredential.values()].map(
+        (challenges) => ({ credential: challenges[0]!.record.credential, domains: challenges.map((c) => c.identifier) }),
+      );
+      // Names the CA still held valid authorizations for (Let's Encrypt and Pebble reuse them), or
+      // that failed before a value was written: no credential to count, but the attempt is audited.
+      const concerned = order.failure !== undefined && blamed.size > 0 ? [...blamed] : certificate.domain_names;
+      const answered = new Set(order.challenges.map((c) => c.identifier));
+      const unanswered = concerned.filter((name) => !answered.has(name));
+      if (unanswered.length > 0) outcomes.push({ credential: null, domains: unanswered });
+      for (const outcome of outcomes) {
+        if (!provider) continue;
         await this.deps.outcomes.recordChallengeOutcome({
-          key: `certificate/${order.certificateId}/order/${order.id}/credential/${first.record.credential.id}`,
+          key: `certificate/${order.certificateId}/order/${order.id}/credential/${outcome.credential?.id ?? "none"}`,
           provider,
-          credential: first.record.credential,
+          credential: outcome.credential,
           certificateId: order.certificateId,
-          domains: challenges.map((c) => c.identifier),
+          domains: outcome.domains,
           action:
             order.failure === undefined ? (order.renewal || order.attempt > 1 ? "certificate_renewed" : "certificate_issued") : "certificate_failed",
           succeeded: order.failure === undefined,

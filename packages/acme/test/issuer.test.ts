@@ -19,6 +19,7 @@ import {
 import { createDnsProviderClient } from "@charon/dns";
 import { AcmeAccounts, CaRateLimited, Issuer, type IssuerDependencies } from "@charon/acme";
 import { LocalKeySealer } from "@charon/local";
+import { startPebble } from "../../../test/harness/pebble.js";
 import { capturingLogger, dnsTestApp, manualClock, temporarySecretStore, type DnsTestApp } from "../../../test/support/dns-app.js";
 
 /**
@@ -211,6 +212,40 @@ describe("an order against Pebble and PowerDNS", () => {
     expect(JSON.stringify(audit.body)).toContain(`"credential_id":${credential.id}`);
     expect(JSON.stringify(audit.body)).not.toContain("PRIVATE KEY");
     expect(await orders.openOrders()).not.toContain(certificate.id);
+  });
+
+  it("audits an order whose names the CA had authorized already (no value written) without counting a credential", async () => {
+    // Let's Encrypt reuses an account's valid authorizations; this Pebble always does.
+    const reusing = await startPebble({ dnsServer: inject("powerdnsDnsAddress"), authorizationReuse: 100 });
+    try {
+      const keys = new Map([[providerId, pdns.key]]);
+      const accounts = new AcmeAccounts(t.secrets, { directoryUrl: reusing.directoryUrl, email: "reuse@example.test" });
+      const name = `reused.${zone}`;
+      const first = setUp(keys, powerDnsSolver(keys), { accounts });
+      const proved = await requestCertificate(providerId, [name]);
+      await first.issuer.start(proved, { user: "test", ipAddress: null, via: "test" });
+      await first.drain();
+      expect((await t.services.certificates.get(proved.id))!.status).toBe("active");
+      const counted = (await credentialOf(providerId)).success_count as number;
+
+      const written: string[] = [];
+      const solver = powerDnsSolver(keys);
+      const again = setUp(keys, { ...solver, present: async (record, value) => (written.push(value), solver.present(record, value)) }, { accounts });
+      const reused = await requestCertificate(providerId, [name]);
+      await again.issuer.start(reused, { user: "test", ipAddress: null, via: "test" });
+      await again.drain();
+
+      expect((await t.services.certificates.get(reused.id))!.status).toBe("active");
+      expect(written).toEqual([]);
+      expect((await credentialOf(providerId)).success_count).toBe(counted);
+      const audit = await t.call("GET", `/api/v1/audit-logs?action=certificate_issued&resource_type=certificate&resource_id=${reused.id}`);
+      expect(audit.status, JSON.stringify(audit.body)).toBe(200);
+      const mine = audit.body.audit_logs as Array<{ resource_type: string; details: Record<string, unknown> }>;
+      expect(mine.filter((e) => e.resource_type === "certificate")).toHaveLength(1);
+      expect(mine[0]!.details).toMatchObject({ domains: [name], credential_id: null, credential_name: null, dns_challenge: false, result: "success" });
+    } finally {
+      await reusing.stop();
+    }
   });
 
   it("issues once under duplicate deliveries of every message", async () => {

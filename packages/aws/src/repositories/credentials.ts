@@ -161,7 +161,7 @@ export class DynamoCredentialRepository implements CredentialRepository {
    * redelivery of the order's messages (SQS keeps a message 14 days at most).
    */
   async recordChallengeOutcome(
-    credential: { providerId: number; id: number },
+    credential: { providerId: number; id: number } | null,
     succeeded: boolean,
     at: string,
     audit: AuditEntry,
@@ -178,15 +178,19 @@ export class DynamoCredentialRepository implements CredentialRepository {
     try {
       await transactWithRetry(this.table, [
         { Put: { TableName: this.table.name, Item: marker, ConditionExpression: "attribute_not_exists(pk)" } },
-        {
-          Update: {
-            TableName: this.table.name,
-            Key: credentialKey(credential.providerId, credential.id),
-            UpdateExpression: `ADD ${counter} :one SET last_used_at = :at, ${last} = :at`,
-            ConditionExpression: "attribute_exists(pk)",
-            ExpressionAttributeValues: { ":one": 1, ":at": at },
-          },
-        },
+        ...(credential
+          ? [
+              {
+                Update: {
+                  TableName: this.table.name,
+                  Key: credentialKey(credential.providerId, credential.id),
+                  UpdateExpression: `ADD ${counter} :one SET last_used_at = :at, ${last} = :at`,
+                  ConditionExpression: "attribute_exists(pk)",
+                  ExpressionAttributeValues: { ":one": 1, ":at": at },
+                },
+              },
+            ]
+          : []),
         auditEntryPut(this.table.name, audit),
       ]);
     } catch (error) {

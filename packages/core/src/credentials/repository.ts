@@ -44,10 +44,11 @@ export interface CredentialRepository {
   recordTest(credential: DnsCredential, status: CredentialTestStatus, at: string, audit: AuditEntry): Promise<void>;
   /**
    * Atomically counts a certificate operation on the credential and writes its audit entry, once
-   * per `key`: a second call with the same key (at-least-once delivery) changes nothing.
+   * per `key`: a second call with the same key (at-least-once delivery) changes nothing. Without a
+   * credential (no challenge was answered) only the audit entry is written, once per `key` too.
    */
   recordChallengeOutcome(
-    credential: { providerId: number; id: number },
+    credential: { providerId: number; id: number } | null,
     succeeded: boolean,
     at: string,
     audit: AuditEntry,

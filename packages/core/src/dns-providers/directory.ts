@@ -27,9 +27,14 @@ export interface ChallengeOutcome {
    */
   key: string;
   provider: ProviderSummary;
-  credential: { id: number; name: string };
+  /**
+   * The credential that wrote these names' DNS-01 values; null for names no challenge was answered
+   * for in this attempt (the CA still held valid authorizations for them, RFC 8555 §7.1.4, or the
+   * order failed before a value was written): their audit entry is written, no credential counted.
+   */
+  credential: { id: number; name: string } | null;
   certificateId: number;
-  /** The certificate names this credential answered challenges for. */
+  /** The certificate names this credential answered challenges for (or, without one, the names concerned). */
   domains: string[];
   action: "certificate_issued" | "certificate_renewed" | "certificate_failed";
   succeeded: boolean;
@@ -142,14 +147,15 @@ export class DnsDirectory implements DnsChallengeDirectory, ChallengeOutcomeReco
         domain: outcome.domains[0] ?? null,
         domains: outcome.domains,
         provider_id: outcome.provider.id,
-        credential_id: outcome.credential.id,
-        credential_name: outcome.credential.name,
+        credential_id: outcome.credential?.id ?? null,
+        credential_name: outcome.credential?.name ?? null,
+        ...(outcome.credential ? {} : { dns_challenge: false }),
         result: outcome.succeeded ? "success" : "failure",
         ...(outcome.error ? { error: outcome.error } : {}),
       },
     });
     await this.deps.credentials.recordChallengeOutcome(
-      { providerId: outcome.provider.id, id: outcome.credential.id },
+      outcome.credential ? { providerId: outcome.provider.id, id: outcome.credential.id } : null,
       outcome.succeeded,
       at.toISOString(),
       audit,

@@ -64,7 +64,7 @@ export class AlertingOutcomeRecorder implements ChallengeOutcomeRecorder {
 
   async recordChallengeOutcome(outcome: ChallengeOutcome): Promise<void> {
     await this.deps.recorder.recordChallengeOutcome(outcome);
-    if (outcome.succeeded) return;
+    if (outcome.succeeded || !outcome.credential) return;
     const credential = await this.deps.credentials.getCredential(outcome.provider.id, outcome.credential.id, true);
     if (!credential || !crossedBelow(credential.stats, false)) return;
     const rate = successRate(credential.stats);
