@@ -115,6 +115,40 @@ describe("GET fed back as a write", () => {
     expect(mixed.status).toBe(400);
   });
 
+  it("DNS providers: \"set\" keeps the secret in either spelling; with the credential changed it is a 409; the kept token still authenticates", async () => {
+    const created = (await stage.send("POST", "/api/v1/dns-providers", { body: cloudflare("Kept") })).body;
+    const path = `/api/nginx/dns-providers/${created.id}`;
+    const respelled = await stage.send("PUT", path, { body: { meta: { api_token: "set" } } });
+    expect(respelled.status, JSON.stringify(respelled.body)).toBe(200);
+    expect(respelled.body).toMatchObject({ meta: { CF_API_TOKEN: "set" }, primary_credential_id: created.primary_credential_id });
+    // Valid by the document (Cloudflare's other set, the key "set"), but the stored credential has no key to keep.
+    const otherSet = await stage.send("PATCH", path, { body: { meta: { api_key: "set", email: "ops@example.com" } } });
+    expect(otherSet.status, JSON.stringify(otherSet.body)).toBe(409);
+    expect(otherSet.body.message).toMatch(/^meta\.api_key: "set" keeps the stored secret only with meta as the provider's GET shows it/);
+    const audit = (await stage.services.auditLog.list({ resourceType: "dns_provider", resourceId: String(created.id) }, { limit: 10 })).items;
+    expect(audit.map((e) => e.action)).toEqual(["dns_provider_created"]);
+    // The primary credential, tested through the API: the token kept is the real one ("set" would fail).
+    const enabled = await stage.send("POST", `${path}/enable-multi-credential`);
+    const tested = await stage.send("POST", `${path}/credentials/${enabled.body.migrated_credential.id}/test`);
+    expect(tested.status, JSON.stringify(tested.body)).toBe(200);
+    expect(tested.body.status).not.toBe("failed");
+  });
+
+  it("DNS providers: an update's meta is the stored type's credential fields; another type's are a 409 naming the type, a malformed field a 400", async () => {
+    const created = (await stage.send("POST", "/api/v1/dns-providers", { body: cloudflare("Typed") })).body;
+    const path = `/api/v1/dns-providers/${created.id}`;
+    const rotated = await stage.send("PUT", path, { body: { meta: { api_token: FAKE_CLOUDFLARE_TOKEN } } });
+    expect(rotated.status, JSON.stringify(rotated.body)).toBe(200);
+    const powerdns = await stage.send("PATCH", path, { body: { meta: { PDNS_API_URL: "http://pdns.example.com:8081", PDNS_API_KEY: "k" } } });
+    expect(powerdns.status, JSON.stringify(powerdns.body)).toBe(409);
+    expect(powerdns.body.message).toContain(`meta: these are PowerDNS credential fields, and DNS provider ${created.id} is Cloudflare`);
+    const blank = await stage.send("PATCH", path, { body: { meta: { api_token: " " } } });
+    expect(blank.status).toBe(400);
+    expect(blank.body.details).toContain("api_token");
+    const both = await stage.send("PATCH", path, { body: { meta: { api_token: FAKE_CLOUDFLARE_TOKEN, CF_API_TOKEN: FAKE_CLOUDFLARE_TOKEN } } });
+    expect(both.status).toBe(400);
+  });
+
   it("credentials: PATCH with the GET body keeps the secret (the credential still authenticates); POST elsewhere needs the value", async () => {
     const provider = (await stage.send("POST", "/api/v1/dns-providers", { body: cloudflare("Many") })).body;
     await stage.send("POST", `/api/v1/dns-providers/${provider.id}/enable-multi-credential`);

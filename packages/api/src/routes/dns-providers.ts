@@ -18,6 +18,7 @@ import {
   DnsProviderSchema,
   DnsProviderTypesSchema,
   DnsProviderUpdateSchema,
+  credentialFieldsOnUpdateComponents,
   ModeDisabledSchema,
   ModeEnabledSchema,
   ProviderDeletedSchema,
@@ -154,7 +155,12 @@ export function dnsProviderRoutes(tokens: TokenService, services: DnsRouteServic
     responses: { 200: jsonResponse(StatisticsSchema, "Statistics") },
   });
 
-  const group = routeGroup()
+  const group = routeGroup();
+  // The components an update's `meta` refers to (`credentialFieldsOnUpdate`).
+  for (const { name, schema } of credentialFieldsOnUpdateComponents(dnsProviders.types())) {
+    group.openAPIRegistry.registerComponent("schemas", name, schema);
+  }
+  group
     .openapi(types, (c) => c.json({ types: dnsProviders.types().map(providerTypeBody) }, 200))
     .openapi(list, async (c) => {
       const page = await dnsProviders.list(c.req.valid("query"));
@@ -171,8 +177,9 @@ export function dnsProviderRoutes(tokens: TokenService, services: DnsRouteServic
     group.openapi(updateRoute(method), async (c) => {
       const input = c.req.valid("json");
       const { id } = c.req.valid("param");
-      // `meta` exactly as the provider's GET shows it (secrets as "set") keeps the credential.
-      const meta = input.meta === undefined ? undefined : writtenFields("meta", input.meta, body(await dnsProviders.get(id)).meta);
+      // `meta` as the provider's GET shows it (secrets as "set", either spelling) keeps the credential.
+      const stored = input.meta === undefined ? undefined : await dnsProviders.get(id);
+      const meta = stored && writtenFields("meta", input.meta, body(stored).meta, dnsProviders.descriptor(stored.provider.type));
       const view = await dnsProviders.update(id, { name: input.name, type: input.acme_dns_provider, meta }, actorOf(c));
       return c.json(body(view), 200);
     });

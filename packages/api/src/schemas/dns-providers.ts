@@ -1,9 +1,10 @@
 import { z } from "@hono/zod-openapi";
-import { FreeFormObjectSchema, storableObject } from "./json.js";
+import { storableObject } from "./json.js";
 import { NOT_BLANK_SINGLE_LINE, displayName, singleLine } from "./strings.js";
 import { urlPattern } from "./urls.js";
 import { isDeepStrictEqual } from "node:util";
 import {
+  ConflictError,
   DNS_PROVIDER_TYPE_NAMES,
   ValidationError,
   type DnsCredential,
@@ -20,21 +21,42 @@ const SET = "set";
  * `meta` or `credentials` as a write gives them, after the round trip: fields equal to what the
  * answer shows (`shown`, secrets as "set") change nothing (undefined); otherwise a secret shown
  * as "set" cannot be stored (secrets are write-only), a 400 naming the field.
+ *
+ * With the stored credential's type (`stored`, a provider's update, whose document takes "set" for
+ * a secret: `KEEP_DESCRIPTION`), fields compare in either spelling, "set" counts only in a secret
+ * field, and "set" with another field of the type changed is a 409: the body is sound, the
+ * stored credential is what it does not match.
  */
 export function writtenFields(
   field: string,
   given: Record<string, unknown> | undefined,
   shown?: Record<string, string>,
+  stored?: DnsProviderType,
 ): Record<string, unknown> | undefined {
   if (given === undefined) return undefined;
-  if (shown !== undefined && isDeepStrictEqual(given, shown)) return undefined;
-  const placeholder = Object.keys(given).find((name) => given[name] === SET);
-  if (placeholder !== undefined) {
-    throw new ValidationError(
-      `${field}.${placeholder}: "set" is how answers show a stored secret; secrets are write-only, so give its value (or send ${field} exactly as shown to keep it)`,
+  if (shown !== undefined && isDeepStrictEqual(inSpelling(given, stored), inSpelling(shown, stored))) return undefined;
+  const secret = (name: string) => stored === undefined || stored.fields.some((f) => f.secret && (f.name === name || f.envName === name));
+  const placeholder = Object.keys(given).find((name) => given[name] === SET && secret(name));
+  if (placeholder === undefined) return given;
+  if (stored !== undefined) {
+    // A field the type does not have: the service's 400 (or 409 for another type's fields) says so.
+    const ofType = (name: string) => stored.fields.some((f) => f.name === name || f.envName === name);
+    if (!Object.keys(given).every(ofType)) return given;
+    throw new ConflictError(
+      `${field}.${placeholder}: "set" keeps the stored secret only with ${field} as the provider's GET shows it, and this ${field} changes the credential; secrets are write-only, so give every secret's value`,
     );
   }
-  return given;
+  throw new ValidationError(
+    `${field}.${placeholder}: "set" is how answers show a stored secret; secrets are write-only, so give its value (or send ${field} exactly as shown to keep it)`,
+  );
+}
+
+/** `fields` named by the credentials API's spelling (`CF_API_TOKEN` → `api_token`) when `descriptor` is known; as given otherwise. */
+function inSpelling(fields: Record<string, unknown>, descriptor: DnsProviderType | undefined): Record<string, unknown> {
+  if (descriptor === undefined) return fields;
+  const named = Object.entries(fields).map(([name, value]) => [descriptor.fields.find((f) => f.envName === name)?.name ?? name, value] as const);
+  // Both spellings of one field is no credential's form: keep it apart from every shown one.
+  return new Set(named.map(([name]) => name)).size === named.length ? Object.fromEntries(named) : fields;
 }
 
 /** Credential fields by name: non-secret values as stored, secret ones as "set". */
@@ -60,14 +82,44 @@ export const credentialFieldsOfAnyType = (description: string) =>
     example: { api_token: "your-cloudflare-api-token" },
   });
 
+/** What the value "set" of a secret field means in an update's `meta`. */
+const KEEP_DESCRIPTION =
+  '"set" (how answers show a stored secret) keeps the stored value: taken only with `meta` as the provider\'s GET shows it ' +
+  "(either spelling), the GitOps round trip, which changes nothing; with any field changed it is a 409, since secrets are write-only";
+
+/**
+ * The components of an update's `meta` (`DnsProviderUpdate`): a type's credential fields as on
+ * create, except that a secret may be "set" (`KEEP_DESCRIPTION`, `keptFields`). For
+ * `registerComponent("schemas", …)`, as `credentialFieldsOnUpdate` refers to them by name.
+ */
+export function credentialFieldsOnUpdateComponents(types: readonly DnsProviderType[]) {
+  return types.map((descriptor) => ({
+    name: `${credentialFieldsComponent(descriptor.type)}OnUpdate`,
+    schema: credentialFieldsDocument(descriptor, true),
+  }));
+}
+
+/**
+ * An update's `meta`: credential fields of some supported type (`anyOf` the
+ * `…CredentialFieldsOnUpdate` components). The path names the provider, hence its type: another
+ * type's fields are a 409 (`credentialsOfProvider`), as is "set" with a field changed.
+ */
+const credentialFieldsOnUpdate = () =>
+  storableObject().openapi({
+    description: `Replaces the primary credential's fields (a rotation): those of the provider's type (another type's are a 409). ${KEEP_DESCRIPTION}`,
+    anyOf: DNS_PROVIDER_TYPE_NAMES.map((type) => ({ $ref: `#/components/schemas/${credentialFieldsComponent(type)}OnUpdate` })),
+    example: { CF_API_TOKEN: "your-new-cloudflare-api-token" },
+  });
+
 /**
  * A type's credential fields as JSON Schema: each field in either spelling (not both), a string
- * that is not blank (an http(s) URL for `format: "url"`; a secret never the placeholder "set"), no
- * other field, and exactly one credential set complete with no field of another set. This is the
- * rule `normaliseWith` (`@charon/dns`) and `writtenFields` apply; they keep the checking and their
- * messages ("Cloudflare needs api_token, or api_key and email"), the document states it.
+ * that is not blank (an http(s) URL for `format: "url"`; a secret never the placeholder "set",
+ * unless `onUpdate`, where "set" keeps it), no other field, and exactly one credential set
+ * complete with no field of another set. This is the rule `normaliseWith` (`@charon/dns`) and
+ * `writtenFields` apply; they keep the checking and their messages ("Cloudflare needs api_token,
+ * or api_key and email"), the document states it.
  */
-function credentialFieldsDocument(descriptor: DnsProviderType): Record<string, unknown> {
+function credentialFieldsDocument(descriptor: DnsProviderType, onUpdate = false): Record<string, unknown> {
   const spellings = (field: DnsCredentialField) => (field.envName === field.name ? [field.name] : [field.name, field.envName]);
   const fieldNamed = (name: string) => descriptor.fields.find((f) => f.name === name)!;
   const given = (name: string) => ({ anyOf: spellings(fieldNamed(name)).map((spelling) => ({ required: [spelling] })) });
@@ -75,7 +127,9 @@ function credentialFieldsDocument(descriptor: DnsProviderType): Record<string, u
     type: "string",
     description: field.description,
     pattern: field.format === "url" ? POWERDNS_URL.source : NOT_BLANK_SINGLE_LINE.source,
-    ...(field.secret ? { writeOnly: true, not: { const: SET } } : {}),
+    ...(field.secret
+      ? { writeOnly: true, ...(onUpdate ? { description: `${field.description}. ${KEEP_DESCRIPTION}` } : { not: { const: SET } }) }
+      : {}),
   });
   const sets = descriptor.credentialSets.map((set) => {
     const others = descriptor.credentialSets.flat().filter((name) => !set.includes(name));
@@ -115,14 +169,12 @@ export function dnsProviderCreateVariants(types: readonly DnsProviderType[]) {
   );
 }
 
-export const DnsProviderUpdateSchema = z
-  .strictObject({
-    name: displayName(100).optional(),
-    // Another supported type is a 409 (a provider cannot change type), anything else a 400.
-    acme_dns_provider: singleLine(64).min(1).optional().openapi({ enum: [...DNS_PROVIDER_TYPE_NAMES] }),
-    meta: FreeFormObjectSchema.optional().openapi({ description: "Replaces the primary credential's fields" }),
-  })
-  .openapi("DnsProviderUpdate");
+export const DnsProviderUpdateSchema = z.strictObject({
+  name: displayName(100).optional(),
+  // Another supported type is a 409 (a provider cannot change type), anything else a 400.
+  acme_dns_provider: singleLine(64).min(1).optional().openapi({ enum: [...DNS_PROVIDER_TYPE_NAMES] }),
+  meta: credentialFieldsOnUpdate().optional(),
+});
 
 export const DnsProviderSchema = z
   .object({
