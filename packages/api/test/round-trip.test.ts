@@ -124,7 +124,7 @@ describe("GET fed back as a write", () => {
     // Valid by the document (Cloudflare's other set, the key "set"), but the stored credential has no key to keep.
     const otherSet = await stage.send("PATCH", path, { body: { meta: { api_key: "set", email: "ops@example.com" } } });
     expect(otherSet.status, JSON.stringify(otherSet.body)).toBe(409);
-    expect(otherSet.body.message).toMatch(/^meta\.api_key: "set" keeps the stored secret only with meta as the provider's GET shows it/);
+    expect(otherSet.body.message).toMatch(/^meta\.api_key: "set" keeps the stored secret only with meta as the GET shows it/);
     const audit = (await stage.services.auditLog.list({ resourceType: "dns_provider", resourceId: String(created.id) }, { limit: 10 })).items;
     expect(audit.map((e) => e.action)).toEqual(["dns_provider_created"]);
     // The primary credential, tested through the API: the token kept is the real one ("set" would fail).
@@ -167,6 +167,26 @@ describe("GET fed back as a write", () => {
     const elsewhere = await stage.send("POST", base, { body: { ...shown, name: "Copy", zone_filter: "*.copy.example" } });
     expect(elsewhere.status).toBe(400);
     expect(elsewhere.body.details).toMatch(/^credentials\.api_token: "set" is how answers show a stored secret/);
+  });
+
+  it("credentials: PATCH keeps the secret with \"set\" in the ACME client's spelling; \"set\" with the credential changed, or another type's fields, is a 409", async () => {
+    const provider = (await stage.send("POST", "/api/v1/dns-providers", { body: cloudflare("Spelled") })).body;
+    await stage.send("POST", `/api/v1/dns-providers/${provider.id}/enable-multi-credential`);
+    const base = `/api/nginx/dns-providers/${provider.id}/credentials`;
+    const created = await stage.send("POST", base, {
+      body: { name: "Customer S", zone_filter: "*.customer-s.com", credentials: { api_token: FAKE_CLOUDFLARE_TOKEN } },
+    });
+    const kept = await stage.send("PATCH", `${base}/${created.body.id}`, { body: { credentials: { CF_API_TOKEN: "set" } } });
+    expect(kept.status, JSON.stringify(kept.body)).toBe(200);
+    expect((await stage.send("POST", `${base}/${created.body.id}/test`)).body.status).not.toBe("failed");
+    const otherSet = await stage.send("PATCH", `${base}/${created.body.id}`, { body: { credentials: { CF_API_KEY: "set", CF_API_EMAIL: "ops@example.com" } } });
+    expect(otherSet.status, JSON.stringify(otherSet.body)).toBe(409);
+    expect(otherSet.body.message).toMatch(/^credentials\.CF_API_KEY: "set" keeps the stored secret only with credentials as the GET shows it/);
+    const powerdns = await stage.send("PATCH", `${base}/${created.body.id}`, { body: { credentials: { api_url: "http://pdns.example.com", api_key: "k" } } });
+    expect(powerdns.status, JSON.stringify(powerdns.body)).toBe(409);
+    expect(powerdns.body.message).toContain(`is Cloudflare`);
+    const unknown = await stage.send("PATCH", `${base}/${created.body.id}`, { body: { credentials: { api_token: "set", zone_id: "z" } } });
+    expect(unknown.status).toBe(400);
   });
 
   it("tokens: a listed token fed back as a create makes one with the same rights", async () => {

@@ -1,4 +1,4 @@
-import type { CredentialService, TokenService } from "@charon/core";
+import type { CredentialService, DnsProviderType, TokenService } from "@charon/core";
 import { actorOf } from "../actor.js";
 import { protectedRoute, routeGroup } from "../routing.js";
 import { IdParamsSchema, acceptingReadOnly, jsonBody, jsonResponse } from "../schemas/common.js";
@@ -40,7 +40,13 @@ const CREDENTIAL_READ_ONLY = [
 
 /** multi-credential-dns.md's "Credential Management API Endpoints", under a provider. */
 /** `bodyDescription`: what a create's body must hold, by provider type (requiredFieldsDescription). */
-export function credentialRoutes(tokens: TokenService, credentials: CredentialService, bodyDescription: string) {
+/** `typeOf`: the type of the provider a path names (its credential fields), for an update's round trip. */
+export function credentialRoutes(
+  tokens: TokenService,
+  credentials: CredentialService,
+  bodyDescription: string,
+  typeOf: (providerId: number) => Promise<DnsProviderType>,
+) {
   const tags = ["DNS credentials"];
   const read = { resource: "dns_providers", access: "read", subject: "credentials" } as const;
   const write = { resource: "dns_providers", access: "write", subject: "credentials" } as const;
@@ -151,8 +157,9 @@ export function credentialRoutes(tokens: TokenService, credentials: CredentialSe
     .openapi(update, async (c) => {
       const { id, credentialId } = c.req.valid("param");
       const input = c.req.valid("json");
-      // `credentials` exactly as the credential's GET shows them (secrets as "set") keeps them.
-      const shown = input.credentials === undefined ? undefined : credentialFields((await credentials.get(id, credentialId)).credential);
+      // `credentials` as the credential's GET shows them (secrets as "set", either spelling) keeps them.
+      const [stored, type] =
+        input.credentials === undefined ? [] : await Promise.all([credentials.get(id, credentialId), typeOf(id)]);
       const saved = await credentials.update(
         id,
         credentialId,
@@ -161,7 +168,7 @@ export function credentialRoutes(tokens: TokenService, credentials: CredentialSe
           description: input.description,
           zoneFilter: input.zone_filter,
           enabled: input.enabled,
-          credentials: writtenFields("credentials", input.credentials, shown),
+          credentials: stored && writtenFields("credentials", input.credentials, credentialFields(stored.credential), type),
         },
         actorOf(c),
       );

@@ -219,5 +219,13 @@ export function dnsProviderRoutes(tokens: TokenService, services: DnsRouteServic
       c.json(matchBody(await dnsDirectory.match(c.req.valid("param").id, c.req.valid("query").domain)), 200),
     )
     .openapi(statistics, async (c) => c.json(statisticsBody(await credentials.statistics(c.req.valid("param").id)), 200))
-    .route("/", credentialRoutes(tokens, credentials, requiredFieldsDescription("The credential; `credentials` holds its fields", dnsProviders.types())));
+    .route(
+      "/",
+      credentialRoutes(
+        tokens,
+        credentials,
+        requiredFieldsDescription("The credential; `credentials` holds its fields", dnsProviders.types()),
+        async (providerId) => dnsProviders.descriptor((await dnsProviders.get(providerId)).provider.type),
+      ),
+    );
 }

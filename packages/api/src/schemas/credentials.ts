@@ -1,5 +1,4 @@
 import { z } from "@hono/zod-openapi";
-import { FreeFormObjectSchema } from "./json.js";
 import { displayName, multiLine, singleLine } from "./strings.js";
 import {
   successRate,
@@ -13,7 +12,7 @@ import {
   type SavedCredential,
 } from "@charon/core";
 import { DOMAIN_NAME_DOCUMENT, PageQuerySchema, ZONE_FILTER_DOCUMENT, cursorParameter, idParameter } from "./common.js";
-import { CredentialFieldsSchema, credentialFields, credentialFieldsOfAnyType } from "./dns-providers.js";
+import { CredentialFieldsSchema, credentialFields, credentialFieldsOfAnyType, credentialFieldsOnUpdate } from "./dns-providers.js";
 
 export const CredentialParamsSchema = z.object({ id: idParameter("id", "path", 1), credentialId: idParameter("credentialId", "path", 42) });
 
@@ -50,7 +49,7 @@ export const CredentialUpdateSchema = z
     zone_filter: singleLine(10_000).optional().openapi(ZONE_FILTER_DOCUMENT),
     enabled: z.boolean().optional(),
     // As the GET shows them (secrets "set") they keep the stored secret, so not the create's rule.
-    credentials: FreeFormObjectSchema.optional().openapi({ description: "Replaces the whole set (a rotation); absent, or as the GET shows it, keeps the stored secret" }),
+    credentials: credentialFieldsOnUpdate("Replaces the whole set; absent, the stored one stays").optional(),
   })
   .openapi("CredentialUpdate", {
     example: { description: "Updated credential description", zone_filter: "*.customer-b.com,*.customer-b.net" },

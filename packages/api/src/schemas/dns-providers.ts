@@ -22,8 +22,8 @@ const SET = "set";
  * answer shows (`shown`, secrets as "set") change nothing (undefined); otherwise a secret shown
  * as "set" cannot be stored (secrets are write-only), a 400 naming the field.
  *
- * With the stored credential's type (`stored`, a provider's update, whose document takes "set" for
- * a secret: `KEEP_DESCRIPTION`), fields compare in either spelling, "set" counts only in a secret
+ * With the stored credential's type (`stored`, an update of a provider or a credential, whose
+ * document takes "set" for a secret: `KEEP_DESCRIPTION`), fields compare in either spelling, "set" counts only in a secret
  * field, and "set" with another field of the type changed is a 409: the body is sound, the
  * stored credential is what it does not match.
  */
@@ -43,7 +43,7 @@ export function writtenFields(
     const ofType = (name: string) => stored.fields.some((f) => f.name === name || f.envName === name);
     if (!Object.keys(given).every(ofType)) return given;
     throw new ConflictError(
-      `${field}.${placeholder}: "set" keeps the stored secret only with ${field} as the provider's GET shows it, and this ${field} changes the credential; secrets are write-only, so give every secret's value`,
+      `${field}.${placeholder}: "set" keeps the stored secret only with ${field} as the GET shows it, and this ${field} changes the credential; secrets are write-only, so give every secret's value`,
     );
   }
   throw new ValidationError(
@@ -84,7 +84,7 @@ export const credentialFieldsOfAnyType = (description: string) =>
 
 /** What the value "set" of a secret field means in an update's `meta`. */
 const KEEP_DESCRIPTION =
-  '"set" (how answers show a stored secret) keeps the stored value: taken only with `meta` as the provider\'s GET shows it ' +
+  '"set" (how answers show a stored secret) keeps the stored value: taken only with the fields as the GET shows them ' +
   "(either spelling), the GitOps round trip, which changes nothing; with any field changed it is a 409, since secrets are write-only";
 
 /**
@@ -100,13 +100,13 @@ export function credentialFieldsOnUpdateComponents(types: readonly DnsProviderTy
 }
 
 /**
- * An update's `meta`: credential fields of some supported type (`anyOf` the
+ * An update's `meta` or `credentials`: credential fields of some supported type (`anyOf` the
  * `…CredentialFieldsOnUpdate` components). The path names the provider, hence its type: another
  * type's fields are a 409 (`credentialsOfProvider`), as is "set" with a field changed.
  */
-const credentialFieldsOnUpdate = () =>
+export const credentialFieldsOnUpdate = (what: string) =>
   storableObject().openapi({
-    description: `Replaces the primary credential's fields (a rotation): those of the provider's type (another type's are a 409). ${KEEP_DESCRIPTION}`,
+    description: `${what} (a rotation): those of the provider's type (another type's are a 409). ${KEEP_DESCRIPTION}`,
     anyOf: DNS_PROVIDER_TYPE_NAMES.map((type) => ({ $ref: `#/components/schemas/${credentialFieldsComponent(type)}OnUpdate` })),
     example: { CF_API_TOKEN: "your-new-cloudflare-api-token" },
   });
@@ -173,7 +173,7 @@ export const DnsProviderUpdateSchema = z.strictObject({
   name: displayName(100).optional(),
   // Another supported type is a 409 (a provider cannot change type), anything else a 400.
   acme_dns_provider: singleLine(64).min(1).optional().openapi({ enum: [...DNS_PROVIDER_TYPE_NAMES] }),
-  meta: credentialFieldsOnUpdate().optional(),
+  meta: credentialFieldsOnUpdate("Replaces the primary credential's fields").optional(),
 });
 
 export const DnsProviderSchema = z
