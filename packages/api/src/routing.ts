@@ -1,4 +1,5 @@
-import { OpenAPIHono, createRoute, type RouteConfig } from "@hono/zod-openapi";
+import { OpenAPIHono, createRoute, z, type RouteConfig } from "@hono/zod-openapi";
+import { createMiddleware } from "hono/factory";
 import type { Access, ResourceType, TokenService } from "@charon/core";
 import type { AppEnv } from "./env.js";
 import { authorize } from "./middleware/authorize.js";
@@ -45,6 +46,18 @@ function documented({ resource, access, subject, requires, embeds }: RouteAccess
   };
 }
 
+const noQuery = z.object({}).strict();
+
+/**
+ * On a route that takes no query parameter, any is a 400 as on the lists (`Unknown query parameter
+ * 'limt'`): a misspelt option is never silently ignored.
+ */
+const noQueryParameters = createMiddleware<AppEnv>(async (c, next) => {
+  const parsed = noQuery.safeParse(c.req.query());
+  if (!parsed.success) throw validationErrorFrom(parsed.error, "query");
+  await next();
+});
+
 /**
  * Declares a protected route once: its schemas (validation, types, OpenAPI), the bearer
  * security requirement, the standard error responses, and the permission check. The
@@ -59,7 +72,7 @@ export function protectedRoute<const R extends Omit<RouteConfig, "security" | "m
     ...config,
     security: [{ bearerAuth: [] }],
     "x-charon-access": documented(access),
-    middleware: [authorize(tokens, access)] as const,
+    middleware: config.request?.query ? ([authorize(tokens, access)] as const) : ([authorize(tokens, access), noQueryParameters] as const),
     responses: { ...standardErrorResponses, ...config.responses },
   });
 }

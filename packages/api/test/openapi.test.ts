@@ -54,6 +54,22 @@ describe("/api/openapi.json", () => {
 });
 
 describe("rules the server enforces are in the document", () => {
+  it("refuses a query parameter an operation does not declare, on every protected operation (a misspelt option is never ignored)", async () => {
+    const answers: Record<string, string> = {};
+    for (const { key, method, path, operation } of operationsOf(document)) {
+      if (operation["x-charon-access"] === "public") continue;
+      // Required parameters are given, so that the unknown one is the request's only fault.
+      const required = (operation.parameters ?? []).filter((p) => (p as { in?: string; required?: boolean }).in === "query" && (p as { required?: boolean }).required);
+      const given = required.map((p) => `${(p as { name: string }).name}=example.com&`).join("");
+      const concrete = `${path.replace(/\{[^}]+\}/g, "1")}?${given}unknown_option=1`;
+      const refused = await api.call(method.toUpperCase(), concrete, method === "get" || method === "delete" ? {} : { body: {} });
+      answers[key] = `${refused.status} ${((await refused.json()) as { message?: string }).message}`;
+    }
+    expect(Object.keys(answers).length).toBeGreaterThan(40);
+    const wrong = Object.entries(answers).filter(([, answer]) => answer !== "400 Unknown query parameter 'unknown_option'");
+    expect(wrong).toEqual([]);
+  });
+
   it("says which credential fields each DNS provider type requires, as the server refuses a body without them", async () => {
     const types = (await api.send("GET", "/api/nginx/dns-providers/types")).body.types as Array<{
       type: string;

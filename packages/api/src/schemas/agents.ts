@@ -31,13 +31,15 @@ export const AgentSnapshotSchema = z
 const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const AGENT_ID_MESSAGE = "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit";
 
-export const AgentSnapshotQuerySchema = z.object({
+export const AgentSnapshotQuerySchema = z
+  .object({
   agent_id: z
     .string()
     .regex(AGENT_ID, AGENT_ID_MESSAGE)
     .optional()
     .openapi({ param: { name: "agent_id", in: "query" }, description: "The asking agent: with an approved key, private keys come sealed to it", example: "edge-1" }),
-});
+  })
+  .strict();
 
 export const AgentIdParamsSchema = z.object({
   agent_id: z.string().regex(AGENT_ID, AGENT_ID_MESSAGE).openapi({ param: { name: "agent_id", in: "path" }, example: "edge-1" }),
