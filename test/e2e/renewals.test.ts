@@ -1,5 +1,7 @@
 import { randomBytes, X509Certificate } from "node:crypto";
 import { mkdtemp } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { strFromU8, unzipSync } from "fflate";
@@ -84,7 +86,7 @@ async function setWindow(id: number, window: { start: Date; end: Date }, explana
   expect(response.status, await response.clone().text()).toBe(200);
 }
 
-async function sweep(): Promise<{ checked: number; due: number; enqueued: number; failed: number }> {
+async function sweep(): Promise<{ checked: number; due: number; enqueued: number; failed: number; expiring_alerts: number }> {
   const response = await call("POST", "/api/v1/renewals/run");
   expect(response.status, JSON.stringify(response.body)).toBe(200);
   return response.body;
@@ -173,7 +175,7 @@ describe("renewals (Pebble v2.10.3 + PowerDNS, injected clock)", () => {
       expect(Math.abs(Date.parse(certificate.renewal_due_at) - (Date.parse(certificate.expires_on) - lifetime / 3))).toBeLessThan(60_000);
     }
     const first = await sweep();
-    expect(first).toEqual({ checked: 4, due: 0, enqueued: 0, failed: 0 });
+    expect(first).toEqual({ checked: 4, due: 0, enqueued: 0, failed: 0, expiring_alerts: 0 });
     for (const key of Object.keys(names)) {
       const certificate = (await call("GET", `/api/nginx/certificates/${ids[key]}`)).body;
       before[key] = certificate;
@@ -182,7 +184,7 @@ describe("renewals (Pebble v2.10.3 + PowerDNS, injected clock)", () => {
       expect(Date.parse(certificate.renewal_info_check_at) - clock.now().getTime()).toBeGreaterThan(5 * 3_600_000);
     }
     // Nothing is filed before its next check: a sweep now reads nothing.
-    expect(await sweep()).toEqual({ checked: 0, due: 0, enqueued: 0, failed: 0 });
+    expect(await sweep()).toEqual({ checked: 0, due: 0, enqueued: 0, failed: 0, expiring_alerts: 0 });
   }, 240_000);
 
   it("renews exactly the certificates whose window has come, with `replaces`, serving the old ones until then", async () => {
@@ -284,4 +286,30 @@ describe("renewals (Pebble v2.10.3 + PowerDNS, injected clock)", () => {
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(JSON.stringify(refused.body)).toContain(`shop.${zones.b} had 5 failed authorizations this hour`);
   }, 240_000);
+  it("sends the certificate_expiring warnings that are due in the same run", async () => {
+    const received: string[] = [];
+    const receiver = createServer((request, response) => {
+      let body = "";
+      request.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      request.on("end", () => {
+        received.push((JSON.parse(body) as { type: string }).type);
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+      // 90 days' notice: every certificate in service (each lasts 90 days or less) is due a warning.
+      const created = await call("POST", "/api/v1/notifications", { url, events: ["certificate_expiring"], expiring_days: 90 });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      const active = ((await call("GET", "/api/nginx/certificates?limit=100")).body as JsonBody[]).filter((c) => c.status === "active");
+      expect(active.length).toBeGreaterThan(0);
+
+      expect(await sweep()).toMatchObject({ expiring_alerts: active.length });
+      await expect.poll(() => received.length, { timeout: 30_000, interval: 100 }).toBe(active.length);
+      expect(new Set(received)).toEqual(new Set(["certificate_expiring"]));
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
+  }, 120_000);
 });

@@ -33,7 +33,7 @@ export function createApp({ services, ...options }: AppOptions) {
   api.route("/", tokenRoutes(services.tokens));
   api.route("/", proxyHostRoutes(services.tokens, services.proxyHosts));
   api.route("/", certificateRoutes(services.tokens, services.certificates, services.renewals));
-  api.route("/", renewalRoutes(services.tokens, services.renewals));
+  api.route("/", renewalRoutes(services.tokens, services.renewals, services.notifications));
   api.route("/", securityRoutes(services.tokens, services.security));
   api.route("/", settingsRoutes(services.tokens, services.settings));
   // One DNS provider collection, reachable under both paths (api-conventions.md).
