@@ -11,7 +11,7 @@ const MAX_ROUNDS = 5;
  * time the bucket is full again (GCRA's theoretical arrival time). Tokens left at `now` are
  * `capacity - (full_at - now) / refill`, so the refill since the last take follows from the
  * stored time and the clock alone; a take moves `full_at` one refill later.
- * DynamoDB expressions have no max(), hence two writes at most (docs/decisions/0018-issuance-limits.md):
+ * DynamoDB expressions have no max(), hence two writes at most (docs/decisions/0019-issuance-limits.md):
  * a busy bucket (`now ≤ full_at`) takes in one conditional update; a full one (`full_at < now`, or
  * no item) is reset to `now + refill` by a second conditional update; an empty one is answered
  * from the first update's failed item, without another read.
@@ -68,7 +68,7 @@ type SlotItem = { sk: string; owner: string; lease_until: number };
  * `lease_until` (epoch ms) and `expires_at_epoch` (the table's TTL, a minute after the lease, so
  * abandoned slots go). An acquire reads the partition (consistent) and makes one conditional put
  * on the owner's own slot, else on a free or expired one; a conditional delete releases it.
- * Why slot items rather than one counter: docs/decisions/0018-issuance-limits.md.
+ * Why slot items rather than one counter: docs/decisions/0019-issuance-limits.md.
  */
 export class DynamoDnsProviderSlots implements DnsProviderSlots {
   constructor(
