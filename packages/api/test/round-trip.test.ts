@@ -147,6 +147,21 @@ describe("GET fed back as a write", () => {
     expect(blank.body.details).toContain("api_token");
     const both = await stage.send("PATCH", path, { body: { meta: { api_token: FAKE_CLOUDFLARE_TOKEN, CF_API_TOKEN: FAKE_CLOUDFLARE_TOKEN } } });
     expect(both.status).toBe(400);
+    const empty = await stage.send("PATCH", path, { body: { meta: {} } });
+    expect(empty.status).toBe(409);
+    expect(empty.body.message).toBe(`meta: {} is how answers show a provider with no primary credential; DNS provider ${created.id} has one, so give its fields`);
+  });
+
+  it("DNS providers: one with no primary credential shows meta {}, and takes its GET back", async () => {
+    const created = (await stage.send("POST", "/api/v1/dns-providers", { body: cloudflare("No primary") })).body;
+    const path = `/api/v1/dns-providers/${created.id}`;
+    await stage.send("POST", `${path}/enable-multi-credential`);
+    expect((await stage.send("DELETE", `${path}/credentials/${created.primary_credential_id}`)).status).toBe(200);
+    const shown = (await stage.send("GET", path)).body;
+    expect(shown).toMatchObject({ primary_credential_id: null, meta: {} });
+    const put = await stage.send("PUT", path, { body: shown });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    expect(put.body).toEqual(shown);
   });
 
   it("credentials: PATCH with the GET body keeps the secret (the credential still authenticates); POST elsewhere needs the value", async () => {

@@ -1,4 +1,4 @@
-import type { CredentialService, DnsDirectory, DnsProviderService, TokenService } from "@charon/core";
+import { ConflictError, type CredentialService, type DnsDirectory, type DnsProviderService, type TokenService } from "@charon/core";
 import { actorOf } from "../actor.js";
 import { protectedRoute, routeGroup } from "../routing.js";
 import {
@@ -179,6 +179,9 @@ export function dnsProviderRoutes(tokens: TokenService, services: DnsRouteServic
       const { id } = c.req.valid("param");
       // `meta` as the provider's GET shows it (secrets as "set", either spelling) keeps the credential.
       const stored = input.meta === undefined ? undefined : await dnsProviders.get(id);
+      if (stored?.primary && Object.keys(input.meta!).length === 0) {
+        throw new ConflictError(`meta: {} is how answers show a provider with no primary credential; DNS provider ${id} has one, so give its fields`);
+      }
       const meta = stored && writtenFields("meta", input.meta, body(stored).meta, dnsProviders.descriptor(stored.provider.type));
       const view = await dnsProviders.update(id, { name: input.name, type: input.acme_dns_provider, meta }, actorOf(c));
       return c.json(body(view), 200);

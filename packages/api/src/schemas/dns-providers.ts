@@ -104,10 +104,13 @@ export function credentialFieldsOnUpdateComponents(types: readonly DnsProviderTy
  * `…CredentialFieldsOnUpdate` components). The path names the provider, hence its type: another
  * type's fields are a 409 (`credentialsOfProvider`), as is "set" with a field changed.
  */
-export const credentialFieldsOnUpdate = (what: string) =>
+export const credentialFieldsOnUpdate = (what: string, empty?: string) =>
   storableObject().openapi({
     description: `${what} (a rotation): those of the provider's type (another type's are a 409). ${KEEP_DESCRIPTION}`,
-    anyOf: DNS_PROVIDER_TYPE_NAMES.map((type) => ({ $ref: `#/components/schemas/${credentialFieldsComponent(type)}OnUpdate` })),
+    anyOf: [
+      ...DNS_PROVIDER_TYPE_NAMES.map((type) => ({ $ref: `#/components/schemas/${credentialFieldsComponent(type)}OnUpdate` })),
+      ...(empty === undefined ? [] : [{ type: "object" as const, maxProperties: 0, description: empty }]),
+    ],
     example: { CF_API_TOKEN: "your-new-cloudflare-api-token" },
   });
 
@@ -169,11 +172,16 @@ export function dnsProviderCreateVariants(types: readonly DnsProviderType[]) {
   );
 }
 
+/** What `meta: {}` means on a provider's update: the round trip of a provider with no primary credential. */
+const NO_PRIMARY_DESCRIPTION =
+  "{}: how answers show a provider with no primary credential (multi-credential mode, the primary deleted); " +
+  "sent back to such a provider it changes nothing, to a provider with a primary credential it is a 409";
+
 export const DnsProviderUpdateSchema = z.strictObject({
   name: displayName(100).optional(),
   // Another supported type is a 409 (a provider cannot change type), anything else a 400.
   acme_dns_provider: singleLine(64).min(1).optional().openapi({ enum: [...DNS_PROVIDER_TYPE_NAMES] }),
-  meta: credentialFieldsOnUpdate("Replaces the primary credential's fields").optional(),
+  meta: credentialFieldsOnUpdate("Replaces the primary credential's fields", NO_PRIMARY_DESCRIPTION).optional(),
 });
 
 export const DnsProviderSchema = z
