@@ -124,10 +124,18 @@ describe("certificates", () => {
     );
   });
 
+  it("keeps once a name listed again in another form (case, trailing dot), as certbot and lego do", async () => {
+    const api = await testApi();
+    const response = await api.send("POST", "/api/nginx/certificates", {
+      body: request({ domain_names: ["a.example.com", "A.Example.com.", "b.example.com", "a.example.com"] }),
+    });
+    expect(response.status, JSON.stringify(response.body)).toBe(201);
+    expect(response.body.domain_names).toEqual(["a.example.com", "b.example.com"]);
+  });
+
   it.each([
     [request({ provider: "other" }), "provider:"],
     [request({ domain_names: [] }), "domain_names: Too small"],
-    [request({ domain_names: ["a.example.com", "A.example.com"] }), "listed more than once"],
     [request({ domain_names: ["bad name.example.com"] }), "domain_names.0: Domain name 'bad name.example.com'"],
     [request({ meta: { dns_challenge: true } }), "meta.dns_provider: is required for a DNS challenge"],
     [request({ meta: { dns_challenge: false, dns_provider: "cloudflare" } }), "meta.dns_challenge: must be true"],

@@ -19,7 +19,8 @@ const CertificateMetaSchema = z
     // The service names the supported types when refusing another; the document lists them.
     dns_provider: singleLine(64).min(1).optional().openapi({ description: "A DNS provider type", enum: [...DNS_PROVIDER_TYPE_NAMES], example: "cloudflare" }),
     dns_provider_id: z.number().int().positive().optional(),
-    letsencrypt_email: z.email().optional(),
+    // The document states the address form the server checks (zod's), not only `format: email`.
+    letsencrypt_email: z.email().optional().openapi({ pattern: z.regexes.email.source }),
     letsencrypt_agree: z.boolean().optional(),
     propagation_seconds: z.number().int().min(0).max(3600).optional(),
     key_type: z.enum(KEY_TYPES).optional().openapi({ description: "The certificate key's algorithm (default ecdsa-p256)" }),

@@ -106,7 +106,7 @@ export const DOMAIN_NAME_DOCUMENT = {
     "A domain name (zone-matching.md §1): labels of letters, digits and inner hyphens, at most 63 octets each and 253 in all, " +
     "an optional leading `*.` and trailing dot; compared in lower case. Unicode names are taken too and converted to A-labels " +
     "(IDNA/UTS-46: `bücher.example` is `xn--bcher-kva.example`); the pattern states the ASCII form, since which code points " +
-    "UTS-46 allows and how long their Punycode is are beyond a regular expression.",
+    "UTS-46 allows and how long their Punycode is are beyond a regular expression. A list naming one domain twice, in any form, keeps it once.",
 };
 
 /**
