@@ -20,7 +20,12 @@ const settingsFields = {
     .max(2048)
     .regex(DIRECTORY_URL, "must be an https URL of a host name or IPv4 address, with an optional port, path and query")
     .openapi({ description: DIRECTORY_URL_DESCRIPTION }),
-  renewal_window_days: ranged("renewal_window_days").openapi({ example: 30 }),
+  renewal_window_days: ranged("renewal_window_days").openapi({
+    example: 30,
+    description:
+      "Stored and returned for clients of the Nginx Proxy Manager shape; renewals do not read it: they follow the CA's ACME Renewal " +
+      "Information, else renew with a third of the lifetime left (half for 10 days or less), as README 'Renewal timing' says",
+  }),
   waf_enabled: z.boolean(),
 };
 
