@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { URL_RULE, urlPattern } from "./urls.js";
 import {
   DEFAULT_EXPIRING_DAYS,
   MAX_DELIVERY_ATTEMPTS,
@@ -16,18 +17,20 @@ const EventsSchema = z
   .refine((events) => new Set(events).size === events.length, "must not repeat an event")
   .openapi({ uniqueItems: true, description: "The events to send", example: ["certificate_failed", "certificate_expiring"] });
 
-/** `http://` or `https://` (lower case) and no white space or control character. */
-// eslint-disable-next-line no-control-regex -- naming the control characters is the point
-const URL_PATTERN = /^https?:\/\/[^\x00-\x20\x7F-\x9F\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\uFEFF]+$/;
+/**
+ * `http://` or `https://`, one pattern for the document and the server: every match is a URL
+ * Node's parser reads (urls.ts), so a URL the document allows is never "not a URL" here.
+ */
+const URL_PATTERN = urlPattern("https?", { ipv4: true });
 
 const UrlSchema = z
   .string()
   .max(2048)
-  .regex(URL_PATTERN, "must be an http:// or https:// URL without white space or control characters")
+  .regex(URL_PATTERN, `must be an http:// or https:// URL: ${URL_RULE}`)
   .openapi({
     pattern: URL_PATTERN.source,
     description:
-      "Where events are POSTed. Only addresses the server's outbound policy allows (public ones; loopback and private ranges only as CHARON_OUTBOUND_ALLOW says), checked here and again at each connection; redirects are not followed",
+      `Where events are POSTed: ${URL_RULE}, or an IPv4 address for the host. Only addresses the server's outbound policy allows (public ones; loopback and private ranges only as CHARON_OUTBOUND_ALLOW says), checked here and again at each connection; redirects are not followed`,
     example: "https://hooks.example.com/charon",
   });
 
