@@ -16,9 +16,7 @@
  * `charon/lego wall time for 50 certificates: <ratio>x`. Targets: ratio ≤ 0.2, latency ≤ 1.2x
  * lego's, busy ≤ 3 s per certificate.
  *
- * Node reads NODE_EXTRA_CA_CERTS only at start-up, so the script runs twice: the first process
- * starts the services and runs itself again trusting Pebble's TLS CA; the services are stopped
- * by the first process whatever the second does.
+ * It runs twice, the second time trusting Pebble's TLS CA (`trusting-pebble.ts`).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -34,7 +32,8 @@ import { InProcessWorkQueue, type RunningService } from "@charon/local";
 import { readLocalConfig } from "@charon/runtime";
 import { startLocalRuntime } from "@charon/runtime/local";
 import { startPebble } from "../harness/pebble.js";
-import { startPowerDns } from "../harness/powerdns.js";
+import { createPowerDnsZone, startPowerDns } from "../harness/powerdns.js";
+import { benchTrustingPebble } from "./trusting-pebble.js";
 
 const CERTIFICATES = 50;
 /** The user-facing setting both tools are given (Charon's default is 5 s, lego's pdns default 2 s). */
@@ -63,49 +62,19 @@ function legoMissing(): boolean {
 }
 
 /** First process: the services, the zones, then this script again trusting Pebble. */
-async function orchestrate(): Promise<number> {
-  if (legoMissing()) {
-    console.error("bench:issuance compares against lego, which is not on the PATH: apt-get install lego");
-    return 1;
-  }
-  const started: RunningService[] = [];
-  try {
-    const powerdns = await startPowerDns();
-    started.push(powerdns);
-    const dnsAddress = `127.0.0.1:${powerdns.dnsPort}`;
-    const pebble = await startPebble({ dnsServer: dnsAddress });
-    started.push(pebble);
-    for (let n = 1; n <= CERTIFICATES + 1; n++) {
-      const zone = `b${n}.example.test`;
-      const response = await fetch(`${powerdns.endpoint}/api/v1/servers/localhost/zones`, {
-        method: "POST",
-        headers: { "x-api-key": powerdns.apiKey, "content-type": "application/json" },
-        body: JSON.stringify({ name: `${zone}.`, kind: "Native", nameservers: [`ns1.${zone}.`] }),
-      });
-      if (response.status !== 201) throw new Error(`creating the zone ${zone} in PowerDNS: ${response.status} ${await response.text()}`);
-    }
-    const services: Services = {
-      pdnsUrl: powerdns.endpoint,
-      pdnsKey: powerdns.apiKey,
-      dnsAddress,
-      directoryUrl: pebble.directoryUrl,
-      tlsRootFile: pebble.tlsRootFile,
-    };
-    const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: pebble.tlsRootFile, [SERVICES_VARIABLE]: JSON.stringify(services) },
-      stdio: "inherit",
-    });
-    const stopChild = () => child.kill("SIGTERM");
-    process.once("SIGINT", stopChild);
-    process.once("SIGTERM", stopChild);
-    const [code] = (await once(child, "exit")) as [number | null];
-    return code ?? 1;
-  } finally {
-    await Promise.allSettled(started.map((service) => service.stop()));
-  }
+/** Starts PowerDNS with one zone per certificate (and lego's), and Pebble validating against it. */
+async function start(started: RunningService[]): Promise<{ services: Services; tlsRootFile: string }> {
+  if (legoMissing()) throw new Error("bench:issuance compares against lego, which is not on the PATH: apt-get install lego");
+  const powerdns = await startPowerDns();
+  started.push(powerdns);
+  const dnsAddress = `127.0.0.1:${powerdns.dnsPort}`;
+  const pebble = await startPebble({ dnsServer: dnsAddress });
+  started.push(pebble);
+  for (let n = 1; n <= CERTIFICATES + 1; n++) await createPowerDnsZone(powerdns, `b${n}.example.test`);
+  const services = { pdnsUrl: powerdns.endpoint, pdnsKey: powerdns.apiKey, dnsAddress, directoryUrl: pebble.directoryUrl, tlsRootFile: pebble.tlsRootFile };
+  return { services, tlsRootFile: pebble.tlsRootFile };
 }
 
-/** Second process: Charon's runtime, then lego, then the figures. */
 async function measure(services: Services): Promise<void> {
   const scratch = await mkdtemp(join(tmpdir(), "charon-bench-issuance-"));
   // The handler the runtime's queue runs, wrapped: time inside each call is busy time.
@@ -266,11 +235,4 @@ async function measure(services: Services): Promise<void> {
   }
 }
 
-const passed = process.env[SERVICES_VARIABLE];
-(passed ? measure(JSON.parse(passed) as Services).then(() => 0) : orchestrate()).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exit(1);
-  },
-);
+benchTrustingPebble({ variable: SERVICES_VARIABLE, start, measure });

@@ -14,12 +14,9 @@
  *   `npm start`, 4 handlers), waiting each time until every certificate has a new serial and no step.
  * Last line: `renewal speed-up over sequential: <ratio>x` (target ≥ 5x).
  *
- * Node reads NODE_EXTRA_CA_CERTS only at start-up, so the script runs twice: the first process
- * starts the services and runs itself again trusting Pebble's TLS CA.
+ * It runs twice, the second time trusting Pebble's TLS CA (`trusting-pebble.ts`).
  */
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,7 +37,8 @@ import { InProcessWorkQueue, LocalKeySealer, LocalSecretStore, startDynamoDbLoca
 import { createOutboundPolicy } from "@charon/outbound";
 import { createServices, createWorkHandler, type AppServices } from "@charon/runtime";
 import { startPebble } from "../harness/pebble.js";
-import { startPowerDns } from "../harness/powerdns.js";
+import { createPowerDnsZone, startPowerDns } from "../harness/powerdns.js";
+import { benchTrustingPebble } from "./trusting-pebble.js";
 
 const CERTIFICATES = 10_000;
 const DUE = 200;
@@ -60,44 +58,20 @@ interface Services {
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-async function orchestrate(): Promise<number> {
-  const started: RunningService[] = [];
-  try {
-    const dynamodb = await startDynamoDbLocal();
-    started.push(dynamodb);
-    const powerdns = await startPowerDns();
-    started.push(powerdns);
-    const dnsAddress = `127.0.0.1:${powerdns.dnsPort}`;
-    const pebble = await startPebble({ dnsServer: dnsAddress });
-    started.push(pebble);
-    const response = await fetch(`${powerdns.endpoint}/api/v1/servers/localhost/zones`, {
-      method: "POST",
-      headers: { "x-api-key": powerdns.apiKey, "content-type": "application/json" },
-      body: JSON.stringify({ name: `${ZONE}.`, kind: "Native", nameservers: [`ns1.${ZONE}.`] }),
-    });
-    if (response.status !== 201) throw new Error(`creating the zone ${ZONE} in PowerDNS: ${response.status} ${await response.text()}`);
-    const services: Services = {
-      dynamodb: dynamodb.endpoint,
-      pdnsUrl: powerdns.endpoint,
-      pdnsKey: powerdns.apiKey,
-      dnsAddress,
-      directoryUrl: pebble.directoryUrl,
-    };
-    const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: pebble.tlsRootFile, [SERVICES_VARIABLE]: JSON.stringify(services) },
-      stdio: "inherit",
-    });
-    const stopChild = () => child.kill("SIGTERM");
-    process.once("SIGINT", stopChild);
-    process.once("SIGTERM", stopChild);
-    const [code] = (await once(child, "exit")) as [number | null];
-    return code ?? 1;
-  } finally {
-    await Promise.allSettled(started.map((service) => service.stop()));
-  }
+/** Starts DynamoDB Local, PowerDNS with the bench's zone, and Pebble validating against it. */
+async function start(started: RunningService[]): Promise<{ services: Services; tlsRootFile: string }> {
+  const dynamodb = await startDynamoDbLocal();
+  started.push(dynamodb);
+  const powerdns = await startPowerDns();
+  started.push(powerdns);
+  const dnsAddress = `127.0.0.1:${powerdns.dnsPort}`;
+  const pebble = await startPebble({ dnsServer: dnsAddress });
+  started.push(pebble);
+  await createPowerDnsZone(powerdns, ZONE);
+  const services = { dynamodb: dynamodb.endpoint, pdnsUrl: powerdns.endpoint, pdnsKey: powerdns.apiKey, dnsAddress, directoryUrl: pebble.directoryUrl };
+  return { services, tlsRootFile: pebble.tlsRootFile };
 }
 
-/** Services over `table` whose work queue runs `concurrency` handlers at once. */
 async function compose(table: DynamoTable, services: Services, scratch: string, secrets: LocalSecretStore, concurrency: number) {
   const logger = {
     info() {},
@@ -289,11 +263,4 @@ async function measure(services: Services): Promise<void> {
   }
 }
 
-const passed = process.env[SERVICES_VARIABLE];
-(passed ? measure(JSON.parse(passed) as Services).then(() => 0) : orchestrate()).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    process.exit(1);
-  },
-);
+benchTrustingPebble({ variable: SERVICES_VARIABLE, start, measure });

@@ -101,3 +101,13 @@ export async function startPowerDns(): Promise<RunningService & { apiKey: string
     throw error;
   }
 }
+
+/** Creates a native zone (`name` without the trailing dot) through PowerDNS's HTTP API; throws unless 201. */
+export async function createPowerDnsZone(powerdns: { endpoint: string; apiKey: string }, name: string): Promise<void> {
+  const response = await fetch(`${powerdns.endpoint}/api/v1/servers/localhost/zones`, {
+    method: "POST",
+    headers: { "x-api-key": powerdns.apiKey, "content-type": "application/json" },
+    body: JSON.stringify({ name: `${name}.`, kind: "Native", nameservers: [`ns1.${name}.`] }),
+  });
+  if (response.status !== 201) throw new Error(`creating the zone ${name} in PowerDNS: ${response.status} ${await response.text()}`);
+}
