@@ -176,6 +176,20 @@ describe("agent keys: private keys sealed to an agent's approved key", () => {
     expect((await api.send("PUT", "/api/v1/agents/edge-k/key", { token: agentToken, body: { public_key: other.publicJwk } })).body.approved).toBe(false);
     const replaced = await api.send("GET", "/api/v1/agent/snapshot?agent_id=edge-k", { token: agentToken });
     expect(replaced.body.certificates.every((c: { private_key_jwe?: string }) => c.private_key_jwe === undefined)).toBe(true);
+
+    // Each change of trust is audited: the two keys registered (the second dropping the approval), and the approval.
+    const audit = async (action: string) =>
+      (await api.send("GET", `/api/v1/audit-logs?action=${action}&resource_type=agent&resource_id=edge-k&limit=100`)).body.audit_logs;
+    const registrations = await audit("agent_key_registered");
+    expect(registrations.map((e: { details: { thumbprint: string } }) => e.details.thumbprint).sort()).toEqual([key.thumbprint, other.thumbprint].sort());
+    expect(registrations.find((e: { details: { thumbprint: string } }) => e.details.thumbprint === other.thumbprint).details).toMatchObject({
+      replaced_thumbprint: key.thumbprint,
+      replaced_approved: true,
+    });
+    const approvals = await audit("agent_key_approved");
+    expect(approvals).toHaveLength(1);
+    expect(approvals[0]).toMatchObject({ resource_type: "agent", resource_id: "edge-k", details: { thumbprint: key.thumbprint } });
+    expect(JSON.stringify([...registrations, ...approvals])).not.toContain(String(key.publicJwk.x));
   });
 
   it("refuses a key that is no public P-256 key, naming what is wrong", async () => {
@@ -186,5 +200,55 @@ describe("agent keys: private keys sealed to an agent's approved key", () => {
     const offCurve = await api.send("PUT", "/api/v1/agents/edge-x/key", { token: agentToken, body: { public_key: { ...key.publicJwk, y: key.publicJwk.x } } });
     expect(offCurve.status).toBe(400);
     expect(JSON.stringify(offCurve.body)).toContain("not a point on P-256");
+  });
+});
+
+describe("the agents' reports as hosts' state: meta.nginx_online / nginx_err and GET /api/security/waf", () => {
+  type Host = { id: number; modified_on: string; meta: Record<string, unknown> };
+  const getHost = async (id: number): Promise<Host> => (await api.send("GET", `/api/nginx/proxy-hosts/${id}`)).body;
+  const agentReport = (agent_id: string, hosts: Host[], entry: (host: Host) => Record<string, unknown>, problems: unknown[] = [], driver = "nginx") => ({
+    agent_id,
+    version: "0.1.0",
+    driver,
+    applied_etag: '"x"',
+    proxy_error: null,
+    hosts: hosts.map((h) => ({ id: h.id, status: "applied", serving: "desired", tls: false, waf_mode: null, modified_on: h.modified_on, ...entry(h) })),
+    problems,
+  });
+  const post = async (body: unknown) => expect((await api.send("POST", "/api/v1/agent/reports", { token: agentToken, body })).status).toBe(200);
+
+  it("shows what the agents that applied each host's current version report, in the host and in the list", async () => {
+    const create = async (name: string, extra: Record<string, unknown>) =>
+      (await api.send("POST", "/api/nginx/proxy-hosts", { body: { domain_names: [name], forward_host: "10.0.0.7", forward_port: 80, ...extra } })).body as Host;
+    const good = await create("good.edge-state.test", { waf_enabled: true, waf_mode: "block", meta: { dns_challenge: false } });
+    const bad = await create("bad.edge-state.test", { advanced_config: "x;" });
+    // No agent has applied either: offline without an error (Nginx Proxy Manager's Offline), the host's own meta kept.
+    expect(good.meta).toEqual({ dns_challenge: false, nginx_online: false, nginx_err: null });
+
+    const error = '[emerg] unknown directive "x" in hosts/' + bad.id + ".conf:9";
+    await post(agentReport("state-1", [good, bad], (h) => (h.id === good.id ? { waf_mode: "block" } : {})));
+    await post(agentReport("state-2", [good, bad], (h) => (h.id === bad.id ? { status: "failed", serving: "none" } : { waf_mode: "block" }), [{ id: bad.id, error, note: null }]));
+    await post(agentReport("state-3", [good], () => ({}), [], "caddy"));
+    expect((await getHost(good.id)).meta).toEqual({ dns_challenge: false, nginx_online: true, nginx_err: null });
+    expect((await getHost(bad.id)).meta).toEqual({ nginx_online: false, nginx_err: `state-2: ${error}` });
+    const list = (await api.send("GET", "/api/nginx/proxy-hosts?limit=100")).body as Host[];
+    expect(list.find((h) => h.id === bad.id)!.meta).toEqual({ nginx_online: false, nginx_err: `state-2: ${error}` });
+
+    // The WAF status: desired block, in effect at both nginx agents, unsupported at the Caddy one.
+    const waf = await api.send("GET", "/api/security/waf");
+    expect(waf.body.hosts.block.find((h: { id: number }) => h.id === good.id).reported).toEqual([
+      { agent_id: "state-1", driver: "nginx", waf_mode: "block" },
+      { agent_id: "state-2", driver: "nginx", waf_mode: "block" },
+      { agent_id: "state-3", driver: "caddy", waf_mode: "unsupported" },
+    ]);
+    expect(waf.body.hosts.off.find((h: { id: number }) => h.id === bad.id).reported).toEqual([{ agent_id: "state-1", driver: "nginx", waf_mode: "off" }]);
+
+    // A change: no agent has applied the new version yet. A client sending back the meta it read does not store the derived fields.
+    const changed = await api.send("PUT", `/api/nginx/proxy-hosts/${good.id}`, { body: { forward_port: 81, meta: { dns_challenge: false, nginx_online: true, nginx_err: "typed" } } });
+    expect(changed.status).toBe(200);
+    expect(changed.body.meta).toEqual({ dns_challenge: false, nginx_online: false, nginx_err: null });
+    expect((await api.send("GET", "/api/security/waf")).body.hosts.block.find((h: { id: number }) => h.id === good.id).reported).toEqual([]);
+    await post(agentReport("state-1", [changed.body as Host], () => ({ waf_mode: "block" })));
+    expect((await getHost(good.id)).meta).toEqual({ dns_challenge: false, nginx_online: true, nginx_err: null });
   });
 });

@@ -170,7 +170,7 @@ const samples: Record<string, () => SampleRequest | Promise<SampleRequest>> = {
   "PUT /api/v1/agents/{agent_id}/key": () => ({ path: `/api/v1/agents/matrix-${++unique}/key`, body: { public_key: agentPublicKey() } }),
   "POST /api/v1/agents/{agent_id}/key/approve": async () => {
     const agentId = `matrix-${++unique}`;
-    const { thumbprint } = await api.services.agents.registerKey(agentId, agentPublicKey());
+    const { thumbprint } = await api.services.agents.registerKey(testActor, agentId, agentPublicKey());
     return { path: `/api/v1/agents/${agentId}/key/approve`, body: { thumbprint } };
   },
   ...dnsProviderSamples("/api/nginx/dns-providers"),

@@ -143,7 +143,7 @@ describe("rest-api.md, verbatim against npm start", () => {
     expect(waf.body).toMatchObject({ waf_enabled: true, waf_mode: "block", forward_port: 8080 });
     const status = await curl(wafStatus);
     expect(status.body).toMatchObject({ enabled: true, counts: { block: 1, monitor: 0, off: 0 } });
-    expect(status.body.hosts.block).toEqual([{ id: 1, domain_names: ["app.example.com"] }]);
+    expect(status.body.hosts.block).toEqual([{ id: 1, domain_names: ["app.example.com"], reported: [] }]);
     const deleted = await curl(deleteProxyHost);
     expect(deleted.status).toBe(200);
     expect((await curl(listProxyHosts)).body).toEqual([]);

@@ -34,7 +34,8 @@ const MAX_PROBLEMS = 100;
  * a restart applies the cached snapshot before its first pull.
  */
 export class Agent {
-  private applied: { etag: string; result: ApplyResult } | null = null;
+  /** The last apply: its snapshot's ETag, the driver's result, and the hosts' versions (`modified_on`) it applied. */
+  private applied: { etag: string; result: ApplyResult; versions: Map<number, string> } | null = null;
   private lastReportAt = 0;
   private failures = 0;
   private registered = false;
@@ -163,7 +164,7 @@ export class Agent {
 
   private async applySnapshot(snapshot: Snapshot): Promise<void> {
     const result = await this.driver.apply(snapshot);
-    this.applied = { etag: snapshot.etag, result };
+    this.applied = { etag: snapshot.etag, result, versions: new Map(snapshot.proxy_hosts.map((h) => [h.id, h.modified_on])) };
     const failed = result.hosts.filter((h) => h.status === "failed");
     this.logger.info("applied", {
       etag: snapshot.etag,
@@ -183,7 +184,7 @@ export class Agent {
 
   private async report(): Promise<void> {
     if (!this.applied) return;
-    const { etag, result } = this.applied;
+    const { etag, result, versions } = this.applied;
     // The API's limits: 1 000 hosts, 100 texts (errors first), each cut to its length.
     const problems = [...result.hosts]
       .filter((h) => h.error !== null || h.note !== null)
@@ -196,7 +197,9 @@ export class Agent {
       driver: this.config.driver,
       applied_etag: etag,
       proxy_error: result.proxy_error === null ? null : clip(result.proxy_error, 1000),
-      hosts: result.hosts.slice(0, MAX_HOSTS).map(({ id, status, serving, tls, waf_mode }) => ({ id, status, serving, tls, waf_mode })),
+      hosts: result.hosts
+        .slice(0, MAX_HOSTS)
+        .map(({ id, status, serving, tls, waf_mode }) => ({ id, status, serving, tls, waf_mode, modified_on: versions.get(id) })),
       problems,
     };
     try {

@@ -12,6 +12,9 @@ beforeAll(async () => {
 
 /** `levels` nested objects, the outermost being level 1. */
 const nested = (levels: number): string => (levels === 1 ? "{}" : `{"a":${nested(levels - 1)}}`);
+/** What a host's `meta` shows beside what was stored while no proxy agent serves it (its edge state). */
+const NO_AGENT = { nginx_online: false, nginx_err: null };
+
 const hostWithMeta = (meta: string) =>
   JSON.stringify(testHost({ meta: "@" })).replace('"@"', meta);
 const hostCount = async () => (await api.send("GET", "/api/nginx/proxy-hosts")).body.length as number;
@@ -51,7 +54,7 @@ describe("a free-form field that storage cannot keep is a 400 saying what, never
     const response = await api.send("PUT", `/api/nginx/proxy-hosts/${host.id}`, { body: `{"meta":${meta}}` });
     expect(response.status).toBe(400);
     expect(response.body.message).toContain(message);
-    expect((await api.send("GET", `/api/nginx/proxy-hosts/${host.id}`)).body.meta).toEqual({ kept: 1 });
+    expect((await api.send("GET", `/api/nginx/proxy-hosts/${host.id}`)).body.meta).toEqual({ kept: 1, ...NO_AGENT });
   });
 
   it.each([
@@ -74,7 +77,7 @@ describe("what storage can keep comes back exactly", () => {
     const response = await api.send("POST", "/api/nginx/proxy-hosts", { body: hostWithMeta(meta) });
     expect(response.status).toBe(201);
     const stored = (await api.send("GET", `/api/nginx/proxy-hosts/${response.body.id}`)).body.meta;
-    expect(stored).toEqual(JSON.parse(meta));
+    expect(stored).toEqual({ ...JSON.parse(meta), ...NO_AGENT });
   });
 });
 

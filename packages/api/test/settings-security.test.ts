@@ -107,9 +107,10 @@ describe("security", () => {
       enabled: true,
       counts: { block: 1, monitor: 1, off: 1 },
       hosts: {
-        block: [{ id: a.id, domain_names: ["a.example.com"] }],
-        monitor: [{ id: b.id, domain_names: ["b.example.com"] }],
-        off: [{ id: c.id, domain_names: ["c.example.com"] }],
+        // No agent has reported: no mode in effect anywhere yet.
+        block: [{ id: a.id, domain_names: ["a.example.com"], reported: [] }],
+        monitor: [{ id: b.id, domain_names: ["b.example.com"], reported: [] }],
+        off: [{ id: c.id, domain_names: ["c.example.com"], reported: [] }],
       },
     });
     await api.send("PUT", "/api/v1/settings", { body: { waf_enabled: false } });

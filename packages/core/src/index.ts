@@ -148,6 +148,7 @@ export type {
 } from "./agents/agent.js";
 export type { AgentReportRepository } from "./agents/repository.js";
 export { AgentService, type AgentStatus } from "./agents/service.js";
+export * from "./agents/edge-state.js";
 export * from "./notifications/subscription.js";
 export type { NotificationRepository } from "./notifications/repository.js";
 export {

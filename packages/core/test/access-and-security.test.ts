@@ -62,7 +62,7 @@ describe("wafStatus", () => {
     const status = wafStatus(false, [host(1, true, "block"), host(2, false, "block"), host(3, true, "monitor")]);
     expect(status.enabled).toBe(false);
     expect(status.counts).toEqual({ block: 1, monitor: 1, off: 1 });
-    expect(status.hosts.off).toEqual([{ id: 2, domain_names: ["h2.example.com"] }]);
+    expect(status.hosts.off).toEqual([{ id: 2, domain_names: ["h2.example.com"], reported: [] }]);
   });
 
   it("counts a disabled host as off whatever its WAF settings: it serves nothing", () => {

@@ -143,18 +143,19 @@ export function createServices({
           logger: issuance.logger,
         })
       : undefined;
-  const proxyHosts = new ProxyHostService(hosts, certificates, clock);
+  const agentReports = new DynamoAgentReportRepository(table);
+  const proxyHosts = new ProxyHostService(hosts, certificates, clock, agentReports);
   return {
     tokens: new TokenService(new DynamoApiTokenRepository(table), clock, throttle),
     certificates,
     proxyHosts,
     settings,
-    security: new SecurityService(proxyHosts, settings, new DynamoCrowdSecDecisionRepository(table), clock),
+    security: new SecurityService(proxyHosts, settings, new DynamoCrowdSecDecisionRepository(table), clock, agentReports),
     agents: new AgentService({
       proxyHosts,
       certificates,
       material: new DynamoIssuanceRepository(table),
-      reports: new DynamoAgentReportRepository(table),
+      reports: agentReports,
       sealer: joseAgentKeySealer,
       clock,
     }),

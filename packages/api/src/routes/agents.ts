@@ -1,4 +1,5 @@
 import type { AgentService, TokenService } from "@charon/core";
+import { actorOf } from "../actor.js";
 import { protectedRoute, routeGroup } from "../routing.js";
 import { jsonBody, jsonResponse } from "../schemas/common.js";
 import {
@@ -45,7 +46,7 @@ export function agentRoutes(tokens: TokenService, agents: AgentService) {
     path: "/v1/agents/{agent_id}/key",
     summary: "Register the public key an agent generated (a JWK, EC P-256); private keys are sealed to it once approved",
     description:
-      "`x` and `y` must be a point on P-256 (a 400 otherwise: JSON Schema cannot state it). The same key again keeps its approval; another key replaces it, unapproved.",
+      "`x` and `y` must be a point on P-256 (a 400 otherwise: JSON Schema cannot state it). The same key again keeps its approval; another key replaces it, unapproved, with an audit entry (`agent_key_registered`).",
     tags,
     request: { params: AgentIdParamsSchema, body: jsonBody(AgentKeyRegistrationSchema) },
     responses: { 200: jsonResponse(AgentKeySchema, "The agent's key") },
@@ -57,7 +58,7 @@ export function agentRoutes(tokens: TokenService, agents: AgentService) {
       method: "post",
       path: "/v1/agents/{agent_id}/key/approve",
       summary: "Approve an agent's key: the snapshots it pulls then carry the private keys, sealed to it",
-      description: "`thumbprint` must be the one the agent logged at start (RFC 7638): a different one is a 400.",
+      description: "`thumbprint` must be the one the agent logged at start (RFC 7638): a different one is a 400. Audited (`agent_key_approved`).",
       tags,
       request: { params: AgentIdParamsSchema, body: jsonBody(AgentKeyApprovalSchema) },
       responses: { 200: jsonResponse(AgentKeySchema, "The approved key") },
@@ -76,8 +77,8 @@ export function agentRoutes(tokens: TokenService, agents: AgentService) {
       if (matches(c.req.header("If-None-Match"), tag)) return c.body(null, 304, { ETag: tag });
       return c.json(await body(), 200, { ETag: tag, "Cache-Control": "no-store" });
     })
-    .openapi(registerKey, async (c) => c.json(await agents.registerKey(c.req.valid("param").agent_id, c.req.valid("json").public_key), 200))
-    .openapi(approveKey, async (c) => c.json(await agents.approveKey(c.req.valid("param").agent_id, c.req.valid("json").thumbprint), 200))
+    .openapi(registerKey, async (c) => c.json(await agents.registerKey(actorOf(c), c.req.valid("param").agent_id, c.req.valid("json").public_key), 200))
+    .openapi(approveKey, async (c) => c.json(await agents.approveKey(actorOf(c), c.req.valid("param").agent_id, c.req.valid("json").thumbprint), 200))
     .openapi(report, async (c) => c.json(await agents.report(c.get("principal"), c.req.valid("json")), 200))
     .openapi(list, async (c) => c.json(await agents.list(), 200));
 }

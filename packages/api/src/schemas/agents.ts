@@ -82,6 +82,12 @@ const HostApplyReportSchema = z
     serving: z.enum(["desired", "previous", "none"]).openapi({ description: "What the proxy serves for the host now: the desired version, its last good one, or nothing" }),
     tls: z.boolean(),
     waf_mode: z.enum(["block", "monitor"]).nullable().openapi({ description: "The WAF mode in effect at the proxy; null when off" }),
+    modified_on: singleLine(40)
+      .optional()
+      .openapi({
+        description:
+          "The host's `modified_on` in the snapshot applied: the host's `meta.nginx_online` / `nginx_err` count this entry while it is the host's current version (without it, never)",
+      }),
   })
   .openapi("HostApplyReport");
 

@@ -163,7 +163,21 @@ export const ProxyHostSchema = z
         advanced_config: z.string(),
       }),
     ),
-    meta: z.record(z.string(), z.unknown()),
+    meta: z
+      .object({
+        nginx_online: z.boolean().openapi({
+          description:
+            "Whether the proxy agents serve the host's current version (Nginx Proxy Manager's field), from their last reports: " +
+            "true when at least one agent that applied this version serves it and none failed it; false when one failed it (see `nginx_err`), " +
+            "when no agent has applied this version yet (`nginx_err` null: NPM's Offline without an error), and for a disabled host. Derived, never stored: a write's value is ignored.",
+        }),
+        nginx_err: z.string().nullable().openapi({
+          description: "The proxy's own error line for the host, prefixed with the agent's id (`edge-2: [emerg] …`); null when none failed it. Derived, like `nginx_online`.",
+          example: 'edge-1: [emerg] unknown directive "x" in hosts/7.conf:14',
+        }),
+      })
+      .catchall(z.unknown())
+      .openapi({ description: "What the host's writes gave in `meta`, and its state at the edge" }),
     waf_enabled: z.boolean(),
     waf_mode: z.enum(["block", "monitor"]),
     certificate: CertificateSummarySchema.nullable().openapi({

@@ -5,6 +5,23 @@ const WafHostSchema = z
   .object({
     id: z.number().int(),
     domain_names: z.array(z.string()).optional().openapi({ description: "Only for tokens that may read proxy hosts" }),
+    reported: z
+      .array(
+        z
+          .object({
+            agent_id: z.string(),
+            driver: z.enum(["nginx", "caddy"]),
+            waf_mode: z.enum(["block", "monitor", "off", "unsupported"]).openapi({
+              description: "In effect at that agent's proxy; `unsupported`: the WAF is on but the agent's driver has none (Caddy), so the host runs without it",
+            }),
+          })
+          .openapi("ReportedWaf"),
+      )
+      .openapi({
+        description:
+          "The WAF mode in effect as each agent that applied the host's current version reports it, by agent id, beside the desired mode (the group the host is in). " +
+          "Empty while no agent serves this version; an agent that failed the host is not listed (its error is the host's `meta.nginx_err`).",
+      }),
   })
   .openapi("WafHost");
 

@@ -1,6 +1,7 @@
 import { gunzipSync, gzipSync } from "node:zlib";
-import { ValidationError, type AgentKey, type AgentReportRepository, type StoredAgentReport } from "@charon/core";
+import { ValidationError, type AgentKey, type AgentReportRepository, type AuditEntry, type StoredAgentReport } from "@charon/core";
 import type { DynamoTable, Item } from "../dynamodb/table.js";
+import { auditEntryPut } from "./audit-entries.js";
 
 /** DynamoDB's item limit is 400 KB; the rest of the item is a few bytes. */
 const MAX_STORED_BYTES = 390_000;
@@ -32,8 +33,11 @@ export class DynamoAgentReportRepository implements AgentReportRepository {
     return item ? (JSON.parse(String(item["key"])) as AgentKey) : undefined;
   }
 
-  async putKey(key: AgentKey): Promise<void> {
-    await this.table.put({ pk: PARTITION, sk: `KEY#${key.agent_id}`, key: JSON.stringify(key) });
+  async putKey(key: AgentKey, audit: AuditEntry): Promise<void> {
+    await this.table.transact([
+      { Put: { TableName: this.table.name, Item: { pk: PARTITION, sk: `KEY#${key.agent_id}`, key: JSON.stringify(key) } } },
+      auditEntryPut(this.table.name, audit),
+    ]);
   }
 }
 

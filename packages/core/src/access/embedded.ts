@@ -25,7 +25,7 @@ export type CertificateView = Omit<Certificate, "dns_provider" | "credentials" |
   /** Each name's credential by id only without `dns_providers` read. */
   validations?: Array<Omit<NameValidation, "dns_credential"> & { dns_credential: { id: number; name?: string } }>;
 };
-export type WafHostView = Pick<WafHost, "id"> & Partial<Pick<WafHost, "domain_names">>;
+export type WafHostView = Pick<WafHost, "id" | "reported"> & Partial<Pick<WafHost, "domain_names">>;
 export type WafStatusView = Omit<WafStatus, "hosts"> & { hosts: Record<keyof WafStatus["hosts"], WafHostView[]> };
 
 /**
@@ -64,6 +64,6 @@ export function certificateSummaryFor(principal: Principal, summary: Certificate
 /** The WAF status for `principal`: each host's names only with `proxy_hosts` read. */
 export function wafStatusFor(principal: Principal, status: WafStatus): WafStatusView {
   if (allows(principal, "proxy_hosts", "read")) return status;
-  const ids = (hosts: WafHost[]) => hosts.map(({ id }) => ({ id }));
+  const ids = (hosts: WafHost[]) => hosts.map(({ id, reported }) => ({ id, reported }));
   return { ...status, hosts: { block: ids(status.hosts.block), monitor: ids(status.hosts.monitor), off: ids(status.hosts.off) } };
 }

@@ -46,6 +46,11 @@ export interface HostApplyReport {
   serving: "desired" | "previous" | "none";
   tls: boolean;
   waf_mode: "block" | "monitor" | null;
+  /**
+   * The version of the host the agent applied (the snapshot's `modified_on`): the host's edge
+   * state (`meta.nginx_online`) counts this entry only while it is the host's current version.
+   */
+  modified_on?: string;
 }
 
 /** A host's text: the proxy's own error line, or a note that is no failure (plain HTTP for now). */

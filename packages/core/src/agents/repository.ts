@@ -1,3 +1,4 @@
+import type { AuditEntry } from "../audit/entry.js";
 import type { AgentKey, StoredAgentReport } from "./agent.js";
 
 /** The last report of each agent (a heartbeat replaces the agent's previous one) and its key. */
@@ -6,5 +7,6 @@ export interface AgentReportRepository {
   /** Every agent's last report, by agent id. */
   listAll(): Promise<StoredAgentReport[]>;
   getKey(agentId: string): Promise<AgentKey | undefined>;
-  putKey(key: AgentKey): Promise<void>;
+  /** Stores the key and its audit entry together (one transaction). */
+  putKey(key: AgentKey, audit: AuditEntry): Promise<void>;
 }

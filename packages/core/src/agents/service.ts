@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Principal } from "../access/permissions.js";
+import { auditEntry, type Actor } from "../audit/entry.js";
 import type { IssuanceRepository } from "../certificates/order.js";
 import { NotFoundError, ValidationError } from "../errors.js";
 import type { AgentKeySealer } from "../ports/agent-key-sealer.js";
@@ -56,19 +57,17 @@ export class AgentService {
    * Registers the public key an agent generated (a JWK, EC P-256). The same key again keeps its
    * approval; a different one replaces it unapproved (no key is sealed to it until approved).
    */
-  async registerKey(agentId: string, publicKey: Record<string, unknown>): Promise<AgentKey> {
+  async registerKey(actor: Actor, agentId: string, publicKey: Record<string, unknown>): Promise<AgentKey> {
     const thumbprint = await this.deps.sealer.thumbprint(publicKey);
     const existing = await this.deps.reports.getKey(agentId);
     if (existing && existing.thumbprint === thumbprint) return existing;
-    const key: AgentKey = {
-      agent_id: agentId,
-      public_key: publicKey,
-      thumbprint,
-      approved: false,
-      registered_at: this.deps.clock.now().toISOString(),
-      approved_at: null,
-    };
-    await this.deps.reports.putKey(key);
+    const now = this.deps.clock.now();
+    const key: AgentKey = { agent_id: agentId, public_key: publicKey, thumbprint, approved: false, registered_at: now.toISOString(), approved_at: null };
+    // Audited: a new key changes whom private keys may be sealed to (it drops an earlier approval).
+    await this.deps.reports.putKey(
+      key,
+      this.audit(actor, now, "agent_key_registered", key, { replaced_thumbprint: existing?.thumbprint ?? null, replaced_approved: existing?.approved ?? false }),
+    );
     return key;
   }
 
@@ -76,16 +75,30 @@ export class AgentService {
    * Lets private keys be sealed to the key `agentId` registered. `thumbprint` must be the one the
    * agent logged, so that what is approved is the key its operator saw, not one put in its place.
    */
-  async approveKey(agentId: string, thumbprint: string): Promise<AgentKey> {
+  async approveKey(actor: Actor, agentId: string, thumbprint: string): Promise<AgentKey> {
     const key = await this.deps.reports.getKey(agentId);
     if (!key) throw new NotFoundError("Agent key of", agentId);
     if (key.thumbprint !== thumbprint) {
       throw new ValidationError(`thumbprint: '${thumbprint}' is not the key agent '${agentId}' registered (its thumbprint is ${key.thumbprint})`);
     }
     if (key.approved) return key;
-    const approved: AgentKey = { ...key, approved: true, approved_at: this.deps.clock.now().toISOString() };
-    await this.deps.reports.putKey(approved);
+    const now = this.deps.clock.now();
+    const approved: AgentKey = { ...key, approved: true, approved_at: now.toISOString() };
+    await this.deps.reports.putKey(approved, this.audit(actor, now, "agent_key_approved", approved, {}));
     return approved;
+  }
+
+  /** An audit entry for an agent's key (its thumbprint is public: what the agent logs). */
+  private audit(actor: Actor, at: Date, action: string, key: AgentKey, details: Record<string, unknown>) {
+    return auditEntry(actor, at, {
+      action,
+      resourceType: "agent",
+      resourceId: key.agent_id,
+      resourceName: key.agent_id,
+      provider: null,
+      zoneFilter: null,
+      details: { thumbprint: key.thumbprint, ...details },
+    });
   }
 
   /** Every proxy host (disabled ones too: the agent stops serving them) and the certificates in service. */

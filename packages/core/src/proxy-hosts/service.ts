@@ -1,4 +1,6 @@
 import { auditEntry, type Actor } from "../audit/entry.js";
+import type { AgentReportRepository } from "../agents/repository.js";
+import { EDGE_STATE_KEYS, edgeStates } from "../agents/edge-state.js";
 import type { CertificateSummary } from "../certificates/certificate.js";
 import type { CertificateService } from "../certificates/service.js";
 import { certificateCovers } from "@charon/zones";
@@ -28,6 +30,8 @@ export class ProxyHostService {
     private readonly hosts: ProxyHostRepository,
     private readonly certificates: CertificateService,
     private readonly clock: Clock,
+    /** The agents' last reports, for each host's `meta.nginx_online` / `nginx_err` (none: no agent). */
+    private readonly reports?: Pick<AgentReportRepository, "listAll">,
   ) {}
 
   async list(page: PageRequest): Promise<Page<ProxyHostDetails>> {
@@ -155,9 +159,21 @@ export class ProxyHostService {
     return host;
   }
 
+  /**
+   * The hosts as the API shows them: with their certificate's summary and, in `meta`, their state
+   * at the edge (`nginx_online`, `nginx_err`) from the agents' last reports (edge-state.ts).
+   */
   private async withCertificates(hosts: ProxyHost[]): Promise<ProxyHostDetails[]> {
-    const summaries = await this.certificates.summaries(hosts.map((h) => h.certificate_id));
-    return hosts.map((host) => ({ ...host, certificate: summaries.get(host.certificate_id) ?? null }));
+    const [summaries, reports] = await Promise.all([
+      this.certificates.summaries(hosts.map((h) => h.certificate_id)),
+      this.reports ? this.reports.listAll() : [],
+    ]);
+    const states = edgeStates(hosts, reports);
+    return hosts.map((host) => ({
+      ...host,
+      meta: { ...host.meta, ...states.get(host.id) },
+      certificate: summaries.get(host.certificate_id) ?? null,
+    }));
   }
 
   private audit(actor: Actor, action: string, host: ProxyHost, details: Record<string, unknown>) {
@@ -181,6 +197,7 @@ function canonicalFields<T extends ProxyHostPatch>(input: T): Omit<T, "locations
   const { locations, ...rest } = input;
   return {
     ...rest,
+    ...(input.meta !== undefined ? { meta: withoutEdgeState(input.meta) } : {}),
     ...(input.domain_names !== undefined ? { domain_names: normaliseDomainNames("domain_names", input.domain_names) } : {}),
     ...(input.forward_host !== undefined ? { forward_host: canonicalForwardHost("forward_host", input.forward_host) } : {}),
     ...(input.forward_path !== undefined ? { forward_path: checkForwardPath("forward_path", input.forward_path) } : {}),
@@ -201,6 +218,16 @@ function canonicalLocations(locations: ProxyLocationInput[]): ProxyLocation[] {
     seen.set(key, index);
     return { ...location, path, ...splitLocationUpstream(field, location.forward_host, location.forward_path) };
   });
+}
+
+/**
+ * `meta` without the edge state: Nginx Proxy Manager's clients send back the `meta` they read, and
+ * `nginx_online` / `nginx_err` are the agents' to say, derived on read, never stored.
+ */
+function withoutEdgeState(meta: Record<string, unknown>): Record<string, unknown> {
+  const rest = { ...meta };
+  for (const key of EDGE_STATE_KEYS) delete rest[key];
+  return rest;
 }
 
 function fieldsOf(host: ProxyHost): ProxyHostFields {

@@ -1,4 +1,7 @@
 import { isIP } from "node:net";
+import type { StoredAgentReport } from "../agents/agent.js";
+import { reportedWaf, type ReportedWaf } from "../agents/edge-state.js";
+import type { AgentReportRepository } from "../agents/repository.js";
 import { ValidationError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
 import type { Page, PageRequest } from "../ports/page.js";
@@ -13,6 +16,8 @@ export type HostWafMode = WafMode | "off";
 export interface WafHost {
   id: number;
   domain_names: string[];
+  /** The mode each agent that applied the host's current version has in effect (edge-state.ts). */
+  reported: ReportedWaf[];
 }
 
 /** `GET /api/security/waf`: the global switch and each host's mode. */
@@ -22,12 +27,16 @@ export interface WafStatus {
   hosts: Record<HostWafMode, WafHost[]>;
 }
 
-/** Hosts by the WAF mode they serve with: a disabled host serves nothing, so it counts as `off`. */
-export function wafStatus(enabled: boolean, hosts: ProxyHost[]): WafStatus {
+/**
+ * Hosts by the WAF mode they should serve with (a disabled host serves nothing, so it counts as
+ * `off`), each with the mode the agents' last reports say is in effect.
+ */
+export function wafStatus(enabled: boolean, hosts: ProxyHost[], reports: StoredAgentReport[] = []): WafStatus {
   const grouped: Record<HostWafMode, WafHost[]> = { block: [], monitor: [], off: [] };
+  const reported = reportedWaf(hosts, reports);
   for (const host of hosts) {
     const mode: HostWafMode = host.enabled && host.waf_enabled ? host.waf_mode : "off";
-    grouped[mode].push({ id: host.id, domain_names: host.domain_names });
+    grouped[mode].push({ id: host.id, domain_names: host.domain_names, reported: reported.get(host.id) ?? [] });
   }
   return {
     enabled,
@@ -42,11 +51,12 @@ export class SecurityService {
     private readonly settings: SettingsService,
     private readonly decisions: CrowdSecDecisionRepository,
     private readonly clock: Clock,
+    private readonly reports: Pick<AgentReportRepository, "listAll">,
   ) {}
 
   async waf(): Promise<WafStatus> {
-    const [settings, hosts] = await Promise.all([this.settings.get(), this.hosts.listAll()]);
-    return wafStatus(settings.waf_enabled, hosts);
+    const [settings, hosts, reports] = await Promise.all([this.settings.get(), this.hosts.listAll(), this.reports.listAll()]);
+    return wafStatus(settings.waf_enabled, hosts, reports);
   }
 
   /**
