@@ -2,13 +2,10 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { AgentKeyPair } from "./agent-key.js";
 import type { AgentConfig } from "./config.js";
-import type { ApplyResult } from "./drivers/nginx/driver.js";
+import type { ApplyResult, ProxyDriver } from "./drivers/driver.js";
 import type { Snapshot } from "./snapshot.js";
 
-/** What the agent needs of a proxy driver (nginx now, Caddy next). */
-export interface ProxyDriver {
-  apply(snapshot: Snapshot): Promise<ApplyResult>;
-}
+export type { ProxyDriver } from "./drivers/driver.js";
 
 /** One JSON line per event; never a token or key. */
 export interface AgentLogger {

@@ -1,10 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { Agent, Wakeup, type AgentLogger } from "./agent.js";
 import { loadOrCreateAgentKey } from "./agent-key.js";
-import { ConfigError, USAGE, loadConfig } from "./config.js";
+import { ConfigError, USAGE, loadConfig, type AgentConfig } from "./config.js";
+import { CaddyDriver } from "./drivers/caddy/driver.js";
+import type { ProxyDriver } from "./drivers/driver.js";
 import { NginxDriver } from "./drivers/nginx/driver.js";
 
-/** `charon-agent`: the configuration from flags and environment, the nginx driver, the loop. */
+/** `charon-agent`: the configuration from flags and environment, the driver (nginx or Caddy), the loop. */
 async function main(): Promise<number> {
   let config;
   try {
@@ -20,26 +22,15 @@ async function main(): Promise<number> {
   }
   const { version } = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
   const logger = jsonLogger();
-  const driver = new NginxDriver({
-    confDir: config.nginx.confDir,
-    runDir: `${config.nginx.confDir}/run`,
-    nginxBin: config.nginx.bin,
-    listenAddress: config.nginx.listenAddress,
-    httpPort: config.nginx.httpPort,
-    httpsPort: config.nginx.httpsPort,
-    resolvers: config.nginx.resolvers,
-    ...(config.nginx.reloadCommand ? { reloadCommand: config.nginx.reloadCommand } : {}),
-    ...(config.nginx.user ? { user: config.nginx.user } : {}),
-    ...(config.nginx.waf ? { waf: config.nginx.waf } : {}),
-  });
+  const { driver, where } = proxyDriver(config);
   const key = await loadOrCreateAgentKey(config.stateDir);
   const agent = new Agent(config, driver, logger, version, key);
   logger.info("starting", {
     agent_id: config.agentId,
     api_url: config.apiUrl,
     driver: config.driver,
-    nginx_conf: driver.mainConfigFile,
-    waf: Boolean(config.nginx.waf),
+    ...where,
+    waf: config.driver === "nginx" && Boolean(config.nginx.waf),
     key_thumbprint: key.thumbprint,
   });
   if (config.once) return (await agent.pollOnce()) === "unreachable" ? 1 : 0;
@@ -51,6 +42,28 @@ async function main(): Promise<number> {
   await agent.run(stop.signal, wakeup);
   logger.info("stopped");
   return 0;
+}
+
+/** The configured driver, and where its configuration is (logged at start). */
+function proxyDriver(config: AgentConfig): { driver: ProxyDriver; where: Record<string, string> } {
+  const { listenAddress, httpPort, httpsPort, resolvers } = config.nginx;
+  if (config.driver === "caddy") {
+    const driver = new CaddyDriver({ confDir: config.caddy.confDir, adminAddress: config.caddy.adminAddress, caddyBin: config.caddy.bin, listenAddress, httpPort, httpsPort, resolvers });
+    return { driver, where: { caddy_admin: config.caddy.adminAddress, caddy_config: driver.configFile } };
+  }
+  const driver = new NginxDriver({
+    confDir: config.nginx.confDir,
+    runDir: `${config.nginx.confDir}/run`,
+    nginxBin: config.nginx.bin,
+    listenAddress,
+    httpPort,
+    httpsPort,
+    resolvers,
+    ...(config.nginx.reloadCommand ? { reloadCommand: config.nginx.reloadCommand } : {}),
+    ...(config.nginx.user ? { user: config.nginx.user } : {}),
+    ...(config.nginx.waf ? { waf: config.nginx.waf } : {}),
+  });
+  return { driver, where: { nginx_conf: driver.mainConfigFile } };
 }
 
 function jsonLogger(): AgentLogger {

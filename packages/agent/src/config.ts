@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { isIP } from "node:net";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import ipaddr from "ipaddr.js";
 
 /** How the agent runs: from flags, else `CHARON_AGENT_*` environment variables, else defaults. */
 export interface AgentConfig {
@@ -13,7 +14,7 @@ export interface AgentConfig {
   agentId: string;
   /** Where the last applied snapshot is kept (a restart applies it before the first pull). */
   stateDir: string;
-  driver: "nginx";
+  driver: "nginx" | "caddy";
   /** Seconds between polls. */
   intervalSeconds: number;
   /** Apply once and exit (cron, tests). */
@@ -29,6 +30,13 @@ export interface AgentConfig {
     user?: string;
     waf?: { module: string; crsSetup: string; crsRules: string };
   };
+  /** With `--driver caddy` (the listen address, ports and resolvers are `nginx`'s, shared by both drivers). */
+  caddy: {
+    confDir: string;
+    bin: string;
+    /** Caddy's admin API, `host:port` on loopback. */
+    adminAddress: string;
+  };
 }
 
 /** A flag or variable that is wrong, named with the reason; the CLI prints it and the usage. */
@@ -42,7 +50,7 @@ export const USAGE = `Usage: charon-agent --api-url URL --token TOKEN [options]
   --token TOKEN          a token with the agents scope (write)    CHARON_AGENT_TOKEN
   --agent-id ID          this agent's name (default: host name)   CHARON_AGENT_ID
   --state-dir DIR        cached snapshot (default /var/lib/charon-agent)   CHARON_AGENT_STATE_DIR
-  --driver nginx         the proxy (only nginx so far)            CHARON_AGENT_DRIVER
+  --driver nginx|caddy   the proxy (default nginx)                CHARON_AGENT_DRIVER
   --interval SECONDS     between polls (default 10)               CHARON_AGENT_INTERVAL
   --once                 apply once and exit                      CHARON_AGENT_ONCE=1
   --nginx-conf-dir DIR   the agent's nginx tree (default <state-dir>/nginx); run nginx with
@@ -56,6 +64,12 @@ export const USAGE = `Usage: charon-agent --api-url URL --token TOKEN [options]
   --resolver HOST[:PORT] DNS for upstream names, comma-separated (default: /etc/resolv.conf)
                                                                   CHARON_AGENT_RESOLVER
   --nginx-user USER      nginx's worker user                      CHARON_AGENT_NGINX_USER
+  --caddy-admin HOST:PORT  Caddy's admin API on loopback (default 127.0.0.1:2019)
+                                                                  CHARON_AGENT_CADDY_ADMIN
+  --caddy-conf-dir DIR   certificates and the last good document (default <state-dir>/caddy)
+                                                                  CHARON_AGENT_CADDY_CONF_DIR
+  --caddy-bin PATH       caddy, for caddy validate (default caddy)   CHARON_AGENT_CADDY_BIN
+  (--listen, --http-port, --https-port and --resolver apply to both drivers)
   -h, --help             this text
 `;
 
@@ -82,6 +96,9 @@ const options = {
   "https-port": { type: "string" },
   resolver: { type: "string" },
   "nginx-user": { type: "string" },
+  "caddy-admin": { type: "string" },
+  "caddy-conf-dir": { type: "string" },
+  "caddy-bin": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -114,7 +131,7 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
   if (!token) throw new ConfigError("--token (CHARON_AGENT_TOKEN) is required: a token with the agents scope");
 
   const driver = get("driver", "CHARON_AGENT_DRIVER") ?? "nginx";
-  if (driver !== "nginx") throw new ConfigError(`--driver: '${driver}' is not supported (nginx)`);
+  if (driver !== "nginx" && driver !== "caddy") throw new ConfigError(`--driver: '${driver}' is not supported (nginx, caddy)`);
   const agentId = get("agent-id", "CHARON_AGENT_ID") ?? hostname();
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(agentId)) {
     throw new ConfigError(`--agent-id: '${agentId}' must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit`);
@@ -126,6 +143,10 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
   const resolvers = resolverText ? resolverText.split(",").map((r) => r.trim()).filter((r) => r !== "") : await systemResolvers();
   if (resolvers.length === 0) throw new ConfigError("--resolver: no DNS server given and none in /etc/resolv.conf");
   const listenAddress = get("listen", "CHARON_AGENT_LISTEN") ?? "";
+  const caddyAdmin = get("caddy-admin", "CHARON_AGENT_CADDY_ADMIN") ?? "127.0.0.1:2019";
+  if (!isLoopbackAddress(caddyAdmin)) {
+    throw new ConfigError(`--caddy-admin: '${caddyAdmin}' is not a loopback host:port (127.0.0.1:2019, [::1]:2019, localhost:2019)`);
+  }
   if (listenAddress !== "" && isIP(listenAddress) === 0) throw new ConfigError(`--listen: '${listenAddress}' is not an IP address`);
 
   return {
@@ -147,6 +168,11 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
       ...(user ? { user } : {}),
       ...((await wafInstalled()) ? { waf: DEBIAN_WAF } : {}),
     },
+    caddy: {
+      confDir: get("caddy-conf-dir", "CHARON_AGENT_CADDY_CONF_DIR") ?? join(stateDir, "caddy"),
+      bin: get("caddy-bin", "CHARON_AGENT_CADDY_BIN") ?? "caddy",
+      adminAddress: caddyAdmin,
+    },
   };
 }
 
@@ -155,6 +181,17 @@ function number(text: string, flag: string, min: number, max: number): number {
     throw new ConfigError(`${flag}: '${text}' is not a whole number from ${min} to ${max}`);
   }
   return Number(text);
+}
+
+/**
+ * Caddy's admin API accepts any configuration from whoever reaches it, so the agent only talks to
+ * it on loopback.
+ */
+function isLoopbackAddress(address: string): boolean {
+  const match = /^(?:\[([0-9a-fA-F:]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(address);
+  if (!match || Number(match[3]) < 1 || Number(match[3]) > 65535) return false;
+  const host = match[1] ?? match[2] ?? "";
+  return host === "localhost" || (ipaddr.isValid(host) && ipaddr.parse(host).range() === "loopback");
 }
 
 /** The `nameserver` lines of /etc/resolv.conf (nginx does not read it itself). */

@@ -27,6 +27,12 @@ describe("loadConfig", () => {
     expect(config).toMatchObject({ apiUrl: "https://charon.example.com/api", token: "chrn_y", once: true, nginx: { resolvers: ["10.0.0.2", "[::1]:53"] } });
   });
 
+  it("--driver caddy talks to Caddy's admin API on loopback", async () => {
+    const config = await loadConfig([...required, "--driver", "caddy", "--state-dir", "/srv/agent"], { CHARON_AGENT_CADDY_ADMIN: "[::1]:2020" });
+    expect(config).toMatchObject({ driver: "caddy", caddy: { adminAddress: "[::1]:2020", confDir: "/srv/agent/caddy", bin: "caddy" } });
+    expect((await loadConfig(required, {}))?.caddy.adminAddress).toBe("127.0.0.1:2019");
+  });
+
   it("--help asks for the usage", async () => {
     expect(await loadConfig(["--help"], {})).toBeNull();
   });
@@ -38,6 +44,8 @@ describe("loadConfig", () => {
     [[...required, "--http-port", "80a"], /--http-port: '80a' is not a whole number from 1 to 65535/],
     [[...required, "--interval", "0"], /--interval: '0' is not a whole number from 1 to 3600/],
     [[...required, "--driver", "apache"], /--driver: 'apache' is not supported/],
+    [[...required, "--caddy-admin", "10.0.0.5:2019"], /--caddy-admin: '10.0.0.5:2019' is not a loopback host:port/],
+    [[...required, "--caddy-admin", "127.0.0.1"], /--caddy-admin: '127.0.0.1' is not a loopback host:port/],
     [[...required, "--agent-id", "edge 1"], /--agent-id: 'edge 1' must be/],
     [[...required, "--listen", "localhost"], /--listen: 'localhost' is not an IP address/],
     [[...required, "--colour"], /Unknown option '--colour'/],

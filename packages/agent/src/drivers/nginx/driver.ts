@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { chooseCertificate } from "../../certificates.js";
 import { isolateFaults, type Trial } from "../../isolate.js";
 import type { Snapshot, SnapshotHost } from "../../snapshot.js";
+import type { ApplyResult, HostReport, ProxyDriver } from "../driver.js";
 import {
   BLOCK_EXPLOITS_SNIPPET,
   PROXY_SNIPPET,
@@ -21,6 +22,8 @@ import {
 
 const run = promisify(execFile);
 
+export type { ApplyResult, HostReport } from "../driver.js";
+
 export interface NginxDriverOptions extends MainConfigOptions {
   /** The agent's own directory: `live/` (what nginx runs, `nginx -c <confDir>/live/nginx.conf`) and `staged/`. */
   confDir: string;
@@ -30,33 +33,6 @@ export interface NginxDriverOptions extends MainConfigOptions {
   reloadCommand?: string[];
   /** How long a reload may take to be served (ms); default 30 s. */
   reloadTimeoutMs?: number;
-}
-
-/** What happened to one proxy host in an apply. */
-export interface HostReport {
-  id: number;
-  /** applied: nginx serves the desired version; failed: it does not (see `error`); disabled: not served. */
-  status: "applied" | "failed" | "disabled";
-  /** nginx's own error line (paths relative to the tree), or why the host could not be rendered. */
-  error: string | null;
-  /** What nginx serves for the host after this apply: the desired version, its last good one, or nothing. */
-  serving: "desired" | "previous" | "none";
-  /** Whether the host is served over HTTPS. */
-  tls: boolean;
-  /** The WAF mode in effect for the host, null when off. */
-  waf_mode: "block" | "monitor" | null;
-  /** Something the user should know that is no failure (a certificate not servable yet). */
-  note: string | null;
-}
-
-export interface ApplyResult {
-  hosts: HostReport[];
-  /** Whether nginx was told to reload (something it serves changed). */
-  reloaded: boolean;
-  /** The reload's or the shared configuration's error; null when nginx took the change. */
-  proxy_error: string | null;
-  /** How many `nginx -t` runs this apply took. */
-  trials: number;
 }
 
 interface FileSpec {
@@ -74,7 +50,7 @@ const SECRET_MODE = 0o600;
  * tree with `nginx -t`, leaves out the hosts that break it (each keeps its last good version), and
  * reloads nginx once. Keeps the live tree on disk: a restarted agent knows what nginx serves.
  */
-export class NginxDriver {
+export class NginxDriver implements ProxyDriver {
   private readonly live: string;
   private readonly staged: string;
   /** What the live and staged trees hold per host id (their files). */

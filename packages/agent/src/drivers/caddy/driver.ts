@@ -1,0 +1,277 @@
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { chooseCertificate } from "../../certificates.js";
+import { isolateFaults, type Trial } from "../../isolate.js";
+import type { Snapshot, SnapshotHost } from "../../snapshot.js";
+import type { ApplyResult, HostReport, ProxyDriver } from "../driver.js";
+import { CaddyRenderError, renderConfig, renderHost, type CaddyConfigOptions, type CaddyListen, type HostFragment } from "./render.js";
+
+const run = promisify(execFile);
+
+export interface CaddyDriverOptions extends CaddyListen {
+  /** The agent's own directory: certificates, the last good document, what each host is served as. */
+  confDir: string;
+  /** Caddy's admin API, `host:port` on loopback (Caddy's default `localhost:2019`). */
+  adminAddress: string;
+  /** The caddy program (`caddy`, or a path), for `caddy validate` when a load is refused. */
+  caddyBin: string;
+  /** How long a load may take (ms); default 60 s. */
+  loadTimeoutMs?: number;
+}
+
+/** A host's fragment and the files it needs (certificate and key, by absolute path). */
+interface Unit {
+  fragment: HostFragment;
+  files: Map<string, string>;
+}
+
+/** The outcome of one `POST /load`: taken, refused with Caddy's error, or no answer. */
+type Load = { ok: true } | { ok: false; refused: boolean; message: string };
+
+const CONFIG_MODE = 0o644;
+const SECRET_MODE = 0o600;
+
+/**
+ * The Caddy driver: renders every host into one JSON document and loads it through Caddy's admin
+ * API (`POST /load`, which swaps configurations only when the new one provisions). When Caddy
+ * refuses it, `caddy validate` (provisions without serving: no side effect) finds the hosts at
+ * fault by halving; they keep their last good version and are reported with Caddy's error, and the
+ * rest is loaded. The last document Caddy took is kept on disk (`caddy.json`) and loaded again when
+ * Caddy refuses the final one. Caddy validates the whole document, so one trial covers every host.
+ */
+export class CaddyDriver implements ProxyDriver {
+  private readonly confDir: string;
+  /** The fragment each host is served with (what Caddy took last), by host id. */
+  private live = new Map<number, HostFragment>();
+  private loaded = false;
+
+  constructor(private readonly options: CaddyDriverOptions) {
+    this.confDir = resolve(options.confDir);
+  }
+
+  /** The last document Caddy took: `caddy run --config <this>` starts with it. */
+  get configFile(): string {
+    return join(this.confDir, "caddy.json");
+  }
+
+  private get stateFile(): string {
+    return join(this.confDir, "hosts.json");
+  }
+
+  private get configOptions(): CaddyConfigOptions {
+    return { ...this.options, storageDir: join(this.confDir, "data") };
+  }
+
+  /**
+   * Brings Caddy to `snapshot`'s proxy hosts. Never throws for a host's fault or a Caddy that is
+   * down: a host that does not render or that Caddy refuses is reported failed and keeps its last
+   * good version; a Caddy that does not answer is the result's `proxy_error`.
+   */
+  async apply(snapshot: Snapshot): Promise<ApplyResult> {
+    await this.load();
+    const reports = new Map<number, HostReport>();
+    const desired = new Map<number, Unit | null>();
+    for (const host of snapshot.proxy_hosts) {
+      if (!host.enabled) {
+        desired.set(host.id, null);
+        reports.set(host.id, report(host.id, "disabled", null, null));
+        continue;
+      }
+      const outcome = this.render(host, snapshot);
+      if ("error" in outcome) {
+        reports.set(host.id, report(host.id, "failed", outcome.error, null));
+        continue;
+      }
+      desired.set(host.id, outcome.unit);
+      reports.set(host.id, report(host.id, "applied", null, outcome.note));
+    }
+    // Hosts gone from the snapshot stop being served.
+    for (const id of this.live.keys()) if (!snapshot.proxy_hosts.some((h) => h.id === id)) desired.set(id, null);
+    const changed = [...desired.keys()].filter((id) => !sameFragment(desired.get(id)?.fragment, this.live.get(id)));
+    for (const id of changed) await writeFiles(desired.get(id)?.files ?? new Map());
+
+    const withChanges = (ids: readonly number[]): Map<number, HostFragment> => {
+      const fragments = new Map(this.live);
+      for (const id of ids) {
+        const unit = desired.get(id);
+        if (unit) fragments.set(id, unit.fragment);
+        else fragments.delete(id);
+      }
+      return fragments;
+    };
+    let trials = 0;
+    const trial = async (ids: readonly number[]): Promise<Trial> => {
+      trials += 1;
+      return this.validate(withChanges(ids));
+    };
+
+    // Every apply loads the whole document: Caddy keeps an identical one without a restart, and a
+    // Caddy restarted without its last configuration gets it back.
+    let accepted = changed;
+    let proxyError: string | null = null;
+    let outcome = await this.post(withChanges(changed));
+    if (!outcome.ok && outcome.refused && changed.length > 0) {
+      const all = await trial(changed);
+      const baseline = all.ok ? all : await trial([]);
+      if (all.ok || !baseline.ok) {
+        // Not one host's fault: Caddy refuses what it validates (a port taken), or the shared part fails.
+        accepted = [];
+      } else {
+        const result = await isolateFaults(changed, trial, all.message);
+        accepted = result.accepted;
+        for (const { unit: id, message } of result.rejected) fail(reports, id, message);
+        outcome = await this.post(withChanges(accepted));
+      }
+    }
+    if (!outcome.ok) {
+      proxyError = outcome.refused ? outcome.message : `Caddy's admin API did not answer: ${outcome.message}`;
+      for (const id of accepted) fail(reports, id, proxyError);
+      accepted = [];
+      // Caddy keeps its running configuration when a load fails; the last good one is loaded again
+      // in case Caddy restarted since (its answer changes nothing in the report).
+      if (outcome.refused && changed.length > 0) await this.post(this.live);
+    }
+    if (outcome.ok) {
+      this.live = withChanges(accepted);
+      await this.persist();
+    }
+
+    for (const r of reports.values()) {
+      const fragment = this.live.get(r.id);
+      r.serving = r.status === "applied" ? "desired" : fragment ? "previous" : "none";
+      r.tls = Boolean(fragment?.https);
+    }
+    return { hosts: [...reports.values()], reloaded: changed.length > 0 && outcome.ok, proxy_error: proxyError, trials };
+  }
+
+  /** Reads what each host was served as by an earlier run (a restarted agent's last applied state). */
+  private async load(): Promise<void> {
+    if (this.loaded) return;
+    const text = await readFile(this.stateFile, "utf8").catch(() => null);
+    if (text !== null) {
+      const saved = JSON.parse(text) as { hosts: Record<string, HostFragment> };
+      this.live = new Map(Object.entries(saved.hosts).map(([id, fragment]) => [Number(id), fragment]));
+    }
+    this.loaded = true;
+  }
+
+  private render(host: SnapshotHost, snapshot: Snapshot): { unit: Unit; note: string | null } | { error: string } {
+    const choice = chooseCertificate(host, snapshot.certificates);
+    const files = new Map<string, string>();
+    let tls = null;
+    if (choice.certificate) {
+      // Named by content: a renewed certificate is a new file pair, so a trial never overwrites
+      // the files Caddy serves, and a changed document makes Caddy load it.
+      const { id, fullchain_pem, private_key_pem } = choice.certificate;
+      const digest = createHash("sha256").update(fullchain_pem).update("\0").update(private_key_pem).digest("hex").slice(0, 16);
+      const directory = join(this.confDir, "certs", `${id}-${digest}`);
+      tls = { certificateFile: join(directory, "fullchain.pem"), keyFile: join(directory, "privkey.pem"), tag: `charon-certificate-${id}-${digest}` };
+      files.set(tls.certificateFile, fullchain_pem);
+      files.set(tls.keyFile, private_key_pem);
+    }
+    try {
+      const { fragment, notes } = renderHost(host, tls, this.options);
+      const note = [choice.note, ...notes].filter((n) => n !== null).join("; ");
+      return { unit: { fragment, files }, note: note === "" ? null : note };
+    } catch (error) {
+      if (error instanceof CaddyRenderError) return { error: error.message };
+      throw error;
+    }
+  }
+
+  private document(fragments: Map<number, HostFragment>): string {
+    const ordered = [...fragments.entries()].sort(([a], [b]) => a - b).map(([, fragment]) => fragment);
+    return `${JSON.stringify(renderConfig(this.configOptions, ordered), null, 1)}\n`;
+  }
+
+  /** `POST /load` of the document with `fragments`; Caddy answers once the new servers serve. */
+  private async post(fragments: Map<number, HostFragment>): Promise<Load> {
+    let response: Response;
+    try {
+      response = await fetch(`http://${this.options.adminAddress}/load`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: this.document(fragments),
+        signal: AbortSignal.timeout(this.options.loadTimeoutMs ?? 60_000),
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      return { ok: false, refused: false, message: `${this.options.adminAddress}: ${cause ?? (error as Error).message}` };
+    }
+    const text = await response.text();
+    if (response.ok) return { ok: true };
+    let message = text;
+    try {
+      message = (JSON.parse(text) as { error?: string }).error ?? text;
+    } catch {
+      // Not Caddy's JSON error: its text as it is.
+    }
+    return { ok: false, refused: true, message: caddyError(message) };
+  }
+
+  /** `caddy validate` of the document with `fragments`: provisions every module, serves nothing. */
+  private async validate(fragments: Map<number, HostFragment>): Promise<Trial> {
+    const file = join(this.confDir, "trial.json");
+    await writeAtomically(file, this.document(fragments), CONFIG_MODE);
+    try {
+      await run(this.options.caddyBin, ["validate", "--config", file], { timeout: 120_000 });
+      return { ok: true };
+    } catch (error) {
+      const failure = error as { code?: string | number; stderr?: string; message?: string };
+      if (failure.code === "ENOENT") return { ok: false, message: "caddy is not installed (apt-get install caddy, or give --caddy-bin)" };
+      const line = (failure.stderr ?? "").split("\n").find((l) => l.startsWith("Error: "));
+      return { ok: false, message: caddyError(line?.slice("Error: ".length) ?? failure.message ?? String(error)) };
+    }
+  }
+
+  /** Keeps what Caddy took: the document (to restore, or start Caddy with) and the hosts' fragments; drops unused certificates. */
+  private async persist(): Promise<void> {
+    await writeAtomically(this.configFile, this.document(this.live), CONFIG_MODE);
+    await writeAtomically(this.stateFile, `${JSON.stringify({ hosts: Object.fromEntries(this.live) })}\n`, CONFIG_MODE);
+    const used = new Set([...this.live.values()].flatMap((f) => (f.https ? [dirname(f.https.tls.certificateFile)] : [])));
+    const certs = join(this.confDir, "certs");
+    for (const name of await readdir(certs).catch(() => [] as string[])) {
+      if (!used.has(join(certs, name))) await rm(join(certs, name), { recursive: true, force: true });
+    }
+  }
+}
+
+function report(id: number, status: HostReport["status"], error: string | null, note: string | null): HostReport {
+  return { id, status, error, serving: "none", tls: false, waf_mode: null, note };
+}
+
+function fail(reports: Map<number, HostReport>, id: number, message: string): void {
+  const entry = reports.get(id);
+  // A host deleted from the snapshot has no report; it stays served until Caddy takes the change.
+  if (entry) Object.assign(entry, { status: "failed", error: message });
+}
+
+function sameFragment(a: HostFragment | undefined, b: HostFragment | undefined): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+async function writeFiles(files: Map<string, string>): Promise<void> {
+  for (const [path, content] of files) await writeAtomically(path, content, SECRET_MODE);
+}
+
+/** Write then rename: Caddy (or a crash) never sees half a file. */
+async function writeAtomically(path: string, content: string, mode: number): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, content, { mode });
+  await rename(temporary, path);
+}
+
+/**
+ * Caddy's error without the chain of modules that led to it: `loading config: loading new config:
+ * loading http app module: provision http: … provision http.matchers.path_regexp: compiling
+ * matcher regexp ^/(?<=x): error parsing regexp: …` → from the last `provision` on.
+ */
+function caddyError(message: string): string {
+  const text = message.trim().replace(/^(loading config: )?(loading new config: )?/, "");
+  const last = text.lastIndexOf("provision ");
+  return last > 0 ? text.slice(last) : text;
+}

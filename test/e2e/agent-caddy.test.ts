@@ -1,0 +1,164 @@
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { freePort } from "@charon/local";
+import { caddyBinary, startCaddy, type RunningCaddy } from "../harness/caddy.js";
+import {
+  eventually,
+  runAgent,
+  startAgentScenario,
+  stopAgent,
+  viaHttp,
+  viaHttps,
+  viaProxy,
+  type AgentScenario,
+  type RunningAgent,
+} from "../support/agent-scenario.js";
+
+/**
+ * Issue 11's scenario with Caddy (Debian's 2.6, admin API on loopback, automatic HTTPS off): the
+ * API as `npm start` runs it, certificates from the run's Pebble through its PowerDNS, the
+ * `charon-agent --driver caddy` command polling every second, two loopback upstreams. What a client
+ * gets from Caddy follows what is done through the API, and the agent's reports say what Caddy
+ * serves, what it refused, and what this driver does not apply.
+ */
+let scenario: AgentScenario;
+let caddy: RunningCaddy;
+let agent: RunningAgent;
+let ports: { http: number; https: number };
+let pebbleRoot: string;
+let providerId: number;
+let app: { id: number; certificate_id: number; name: string };
+
+const AGENT_ID = "edge-caddy";
+
+/** This agent's last report of host `id`: its status and its error or note. */
+async function reported(id: number): Promise<{ status: string; error: string | null; note: string | null } | null> {
+  const listed = await scenario.call("GET", "/v1/agents", undefined, scenario.agentToken);
+  const mine = (listed.body as { agent_id: string; hosts: { id: number; status: string }[]; problems: { id: number; error: string | null; note: string | null }[] }[]).find(
+    (a) => a.agent_id === AGENT_ID,
+  );
+  const host = mine?.hosts.find((h) => h.id === id);
+  if (!host) return null;
+  const problem = mine?.problems.find((p) => p.id === id);
+  return { status: host.status, error: problem?.error ?? null, note: problem?.note ?? null };
+}
+
+async function createHost(fields: Record<string, unknown>): Promise<{ id: number; certificate_id: number }> {
+  const created = await scenario.call("POST", "/nginx/proxy-hosts", { forward_host: "127.0.0.1", forward_port: scenario.upstreams[0]!.port, ...fields });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  return created.body;
+}
+
+/** The serial number of the certificate served for `name`, as upper-case hexadecimal without leading zeros. */
+async function servedSerial(name: string): Promise<string | null> {
+  const answer = await viaProxy(ports.https, name, "/serial", pebbleRoot);
+  return answer?.certificate ? hex(answer.certificate.serialNumber) : null;
+}
+
+function hex(serial: string | null | undefined): string | null {
+  return serial ? serial.toUpperCase().replace(/^0+(?=.)/, "") : null;
+}
+
+beforeAll(async () => {
+  scenario = await startAgentScenario("agent-caddy");
+  caddy = await startCaddy();
+  ports = { http: await freePort(), https: await freePort() };
+  pebbleRoot = await scenario.pebbleRoot();
+  providerId = await scenario.powerDnsProvider();
+  agent = runAgent(
+    [
+      "--api-url", `${scenario.api.origin}/api`,
+      "--agent-id", AGENT_ID,
+      "--state-dir", join(scenario.work, "state"),
+      "--driver", "caddy",
+      "--caddy-admin", caddy.adminAddress,
+      "--listen", "127.0.0.1",
+      "--http-port", String(ports.http),
+      "--https-port", String(ports.https),
+      "--resolver", inject("powerdnsDnsAddress"),
+      "--interval", "1",
+    ],
+    { CHARON_AGENT_TOKEN: scenario.agentToken, CHARON_AGENT_CADDY_BIN: await caddyBinary() },
+  );
+  // Someone who may download private keys approves the agent's key (its thumbprint is in its log)
+  // once the agent has registered it.
+  await eventually(async () => /key not approved yet/.test(agent.output()), true);
+  const thumbprint = /"key_thumbprint":"([A-Za-z0-9_-]{43})"/.exec(agent.output())?.[1];
+  const approval = await scenario.call("POST", `/v1/agents/${AGENT_ID}/key/approve`, { thumbprint });
+  expect(approval.status, JSON.stringify(approval.body)).toBe(200);
+}, 120_000);
+
+afterAll(async () => {
+  if (agent) await stopAgent(agent.child);
+  await caddy?.stop();
+  await scenario?.close();
+});
+
+describe("charon-agent --driver caddy between the API and Caddy", () => {
+  it("serves a host over HTTPS with the certificate issued for it, and redirects plain HTTP", async () => {
+    const name = `app.${scenario.zone}`;
+    const created = await createHost({ domain_names: [name], certificate_id: "new", ssl_forced: true, meta: { dns_provider_id: providerId } });
+    app = { id: created.id, certificate_id: created.certificate_id, name };
+    await expect
+      .poll(async () => (await scenario.call("GET", `/nginx/certificates/${app.certificate_id}`)).body.status, { timeout: 60_000, interval: 250 })
+      .toBe("active");
+    await eventually(() => viaHttps(ports.https, name, "/s?q=1", pebbleRoot), "200 upstream-1 /s?q=1");
+    const plain = await viaProxy(ports.http, name, "/s?q=1");
+    expect(plain?.status).toBe(301);
+    expect(plain?.headers.location).toBe(`https://${name}:${ports.https}/s?q=1`);
+    expect(await reported(app.id)).toEqual({ status: "applied", error: null, note: null });
+    // A name no host serves gets no answer, neither over HTTP nor in a TLS handshake.
+    expect(await viaHttp(ports.http, `nobody.${scenario.zone}`)).toBeNull();
+    expect(await viaHttps(ports.https, `nobody.${scenario.zone}`, "/", pebbleRoot)).toBeNull();
+  });
+
+  it("moves traffic to upstream 2 when the host's forward_port changes", async () => {
+    expect((await scenario.call("PUT", `/nginx/proxy-hosts/${app.id}`, { forward_port: scenario.upstreams[1]!.port })).status).toBe(200);
+    await eventually(() => viaHttps(ports.https, app.name, "/b", pebbleRoot), "200 upstream-2 /b");
+  });
+
+  it("serves the other hosts when one host's upstream name does not resolve", async () => {
+    const dead = await createHost({ domain_names: [`dead.${scenario.zone}`], forward_host: `nowhere.${scenario.zone}` });
+    await createHost({ domain_names: [`alive.${scenario.zone}`] });
+    await eventually(() => viaHttp(ports.http, `alive.${scenario.zone}`, "/a"), "200 upstream-1 /a");
+    expect((await viaProxy(ports.http, `dead.${scenario.zone}`, "/"))?.status).toBe(502);
+    await eventually(async () => (await reported(dead.id))?.status ?? null, "applied");
+    expect(await viaHttps(ports.https, app.name, "/c", pebbleRoot)).toBe("200 upstream-2 /c");
+  });
+
+  it("reports a WAF host as unsupported by this driver and still serves it", async () => {
+    const waf = await createHost({ domain_names: [`waf.${scenario.zone}`], waf_enabled: true, waf_mode: "block" });
+    await eventually(() => viaHttp(ports.http, `waf.${scenario.zone}`, "/search?id=1%27%20OR%20%271%27=%271"), "200 upstream-1 /search?id=1%27%20OR%20%271%27=%271");
+    await eventually(async () => (await reported(waf.id))?.note ?? null, "WAF unsupported by this driver (Caddy has no WAF module): served without it");
+    expect((await reported(waf.id))?.status).toBe("applied");
+  });
+
+  it("reports a host whose configuration Caddy refuses, with Caddy's error, while the others keep serving", async () => {
+    // A negative lookahead: nginx's PCRE takes it, Go's regular expressions (Caddy's) do not.
+    const refused = await createHost({
+      domain_names: [`refused.${scenario.zone}`],
+      locations: [{ path: "~ ^/(?!private)", forward_host: "127.0.0.1", forward_port: scenario.upstreams[1]!.port }],
+    });
+    await eventually(async () => (await reported(refused.id))?.status ?? null, "failed");
+    expect((await reported(refused.id))?.error).toMatch(/^provision http\.matchers\.path_regexp: compiling matcher regexp .*invalid or unsupported Perl syntax/);
+    expect(await viaHttp(ports.http, `refused.${scenario.zone}`)).toBeNull();
+    expect(await viaHttps(ports.https, app.name, "/d", pebbleRoot)).toBe("200 upstream-2 /d");
+    expect(await viaHttp(ports.http, `alive.${scenario.zone}`, "/d")).toBe("200 upstream-1 /d");
+  });
+
+  it("serves a renewed certificate without a manual step", async () => {
+    const stored = async () => hex((await scenario.call("GET", `/nginx/certificates/${app.certificate_id}`)).body.serial);
+    const before = await stored();
+    expect(await servedSerial(app.name)).toBe(before);
+    expect((await scenario.call("POST", `/nginx/certificates/${app.certificate_id}/renew`)).status).toBe(200);
+    await expect.poll(stored, { timeout: 60_000, interval: 250 }).not.toBe(before);
+    await eventually(() => servedSerial(app.name), await stored());
+  });
+
+  it("stops serving a host once it is deleted", async () => {
+    expect((await scenario.call("DELETE", `/nginx/proxy-hosts/${app.id}`)).status).toBe(200);
+    await eventually(() => viaHttps(ports.https, app.name, "/gone", pebbleRoot), null);
+    expect(await viaHttp(ports.http, app.name, "/gone")).toBeNull();
+    expect(await viaHttp(ports.http, `alive.${scenario.zone}`, "/e")).toBe("200 upstream-1 /e");
+  });
+});
