@@ -1,8 +1,11 @@
 /**
  * The authorisation matrix: every operation of /api/openapi.json, called with no token, a bad
  * token, a read token, a scoped token for another resource type, a scoped token for the
- * operation's own type and access, and a full token. An operation without `x-charon-access` or
- * without a sample request below fails the run, so a new route cannot skip the matrix.
+ * operation's own type and access, and a full token; then the scoped ones again through the
+ * console's session cookie (with its CSRF token), which must grant exactly what the token does.
+ * An operation without `x-charon-access` or without a sample request below fails the run, so a
+ * new route cannot skip the matrix. The session routes (`x-charon-access: "session"`) are called
+ * with each caller's cookie instead of its bearer token.
  */
 import { generateKeyPairSync } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
@@ -123,6 +126,9 @@ interface SampleRequest {
  */
 const samples: Record<string, () => SampleRequest | Promise<SampleRequest>> = {
   "GET /api/health": () => ({ path: "/api/health" }),
+  "POST /api/v1/sessions": () => ({ path: "/api/v1/sessions", body: { token: api.tokens.full } }),
+  "GET /api/v1/sessions/current": () => ({ path: "/api/v1/sessions/current" }),
+  "DELETE /api/v1/sessions/current": () => ({ path: "/api/v1/sessions/current" }),
   "GET /api/v1/tokens": () => ({ path: "/api/v1/tokens" }),
   "POST /api/v1/tokens": () => ({ path: "/api/v1/tokens", body: { name: "m", permission: "scoped", scopes: { tokens: "read" } } }),
   "DELETE /api/v1/tokens/{id}": async () => ({ path: `/api/v1/tokens/${await fixtures.weakTokenId()}` }),
@@ -216,6 +222,8 @@ function dnsProviderSamples(prefix: string): Record<string, () => Promise<Sample
 
 type Caller = "none" | "bad" | "read" | "other scope" | "own scope, read only" | "own scope" | "full";
 const callers: Caller[] = ["none", "bad", "read", "other scope", "own scope, read only", "own scope", "full"];
+/** The callers whose rights the session cookie must carry over exactly. */
+const sessionCallers: Caller[] = ["other scope", "own scope, read only", "own scope"];
 
 function tokenFor(caller: Caller, resource: ResourceType): string | null {
   switch (caller) {
@@ -252,7 +260,8 @@ interface DeclaredAccess {
   requires?: Array<{ resource: ResourceType; access: "read" | "write"; when: string }>;
   embeds?: ResourceType[];
 }
-const declaredAccess = (entry: (typeof operations)[number]) => entry.operation["x-charon-access"] as DeclaredAccess | "public" | undefined;
+const declaredAccess = (entry: (typeof operations)[number]) =>
+  entry.operation["x-charon-access"] as DeclaredAccess | "public" | "session" | undefined;
 
 /** A token with exactly these scopes. */
 const scoped = (scopes: Partial<Record<ResourceType, "read" | "write">>) => api.issue({ permission: "scoped", scopes });
@@ -360,21 +369,31 @@ describe("authorisation matrix", () => {
 
   describe.each(operations.filter((o) => o.key in samples))("$key", ({ key, method, operation }) => {
     const declared = operation["x-charon-access"];
+    /** A session route's caller signs in with its token and calls with the cookie (none: no cookie, bad: a made-up one). */
+    const sessionHeaders = async (caller: Caller): Promise<Record<string, string>> => {
+      if (caller === "none") return {};
+      if (caller === "bad") return { Cookie: "charon_session=not-a-session" };
+      return (await api.signIn(tokenFor(caller, "tokens")!)).withCsrf;
+    };
     it.each(callers)("%s", async (caller) => {
       const sample = await samples[key]!();
       const isPublic = declared === "public";
+      const isSession = declared === "session";
       const token = isPublic
         ? caller === "none" || caller === "bad"
           ? caller === "bad"
             ? "chrn_not-a-token"
             : null
           : api.tokens.full
-        : tokenFor(caller, declared!.resource as ResourceType);
-      const response = await api.call(method.toUpperCase(), sample.path, { token, body: sample.body });
+        : isSession
+          ? null
+          : tokenFor(caller, declared!.resource as ResourceType);
+      const headers = isSession ? await sessionHeaders(caller) : {};
+      const response = await api.call(method.toUpperCase(), sample.path, { token, body: sample.body, headers });
       // The certificate download is a zip; every other answer is JSON.
       const json = (response.headers.get("content-type") ?? "").includes("json");
       const body: unknown = response.status === 204 ? undefined : json ? await response.json() : undefined;
-      const want = isPublic ? "2xx" : expected(caller, declared!.access);
+      const want = isPublic ? "2xx" : isSession ? (caller === "none" || caller === "bad" ? 401 : "2xx") : expected(caller, declared!.access);
       if (want === "2xx") {
         expect(response.status, JSON.stringify(body)).toBeGreaterThanOrEqual(200);
         expect(response.status, JSON.stringify(body)).toBeLessThan(300);
@@ -383,6 +402,23 @@ describe("authorisation matrix", () => {
       }
       expect(responseProblems(document, method, sample.path, response.status, body)).toEqual([]);
     });
+
+    if (typeof declared === "object") {
+      it.each(sessionCallers)("%s, through the session cookie", async (caller) => {
+        const sample = await samples[key]!();
+        const session = await api.signIn(tokenFor(caller, declared.resource as ResourceType)!);
+        const response = await api.call(method.toUpperCase(), sample.path, { token: null, body: sample.body, headers: session.withCsrf });
+        const json = (response.headers.get("content-type") ?? "").includes("json");
+        const body: unknown = response.status === 204 ? undefined : json ? await response.json() : undefined;
+        const want = expected(caller, declared.access as "read" | "write");
+        if (want === "2xx") {
+          expect(response.status, JSON.stringify(body)).toBeGreaterThanOrEqual(200);
+          expect(response.status, JSON.stringify(body)).toBeLessThan(300);
+        } else {
+          expect(response.status, JSON.stringify(body)).toBe(want);
+        }
+      });
+    }
   });
 });
 

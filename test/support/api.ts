@@ -57,12 +57,28 @@ export interface TestApi {
     // Tests read fields of documented bodies freely; the schema check has already vetted them.
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
   ): Promise<{ status: number; body: any; headers: Headers }>;
+  /**
+   * Signs in with a token (`POST /api/v1/sessions`): the headers a browser of the API's own
+   * origin would then send (the cookie; `withCsrf` adds `X-CSRF-Token`), for `call`'s `headers`
+   * with `token: null`.
+   */
+  signIn(token: string): Promise<SignedIn>;
   /** With `issuance`: the sealer of certificates' private keys. */
   sealer?: KeySealer;
   /** Stops what the API started (the fake Cloudflare, the secret directory). */
   stop(): Promise<void>;
   /** The standard DNS providers' ids; undefined with `standardDns: false`. */
   dns: StandardDns | undefined;
+}
+
+export interface SignedIn {
+  /** `{ Cookie: "charon_session=…" }`. */
+  cookie: Record<string, string>;
+  /** The cookie and `X-CSRF-Token`. */
+  withCsrf: Record<string, string>;
+  csrfToken: string;
+  /** The `Set-Cookie` header as answered. */
+  setCookie: string;
 }
 
 /**
@@ -87,6 +103,7 @@ export async function testApi(
   options: {
     clock?: Clock;
     authFailureLimits?: AuthFailureLimits;
+    sessionLifetimeSeconds?: number;
     standardDns?: boolean;
     /**
      * Issuance composed as in production (the run's Pebble; CNAME look-ups on PowerDNS) with a
@@ -126,6 +143,7 @@ export async function testApi(
       : {}),
     clock: options.clock,
     authFailureLimits: options.authFailureLimits ?? { maxFailures: 1_000_000, windowSeconds: 60 },
+    ...(options.sessionLifetimeSeconds === undefined ? {} : { sessionLifetimeSeconds: options.sessionLifetimeSeconds }),
   });
   const app = createApp({ services, logger: silentLogger });
   const issue = async (request: Partial<TokenRequest>) =>
@@ -172,11 +190,19 @@ export async function testApi(
     }
     return { status: response.status, body, headers: response.headers };
   };
+  const signIn = async (token: string): Promise<SignedIn> => {
+    const response = await call("POST", "/api/v1/sessions", { token: null, body: { token } });
+    const body = (await response.json()) as { csrf_token: string };
+    if (response.status !== 201) throw new Error(`sign-in → ${response.status}: ${JSON.stringify(body)}`);
+    const setCookie = response.headers.get("set-cookie") ?? "";
+    const cookie = { Cookie: setCookie.split(";")[0]! };
+    return { cookie, withCsrf: { ...cookie, "X-CSRF-Token": body.csrf_token }, csrfToken: body.csrf_token, setCookie };
+  };
   const stop = async () => {
     for (const step of stops) await step();
   };
   const dnsProviders = options.standardDns === false ? undefined : await standardDns(call);
-  return { app, table, services, tokens, issue, call, send, stop, dns: dnsProviders, ...(sealer ? { sealer } : {}) };
+  return { app, table, services, tokens, issue, call, send, signIn, stop, dns: dnsProviders, ...(sealer ? { sealer } : {}) };
 }
 
 /** Creates the `StandardDns` providers and credentials through the API. */

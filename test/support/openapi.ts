@@ -13,7 +13,7 @@ export interface Operation {
   parameters?: Array<{ name: string; in: string; required?: boolean; schema?: Schema }>;
   requestBody?: { content?: Record<string, { schema?: Schema }> };
   security?: Array<Record<string, string[]>>;
-  "x-charon-access"?: { resource: string; access: "read" | "write" } | "public";
+  "x-charon-access"?: { resource: string; access: "read" | "write" } | "public" | "session";
   [key: string]: unknown;
 }
 

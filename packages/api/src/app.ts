@@ -13,9 +13,12 @@ import { notificationRoutes } from "./routes/notifications.js";
 import { proxyHostRoutes } from "./routes/proxy-hosts.js";
 import { renewalRoutes } from "./routes/renewals.js";
 import { securityRoutes } from "./routes/security.js";
+import { sessionRoutes } from "./routes/sessions.js";
 import { settingsRoutes } from "./routes/settings.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { FREE_FORM_VALUE_COMPONENT } from "./schemas/json.js";
+import { CSRF_HEADER } from "./middleware/csrf.js";
+import { SESSION_COOKIE } from "./middleware/session-cookie.js";
 
 
 export { MAX_BODY_BYTES } from "./base-app.js";
@@ -31,6 +34,7 @@ export function createApp({ services, ...options }: AppOptions) {
   const api = new OpenAPIHono<AppEnv>();
   api.route("/", healthRoutes());
   api.route("/", tokenRoutes(services.tokens));
+  api.route("/", sessionRoutes(services.tokens));
   api.route("/", proxyHostRoutes(services.tokens, services.proxyHosts));
   api.route("/", certificateRoutes(services.tokens, services.certificates, services.renewals));
   api.route("/", renewalRoutes(services.tokens, services.renewals, services.notifications));
@@ -50,6 +54,17 @@ export function createApp({ services, ...options }: AppOptions) {
     type: "http",
     scheme: "bearer",
     description: "An API token: `Authorization: Bearer chrn_…`",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "sessionCookie", {
+    type: "apiKey",
+    in: "cookie",
+    name: SESSION_COOKIE,
+    description:
+      "The console's session (`POST /api/v1/sessions` exchanges a token for it), in place of a bearer token, with exactly that " +
+      `token's rights. CSRF rule: a cookie request whose method is not GET, HEAD or OPTIONS must send \`${CSRF_HEADER}\` with ` +
+      "the session's `csrf_token`, and, when the browser sends them, `Origin` must be the API's own origin and " +
+      "`Sec-Fetch-Site` must be `same-origin`; otherwise 403 naming what is missing or wrong. A request with `Authorization` " +
+      "is judged by its token alone.",
   });
   app.openAPIRegistry.registerComponent("schemas", FREE_FORM_VALUE_COMPONENT.name, FREE_FORM_VALUE_COMPONENT.schema);
   // Generated on request, not at start-up: a cold Lambda pays nothing for the document.

@@ -1,4 +1,4 @@
-import type { Principal } from "@charon/core";
+import type { ActiveSession, Principal } from "@charon/core";
 
 /** What middleware puts on the Hono context for handlers. */
 export interface AppEnv {
@@ -7,5 +7,7 @@ export interface AppEnv {
     /** See middleware/client-address.ts; null when the platform gives none. */
     clientAddress: string | null;
     principal: Principal;
+    /** The console session the cookie names, on the session routes (middleware/session-cookie.ts). */
+    session: ActiveSession;
   };
 }

@@ -52,15 +52,22 @@ const noQuery = z.object({}).strict();
  * On a route that takes no query parameter, any is a 400 as on the lists (`Unknown query parameter
  * 'limt'`): a misspelt option is never silently ignored.
  */
-const noQueryParameters = createMiddleware<AppEnv>(async (c, next) => {
+export const noQueryParameters = createMiddleware<AppEnv>(async (c, next) => {
   const parsed = noQuery.safeParse(c.req.query());
   if (!parsed.success) throw validationErrorFrom(parsed.error, "query");
   await next();
 });
 
 /**
- * Declares a protected route once: its schemas (validation, types, OpenAPI), the bearer
- * security requirement, the standard error responses, and the permission check. The
+ * How a protected route may be called (`security` in the document): an API token, or the console's
+ * session cookie in its place (app.ts registers both schemes; the cookie's CSRF rule is in its
+ * scheme's description).
+ */
+export const PROTECTED_SECURITY: Array<Record<string, string[]>> = [{ bearerAuth: [] }, { sessionCookie: [] }];
+
+/**
+ * Declares a protected route once: its schemas (validation, types, OpenAPI), the bearer or
+ * session-cookie security requirement, the standard error responses, and the permission check. The
  * authorisation matrix test reads `x-charon-access` back from the OpenAPI document.
  */
 export function protectedRoute<const R extends Omit<RouteConfig, "security" | "middleware">>(
@@ -70,7 +77,7 @@ export function protectedRoute<const R extends Omit<RouteConfig, "security" | "m
 ) {
   return createRoute({
     ...config,
-    security: [{ bearerAuth: [] }],
+    security: PROTECTED_SECURITY,
     "x-charon-access": documented(access),
     middleware: config.request?.query ? ([authorize(tokens, access)] as const) : ([authorize(tokens, access), noQueryParameters] as const),
     responses: { ...standardErrorResponses, ...config.responses },

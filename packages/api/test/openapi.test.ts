@@ -22,20 +22,27 @@ describe("/api/openapi.json", () => {
     expect(await openApi31Problems({ ...document, info: { title: "Charon" } as OpenApiDocument["info"] })).not.toEqual([]);
   });
 
-  it("declares the bearer scheme, and every protected operation uses it with its permission", () => {
+  it("declares the bearer and session-cookie schemes, and every protected operation takes either with its permission", () => {
     expect(document.components?.securitySchemes?.["bearerAuth"]).toMatchObject({ type: "http", scheme: "bearer" });
+    const cookie = document.components?.securitySchemes?.["sessionCookie"];
+    expect(cookie).toMatchObject({ type: "apiKey", in: "cookie", name: "charon_session" });
+    // The CSRF rule, as the server enforces it (packages/api/test/sessions.test.ts).
+    expect(cookie?.["description"]).toContain("must send `X-CSRF-Token` with the session's `csrf_token`");
+    expect(cookie?.["description"]).toContain("`Sec-Fetch-Site` must be `same-origin`; otherwise 403");
     for (const { key, operation } of operationsOf(document)) {
       const access = operation["x-charon-access"];
       expect(access, key).toBeDefined();
       if (access === "public") continue;
-      expect(operation.security, key).toEqual([{ bearerAuth: [] }]);
+      expect(operation.security, key).toEqual(access === "session" ? [{ sessionCookie: [] }] : [{ bearerAuth: [] }, { sessionCookie: [] }]);
     }
+    expect(document.paths["/api/v1/sessions"]!["post"]!.security).toEqual([]);
   });
 
   it("declares every error response with the error schema on every protected operation", () => {
     const errorStatuses = ["400", "401", "403", "404", "409", "413", "415", "429", "500", "502", "503"];
     for (const { key, operation } of operationsOf(document)) {
-      if (operation["x-charon-access"] === "public") continue;
+      // The session routes answer a fixed subset (no ids, no dependencies): sessions.ts declares it.
+      if (operation["x-charon-access"] === "public" || operation["x-charon-access"] === "session") continue;
       for (const status of errorStatuses) {
         const schema = operation.responses[status]?.content?.["application/json"]?.schema;
         expect(schema, `${key} ${status}`).toEqual({ $ref: "#/components/schemas/Error" });
@@ -62,7 +69,9 @@ describe("rules the server enforces are in the document", () => {
       const required = (operation.parameters ?? []).filter((p) => (p as { in?: string; required?: boolean }).in === "query" && (p as { required?: boolean }).required);
       const given = required.map((p) => `${(p as { name: string }).name}=example.com&`).join("");
       const concrete = `${path.replace(/\{[^}]+\}/g, "1")}?${given}unknown_option=1`;
-      const refused = await api.call(method.toUpperCase(), concrete, method === "get" || method === "delete" ? {} : { body: {} });
+      // A session route is called with a session (the cookie and its CSRF token) instead of a bearer token.
+      const session = operation["x-charon-access"] === "session" ? { token: null, headers: (await api.signIn(api.tokens.full)).withCsrf } : {};
+      const refused = await api.call(method.toUpperCase(), concrete, method === "get" || method === "delete" ? session : { body: {} });
       answers[key] = `${refused.status} ${((await refused.json()) as { message?: string }).message}`;
     }
     expect(Object.keys(answers).length).toBeGreaterThan(40);

@@ -11,6 +11,7 @@ export {
   type Condition,
 } from "./dynamodb/table.js";
 export { DynamoApiTokenRepository, DynamoAuthFailureCounter } from "./repositories/api-tokens.js";
+export { DynamoSessionRepository } from "./repositories/sessions.js";
 export { DynamoProxyHostRepository } from "./repositories/proxy-hosts.js";
 export { DynamoCertificateRepository, DynamoIssuanceRepository, certificateKey, certificateFromItem } from "./repositories/certificates.js";
 export { DynamoRenewalIndex, DynamoFailedAuthorizations, RENEWAL_SHARDS, renewalIndexKeys } from "./repositories/renewals.js";

@@ -14,7 +14,15 @@ export {
 } from "./access/embedded.js";
 export { TOKEN_PREFIX, type ApiToken, type NewApiToken, type TokenRequest, type IssuedToken } from "./tokens/token.js";
 export type { ApiTokenRepository, AuthFailureCounter } from "./tokens/repository.js";
-export { TokenService, hashToken, LAST_USED_RESOLUTION_MS } from "./tokens/service.js";
+export { TokenService, hashToken, LAST_USED_RESOLUTION_MS, type SessionOptions } from "./tokens/service.js";
+export {
+  DEFAULT_SESSION_LIFETIME_SECONDS,
+  SESSION_ENDED_MESSAGE,
+  type ActiveSession,
+  type OpenedSession,
+  type Session,
+  type SessionRepository,
+} from "./tokens/session.js";
 export { AuthFailureThrottle, defaultAuthFailureLimits, type AuthFailureLimits } from "./tokens/auth-failures.js";
 export { normaliseDomainNames } from "./names.js";
 export * from "./proxy-hosts/proxy-host.js";

@@ -6,7 +6,7 @@
 import { KmsKeySealer, SqsWorkQueue, createDynamoTable, createSecretsManagerStore } from "@charon/aws";
 import type { KeySealer } from "@charon/core";
 import { createServices, type AppServices } from "./compose.js";
-import { authFailureLimitsFrom, dnsEndpointsFrom, issuanceLimitsFrom, outboundPolicyFrom, readAwsConfig } from "./config.js";
+import { authFailureLimitsFrom, dnsEndpointsFrom, sessionLifetimeSecondsFrom, issuanceLimitsFrom, outboundPolicyFrom, readAwsConfig } from "./config.js";
 import { withLinkedEabKey } from "./linked.js";
 
 export { ACME_EAB_HMAC_KEY_SECRET, withLinkedEabKey } from "./linked.js";
@@ -26,6 +26,7 @@ export function createAwsServices(env: NodeJS.ProcessEnv = process.env, logger?:
     secrets: createSecretsManagerStore(config.secretsPrefix),
     dnsClientOptions: { endpoints: dnsEndpointsFrom(env), outbound: outboundPolicyFrom(env) },
     authFailureLimits: authFailureLimitsFrom(env),
+    sessionLifetimeSeconds: sessionLifetimeSecondsFrom(env),
     ...(config.workQueueUrl ? { workQueue: new SqsWorkQueue({ queueUrl: config.workQueueUrl }) } : {}),
     ...(config.workQueueUrl && sealer && logger
       ? {

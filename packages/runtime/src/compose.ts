@@ -24,6 +24,7 @@ import {
   DynamoAgentReportRepository,
   DynamoApiTokenRepository,
   DynamoAuditLog,
+  DynamoSessionRepository,
   DynamoCredentialRepository,
   DynamoDnsProviderRepository,
   DynamoAuthFailureCounter,
@@ -78,6 +79,8 @@ export interface Adapters {
   clock?: Clock;
   /** Failed-authentication budget per client address (tests raise or lower it). */
   authFailureLimits?: AuthFailureLimits;
+  /** How long a console session lasts after sign-in (CHARON_SESSION_LIFETIME_MINUTES); 8 hours unless given. */
+  sessionLifetimeSeconds?: number;
   /** Where DNS credentials' secret fields live. Without one, any use of a secret fails. */
   secrets?: SecretStore;
   /** DNS provider API base URLs (CHARON_CLOUDFLARE_API_URL, …) and time-outs. */
@@ -95,6 +98,7 @@ export function createServices({
   table,
   clock = systemClock,
   authFailureLimits,
+  sessionLifetimeSeconds,
   secrets = noSecretStore,
   dnsClientOptions = {},
   workQueue = noWorkQueue,
@@ -146,7 +150,10 @@ export function createServices({
   const agentReports = new DynamoAgentReportRepository(table);
   const proxyHosts = new ProxyHostService(hosts, certificates, clock, agentReports);
   return {
-    tokens: new TokenService(new DynamoApiTokenRepository(table), clock, throttle),
+    tokens: new TokenService(new DynamoApiTokenRepository(table), clock, throttle, {
+      repository: new DynamoSessionRepository(table),
+      ...(sessionLifetimeSeconds === undefined ? {} : { lifetimeSeconds: sessionLifetimeSeconds }),
+    }),
     certificates,
     proxyHosts,
     settings,

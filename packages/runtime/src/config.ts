@@ -1,4 +1,4 @@
-import { defaultAuthFailureLimits, LETS_ENCRYPT_NEW_ORDERS, type AuthFailureLimits, type BucketShape, type OutboundPolicy } from "@charon/core";
+import { DEFAULT_SESSION_LIFETIME_SECONDS, defaultAuthFailureLimits, LETS_ENCRYPT_NEW_ORDERS, type AuthFailureLimits, type BucketShape, type OutboundPolicy } from "@charon/core";
 import { createOutboundPolicy, parseOutboundAllow } from "@charon/outbound";
 /**
  * Configuration every entry point shares (the API, the worker, the scheduler, `npm start`), read
@@ -96,6 +96,19 @@ export function authFailureLimitsFrom(env: NodeJS.ProcessEnv = process.env): Aut
     throw new Error(`CHARON_AUTH_FAILURE_LIMIT must be a positive whole number of failures per minute (got "${value}")`);
   }
   return { ...defaultAuthFailureLimits, maxFailures };
+}
+
+/**
+ * CHARON_SESSION_LIFETIME_MINUTES: how long a console session lasts after sign-in (never beyond
+ * its token's expiry); unset → 480 (8 hours). A whole number of minutes from 5 to 10080 (a
+ * week), else start-up fails naming the variable.
+ */
+export function sessionLifetimeSecondsFrom(env: NodeJS.ProcessEnv = process.env): number {
+  const minutes = positiveInteger(env, "CHARON_SESSION_LIFETIME_MINUTES", DEFAULT_SESSION_LIFETIME_SECONDS / 60, "minutes a console session lasts");
+  if (minutes < 5 || minutes > 10_080) {
+    throw new Error(`CHARON_SESSION_LIFETIME_MINUTES must be between 5 and 10080 minutes, got '${minutes}'`);
+  }
+  return minutes * 60;
 }
 
 /** Issue 9 §3's bounds on issuance (packages/core/src/ports/issuance-limits.ts). */

@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { createDynamoTable, ensureTable } from "@charon/aws";
 import { InProcessWorkQueue, LocalKeySealer, LocalSecretStore, ensurePrivateDirectory, startDynamoDbLocal, type RunningService } from "@charon/local";
 import { createServices, type AppServices } from "./compose.js";
-import { authFailureLimitsFrom, dnsEndpointsFrom, issuanceLimitsFrom, outboundPolicyFrom, type LocalConfig } from "./config.js";
+import { authFailureLimitsFrom, dnsEndpointsFrom, sessionLifetimeSecondsFrom, issuanceLimitsFrom, outboundPolicyFrom, type LocalConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { runScheduledSweeps } from "./sweeps.js";
 import { createWorkHandler } from "./work.js";
@@ -56,6 +56,7 @@ export async function startLocalRuntime(config: LocalConfig, logger: Logger): Pr
       secrets: LocalSecretStore.fromEnvironment(dataDirectory),
       dnsClientOptions: { endpoints: dnsEndpointsFrom(), outbound: outboundPolicyFrom() },
       authFailureLimits: authFailureLimitsFrom(),
+      sessionLifetimeSeconds: sessionLifetimeSecondsFrom(),
       workQueue,
       issuance: {
         sealer: LocalKeySealer.fromEnvironment(dataDirectory),

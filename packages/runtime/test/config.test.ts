@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { defaultAuthFailureLimits } from "@charon/core";
-import { authFailureLimitsFrom, issuanceLimitsFrom } from "../src/config.js";
+import { authFailureLimitsFrom, issuanceLimitsFrom, sessionLifetimeSecondsFrom } from "../src/config.js";
 
 describe("CHARON_AUTH_FAILURE_LIMIT", () => {
   it("is 20 failures a minute unless set", () => {
@@ -15,6 +15,18 @@ describe("CHARON_AUTH_FAILURE_LIMIT", () => {
 
   it.each(["0", "-5", "1.5", "1e3", "0x10", "ten", "1234567890"])("refuses %j at start-up, naming the variable", (value) => {
     expect(() => authFailureLimitsFrom({ CHARON_AUTH_FAILURE_LIMIT: value })).toThrow(/^CHARON_AUTH_FAILURE_LIMIT must be a positive whole number/);
+  });
+});
+
+describe("CHARON_SESSION_LIFETIME_MINUTES", () => {
+  it("is 8 hours unless set, and takes whole minutes from 5 to a week", () => {
+    expect(sessionLifetimeSecondsFrom({})).toBe(8 * 3600);
+    expect(sessionLifetimeSecondsFrom({ CHARON_SESSION_LIFETIME_MINUTES: "30" })).toBe(1800);
+    expect(sessionLifetimeSecondsFrom({ CHARON_SESSION_LIFETIME_MINUTES: "10080" })).toBe(7 * 24 * 3600);
+  });
+
+  it.each(["0", "4", "10081", "1.5", "eight"])("refuses %j at start-up, naming the variable", (value) => {
+    expect(() => sessionLifetimeSecondsFrom({ CHARON_SESSION_LIFETIME_MINUTES: value })).toThrow(/^CHARON_SESSION_LIFETIME_MINUTES must be/);
   });
 });
 

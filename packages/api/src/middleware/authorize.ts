@@ -2,10 +2,12 @@ import { ForbiddenError, allows, forbiddenMessage, type Principal, type TokenSer
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env.js";
 import type { BodyAccess, RouteAccess } from "../routing.js";
+import { authenticateRequest } from "./session-cookie.js";
 
 /**
- * Authenticates the bearer token (401 when missing or invalid, 429 after repeated failures from
- * the client's address), checks the route's access, then the extra access its body asks for
+ * Authenticates the bearer token or the console's session cookie under its CSRF rule (401 when
+ * missing or invalid, 403 for a cookie request without its CSRF token, 429 after repeated
+ * failures from the client's address: session-cookie.ts), checks the route's access, then the extra access its body asks for
  * (`requires`); routes get it from their declaration (routing.ts), never by hand.
  */
 export function authorize(
@@ -13,9 +15,7 @@ export function authorize(
   { resource, access, subject, requires = [] }: RouteAccess,
 ): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const header = c.req.header("Authorization") ?? "";
-    const value = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
-    const principal = await tokens.authenticate(value, c.get("clientAddress"));
+    const principal = await authenticateRequest(c, tokens);
     if (!allows(principal, resource, access)) {
       throw new ForbiddenError(forbiddenMessage(subject ?? resource.replace("_", " "), access));
     }

@@ -5,6 +5,14 @@ import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, Valida
 import type { Clock } from "../ports/clock.js";
 import type { AuthFailureThrottle } from "./auth-failures.js";
 import type { ApiTokenRepository } from "./repository.js";
+import {
+  DEFAULT_SESSION_LIFETIME_SECONDS,
+  SESSION_ENDED_MESSAGE,
+  type ActiveSession,
+  type OpenedSession,
+  type Session,
+  type SessionRepository,
+} from "./session.js";
 import { TOKEN_PREFIX, type ApiToken, type IssuedToken, type TokenRequest } from "./token.js";
 
 export function hashToken(value: string): string {
@@ -17,14 +25,29 @@ export const LAST_USED_RESOLUTION_MS = 5 * 60 * 1000;
 /** The 401 of a request without a bearer token (no Authorization header, or not `Bearer <token>`). */
 const MISSING_TOKEN_MESSAGE = "Missing API token: send the header 'Authorization: Bearer <token>'";
 
+/** The 401 of a session route called without the session cookie. */
+const NO_SESSION_MESSAGE = "No session: sign in with POST /api/v1/sessions, which sets the cookie 'charon_session'";
+
 /** Stands for a request whose client address is unknown, so it still has a failure budget. */
 const UNKNOWN_ADDRESS = "unknown";
 
+/** Where sessions live and how long one lasts at most (seconds after sign-in). */
+export interface SessionOptions {
+  repository: SessionRepository;
+  lifetimeSeconds?: number;
+}
+
+/**
+ * Authentication: API tokens (create, revoke, check a bearer value) and the browser sessions a
+ * token is exchanged for (open, check a cookie, close). A session is only as good as its token:
+ * each request re-reads the token, so revoking it ends its sessions at once.
+ */
 export class TokenService {
   constructor(
     private readonly tokens: ApiTokenRepository,
     private readonly clock: Clock,
     private readonly failures?: AuthFailureThrottle,
+    private readonly sessions?: SessionOptions,
   ) {}
 
   /**
@@ -32,18 +55,56 @@ export class TokenService {
    * token, 429 once the client address has failed too often (see AuthFailureThrottle).
    */
   async authenticate(value: string | undefined, clientAddress: string | null = null): Promise<Principal> {
-    const address = clientAddress ?? UNKNOWN_ADDRESS;
-    try {
-      // No token at all is a different mistake from a wrong one: say how to send it.
-      if (value === undefined) throw new UnauthorizedError(MISSING_TOKEN_MESSAGE);
-      const token = await this.validToken(value);
-      if (!token) throw new UnauthorizedError();
+    return principalOf(await this.checkedToken(value, clientAddress));
+  }
+
+  /**
+   * Exchanges a token value for a new session (`POST /api/v1/sessions`): 401 and 429 as
+   * `authenticate`. The session ends after the configured lifetime, or when the token expires
+   * if that is sooner; `value` is for the cookie and is not kept.
+   */
+  async openSession(tokenValue: string | undefined, clientAddress: string | null = null): Promise<OpenedSession> {
+    const repository = this.sessionRepository();
+    const token = await this.checkedToken(tokenValue, clientAddress);
+    const now = this.clock.now();
+    const lifetimeMs = (this.sessions?.lifetimeSeconds ?? DEFAULT_SESSION_LIFETIME_SECONDS) * 1000;
+    const ends = Math.min(now.getTime() + lifetimeMs, token.expiresAt === null ? Infinity : Date.parse(token.expiresAt));
+    const value = randomBytes(32).toString("base64url");
+    const session = {
+      hash: hashToken(value),
+      tokenId: token.id,
+      tokenHash: token.hash,
+      csrfToken: randomBytes(32).toString("base64url"),
+      createdAt: now.toISOString(),
+      expiresAt: new Date(ends).toISOString(),
+    };
+    await repository.create(session);
+    return { value, session, token, principal: principalOf(token) };
+  }
+
+  /**
+   * The live session a cookie value names, with its token as it is now: 401 when the session is
+   * unknown, expired or closed or its token revoked or expired (counted as a failed
+   * authentication, like a bad bearer token), 429 as `authenticate`.
+   */
+  async session(value: string | undefined, clientAddress: string | null = null): Promise<ActiveSession> {
+    const repository = this.sessionRepository();
+    return this.counted(clientAddress, async () => {
+      if (value === undefined) throw new UnauthorizedError(NO_SESSION_MESSAGE);
+      const hash = hashToken(value);
+      const session = await repository.findByHash(hash);
+      // TTL deletion lags expiry by up to days: the stored time decides.
+      const live = session !== undefined && Date.parse(session.expiresAt) > this.clock.now().getTime();
+      const token = live ? await this.liveToken(session.tokenHash) : undefined;
+      if (!session || !token) throw new UnauthorizedError(SESSION_ENDED_MESSAGE);
       await this.noteUse(token);
-      return { tokenId: token.id, name: token.name, permission: token.permission, scopes: token.scopes };
-    } catch (error) {
-      if (error instanceof UnauthorizedError && this.failures) await this.failures.recordFailure(address);
-      throw error;
-    }
+      return { session, token, principal: principalOf(token) };
+    });
+  }
+
+  /** Ends a session at once (signing out); ending one that is already gone is not an error. */
+  async closeSession(session: Session): Promise<void> {
+    await this.sessionRepository().delete(session.hash);
   }
 
   /** Creates a token no stronger than the caller's; the value is returned here and never again. */
@@ -124,8 +185,35 @@ export class TokenService {
     }
   }
 
-  private async validToken(value: string): Promise<ApiToken | undefined> {
-    const hash = hashToken(value);
+  /** The token behind `value`, its use noted; failures counted per client address. */
+  private checkedToken(value: string | undefined, clientAddress: string | null): Promise<ApiToken> {
+    return this.counted(clientAddress, async () => {
+      // No token at all is a different mistake from a wrong one: say how to send it.
+      if (value === undefined) throw new UnauthorizedError(MISSING_TOKEN_MESSAGE);
+      const token = await this.liveToken(hashToken(value));
+      if (!token) throw new UnauthorizedError();
+      await this.noteUse(token);
+      return token;
+    });
+  }
+
+  /** Runs `attempt`; a 401 it throws counts against the client address (429 once over the limit). */
+  private async counted<T>(clientAddress: string | null, attempt: () => Promise<T>): Promise<T> {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (error instanceof UnauthorizedError && this.failures) await this.failures.recordFailure(clientAddress ?? UNKNOWN_ADDRESS);
+      throw error;
+    }
+  }
+
+  private sessionRepository(): SessionRepository {
+    if (!this.sessions) throw new Error("No SessionRepository is configured");
+    return this.sessions.repository;
+  }
+
+  /** The token stored under `hash` unless it was revoked or has expired. */
+  private async liveToken(hash: string): Promise<ApiToken | undefined> {
     const token = await this.tokens.findByHash(hash);
     // The lookup is by hash; comparing again in constant time keeps a storage quirk
     // (e.g. a case-insensitive backend) from turning into an oracle.
@@ -142,6 +230,10 @@ export class TokenService {
     if (token.lastUsedAt !== null && Date.parse(token.lastUsedAt) > staleBefore.getTime()) return;
     await this.tokens.recordUse(token, now.toISOString(), staleBefore.toISOString());
   }
+}
+
+function principalOf(token: ApiToken): Principal {
+  return { tokenId: token.id, name: token.name, permission: token.permission, scopes: token.scopes };
 }
 
 function checkGrant(request: TokenRequest, now: Date): void {
