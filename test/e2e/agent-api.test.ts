@@ -2,7 +2,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadOrCreateAgentKey } from "@charon/agent";
+import { loadOrCreateAgentKey, reportParts } from "@charon/agent";
 import { planRenewal } from "@charon/core";
 import { DynamoIssuanceRepository } from "@charon/aws";
 import { privateKeyContext } from "@charon/acme";
@@ -111,6 +111,47 @@ describe("POST /api/v1/agent/reports and GET /api/v1/agents", () => {
     const again = await api.send("GET", "/api/v1/agents", { token: agentToken });
     expect(again.body.filter((a: { agent_id: string }) => a.agent_id === "edge-1")).toHaveLength(1);
     expect(again.body.find((a: { agent_id: string }) => a.agent_id === "edge-1").hosts).toEqual([]);
+  });
+
+  it("takes a report of 5 000 hosts in parts, joining the parts of one applied snapshot", async () => {
+    const apply = { hosts: Array.from({ length: 5000 }, (_, i) => ({ id: i + 1, status: "applied" as const, serving: "desired" as const, tls: true, waf_mode: null, error: null, note: null })), reloaded: true, proxy_error: null, trials: 1 };
+    const versions = new Map(apply.hosts.map((h) => [h.id, "2026-11-30T00:00:00.000Z"]));
+    const parts = reportParts({ agent_id: "big-1", version: "0.1.0", driver: "nginx", applied_etag: '"big"' }, apply, versions);
+    expect(parts).toHaveLength(10);
+    for (const part of parts) expect((await api.send("POST", "/api/v1/agent/reports", { token: agentToken, body: part })).status).toBe(200);
+    const shown = async () => (await api.send("GET", "/api/v1/agents", { token: agentToken })).body.find((a: { agent_id: string }) => a.agent_id === "big-1");
+    const whole = await shown();
+    expect(whole).toMatchObject({ part: 1, parts: 10, applied_etag: '"big"' });
+    expect(whole.hosts.map((h: { id: number }) => h.id)).toEqual(apply.hosts.map((h) => h.id));
+
+    // A newer snapshot's part 1 with fewer parts: the older report's other parts are not joined to it.
+    const newer = reportParts({ agent_id: "big-1", version: "0.1.0", driver: "nginx", applied_etag: '"newer"' }, { ...apply, hosts: apply.hosts.slice(0, 700) }, versions);
+    expect((await api.send("POST", "/api/v1/agent/reports", { token: agentToken, body: newer[0] })).status).toBe(200);
+    expect((await shown()).hosts).toHaveLength(500);
+    expect((await api.send("POST", "/api/v1/agent/reports", { token: agentToken, body: newer[1] })).status).toBe(200);
+    expect((await shown()).hosts).toHaveLength(700);
+  });
+
+  it("takes the largest valid part within the body limit, and refuses one host more or a part past the last", async () => {
+    const id = 999_999_999_999_999;
+    const largest = {
+      agent_id: "a".repeat(64),
+      version: "v".repeat(64),
+      driver: "nginx",
+      applied_etag: "e".repeat(100),
+      proxy_error: "€".repeat(1000),
+      hosts: Array.from({ length: 500 }, () => ({ id, status: "disabled", serving: "previous", tls: false, waf_mode: "monitor", modified_on: "m".repeat(40) })),
+      problems: Array.from({ length: 100 }, () => ({ id, error: "€".repeat(300), note: "€".repeat(100) })),
+      part: 100,
+      parts: 100,
+    };
+    expect((await api.send("POST", "/api/v1/agent/reports", { token: agentToken, body: largest })).status).toBe(200);
+    const tooMany = await api.send("POST", "/api/v1/agent/reports", { token: agentToken, body: { ...largest, hosts: [...largest.hosts, largest.hosts[0]] } });
+    expect(tooMany.status).toBe(400);
+    expect(JSON.stringify(tooMany.body)).toContain("hosts");
+    const pastLast = await api.send("POST", "/api/v1/agent/reports", { token: agentToken, body: { ...largest, part: 3, parts: 2 } });
+    expect(pastLast.status).toBe(400);
+    expect(pastLast.body.message).toContain("part: 3 is more than parts (2)");
   });
 
   it("refuses a report naming the field at fault", async () => {

@@ -20,9 +20,10 @@ const MAX_BACKOFF_SECONDS = 300;
 /** A report is sent after every apply, and at least this often otherwise (a heartbeat). */
 const HEARTBEAT_SECONDS = 60;
 const REQUEST_TIMEOUT_MS = 30_000;
-/** What one report may hold (`AgentReport` in the API's document). */
-const MAX_HOSTS = 1000;
-const MAX_PROBLEMS = 100;
+/** What one request of a report may hold (`AgentReport` in the API's document): more hosts go in more parts. */
+const HOSTS_PER_PART = 500;
+const PROBLEMS_PER_PART = 100;
+const MAX_PARTS = 100;
 
 /**
  * The agent's loop: pull the snapshot (`If-None-Match` with the last ETag, so an unchanged state
@@ -179,42 +180,30 @@ export class Agent {
     await rename(temporary, this.cacheFile);
   }
 
+  /** Sends the last apply's report, in parts of 500 hosts (the API's limit per request). */
   private async report(): Promise<void> {
     if (!this.applied) return;
     const { etag, result, versions } = this.applied;
-    // The API's limits: 1 000 hosts, 100 texts (errors first), each cut to its length.
-    const problems = [...result.hosts]
-      .filter((h) => h.error !== null || h.note !== null)
-      .sort((a, b) => Number(b.error !== null) - Number(a.error !== null))
-      .slice(0, MAX_PROBLEMS)
-      .map(({ id, error, note }) => ({ id, error: error === null ? null : clip(error, 300), note: note === null ? null : clip(note, 100) }));
-    const body = {
-      agent_id: this.config.agentId,
-      version: this.version,
-      driver: this.config.driver,
-      applied_etag: etag,
-      proxy_error: result.proxy_error === null ? null : clip(result.proxy_error, 1000),
-      hosts: result.hosts
-        .slice(0, MAX_HOSTS)
-        .map(({ id, status, serving, tls, waf_mode }) => ({ id, status, serving, tls, waf_mode, modified_on: versions.get(id) })),
-      problems,
-    };
-    try {
-      const response = await fetch(`${this.config.apiUrl}/v1/agent/reports`, {
-        method: "POST",
-        headers: { Authorization: `Bearer ${this.config.token}`, "Content-Type": "application/json" },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-      const text = await response.text();
-      if (response.status !== 200) {
-        this.logger.warn("report refused", { status: response.status, body: text.slice(0, 500) });
+    const parts = reportParts({ agent_id: this.config.agentId, version: this.version, driver: this.config.driver, applied_etag: etag }, result, versions);
+    for (const body of parts) {
+      try {
+        const response = await fetch(`${this.config.apiUrl}/v1/agent/reports`, {
+          method: "POST",
+          headers: { Authorization: `Bearer ${this.config.token}`, "Content-Type": "application/json" },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        });
+        const text = await response.text();
+        if (response.status !== 200) {
+          this.logger.warn("report refused", { status: response.status, part: body.part, body: text.slice(0, 500) });
+          return;
+        }
+      } catch (error) {
+        this.logger.warn("report not sent", { part: body.part, error: (error as Error).message });
         return;
       }
-      this.lastReportAt = Date.now();
-    } catch (error) {
-      this.logger.warn("report not sent", { error: (error as Error).message });
     }
+    this.lastReportAt = Date.now();
   }
 
   private unreachable(reason: string): PollOutcome {
@@ -222,6 +211,49 @@ export class Agent {
     this.logger.warn("snapshot not pulled; serving the last applied state", { reason, retry_in_seconds: this.nextDelaySeconds() });
     return "unreachable";
   }
+}
+
+/** One request of a report (`AgentReport` in the API's document). */
+export interface ReportPart {
+  agent_id: string;
+  version: string;
+  driver: string;
+  applied_etag: string;
+  proxy_error: string | null;
+  hosts: { id: number; status: string; serving: string; tls: boolean; waf_mode: string | null; modified_on: string | undefined }[];
+  problems: { id: number; error: string | null; note: string | null }[];
+  part: number;
+  parts: number;
+}
+
+/**
+ * An apply's report as the API takes it: hosts in parts of 500, each part with its own hosts'
+ * texts (failed hosts' errors first, at most 100, each cut to the API's length), every part naming
+ * the applied snapshot's ETag so the API joins them (at most 100 parts: 50 000 hosts). Each host
+ * names the version it applied (`modified_on`), which the API's edge state compares.
+ */
+export function reportParts(
+  agent: Pick<ReportPart, "agent_id" | "version" | "driver" | "applied_etag">,
+  result: ApplyResult,
+  versions: Map<number, string>,
+): ReportPart[] {
+  const chunks: (typeof result.hosts)[] = [];
+  for (let start = 0; start < result.hosts.length && chunks.length < MAX_PARTS; start += HOSTS_PER_PART) {
+    chunks.push(result.hosts.slice(start, start + HOSTS_PER_PART));
+  }
+  if (chunks.length === 0) chunks.push([]);
+  return chunks.map((hosts, index) => ({
+    ...agent,
+    proxy_error: result.proxy_error === null ? null : clip(result.proxy_error, 1000),
+    hosts: hosts.map(({ id, status, serving, tls, waf_mode }) => ({ id, status, serving, tls, waf_mode, modified_on: versions.get(id) })),
+    problems: hosts
+      .filter((h) => h.error !== null || h.note !== null)
+      .sort((a, b) => Number(b.error !== null) - Number(a.error !== null))
+      .slice(0, PROBLEMS_PER_PART)
+      .map(({ id, error, note }) => ({ id, error: error === null ? null : clip(error, 300), note: note === null ? null : clip(note, 100) })),
+    part: index + 1,
+    parts: chunks.length,
+  }));
 }
 
 /** The report's limits on texts (the API's schema): a longer text is cut, marked with an ellipsis. */

@@ -7,3 +7,4 @@ export { CaddyDriver, type CaddyDriverOptions } from "./drivers/caddy/driver.js"
 export { CaddyRenderError, renderConfig as renderCaddyConfig, renderHost as renderCaddyHost, type HostFragment } from "./drivers/caddy/render.js";
 export { RenderError, renderHost, renderMainConfig, type MainConfigOptions } from "./drivers/nginx/render.js";
 export { agentKeyFromJwk, loadOrCreateAgentKey, type AgentKeyPair } from "./agent-key.js";
+export { reportParts, type ReportPart } from "./agent.js";

@@ -157,6 +157,7 @@ export type {
 export type { AgentReportRepository } from "./agents/repository.js";
 export { AgentService, type AgentStatus } from "./agents/service.js";
 export * from "./agents/edge-state.js";
+export { AGENT_REPORT_LIMITS } from "./agents/agent.js";
 export * from "./notifications/subscription.js";
 export type { NotificationRepository } from "./notifications/repository.js";
 export {

@@ -14,6 +14,8 @@ function report(agent_id: string, hosts: (Partial<HostApplyReport> & { id: numbe
     proxy_error: null,
     hosts: hosts.map((h) => ({ status: "applied", serving: "desired", tls: false, waf_mode: null, modified_on: V2, ...h })),
     problems: Object.entries(errors).map(([id, error]) => ({ id: Number(id), error, note: null })),
+    part: 1,
+    parts: 1,
     received_at: V2,
     token_id: 1,
   };

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { AGENT_REPORT_LIMITS } from "@charon/core";
 import { MAX_ID } from "./common.js";
 import { ProxyHostSchema } from "./proxy-hosts.js";
 import { multiLine, singleLine } from "./strings.js";
@@ -27,6 +28,9 @@ export const AgentSnapshotSchema = z
       }),
   })
   .openapi("AgentSnapshot");
+
+/** Hosts per report part, and parts per report (`AGENT_REPORT_LIMITS` in @charon/core). */
+const { hostsPerPart: REPORT_PART_HOSTS, parts: MAX_REPORT_PARTS } = AGENT_REPORT_LIMITS;
 
 const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const AGENT_ID_MESSAGE = "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit";
@@ -108,10 +112,31 @@ const reportFields = {
     driver: z.enum(["nginx", "caddy"]),
     applied_etag: singleLine(100).nullable().openapi({ description: "The ETag of the snapshot applied last; null before the first" }),
     proxy_error: multiLine(1000).nullable().openapi({ description: "The proxy's error when it took nothing (not running, shared configuration refused)" }),
-    // The limits keep the largest valid report (1 000 hosts, 100 texts of 3-byte characters)
-    // within the API's 256 KiB body limit.
-    hosts: z.array(HostApplyReportSchema).max(1000).openapi({ description: "At most 1 000 hosts per report" }),
-    problems: z.array(HostProblemSchema).max(100).openapi({ description: "The texts of failed hosts first, then notes; at most 100" }),
+    // The limits keep the largest valid part (500 hosts, 100 texts of 3-byte characters: ~200 KB)
+    // within the API's 256 KiB body limit (the e2e test sends it).
+    hosts: z
+      .array(HostApplyReportSchema)
+      .max(REPORT_PART_HOSTS)
+      .openapi({ description: `At most ${REPORT_PART_HOSTS} hosts per request: an agent serving more sends its report in parts (\`part\`, \`parts\`)` }),
+    problems: z.array(HostProblemSchema).max(100).openapi({ description: "The texts of this part's failed hosts first, then notes; at most 100" }),
+    part: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_REPORT_PARTS)
+      .default(1)
+      .openapi({ description: "Which part of the report this is, from 1; at most `parts` (a 400 otherwise)" }),
+    parts: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_REPORT_PARTS)
+      .default(1)
+      .openapi({
+        description:
+          `How many parts the report has (${REPORT_PART_HOSTS} hosts each: ${REPORT_PART_HOSTS * MAX_REPORT_PARTS} hosts at most). The agent's report is part 1 and every other part up to \`parts\` ` +
+          "with the same `applied_etag`; a part from another report is left out until its next heartbeat.",
+      }),
 };
 
 export const AgentReportSchema = z.strictObject(reportFields).openapi("AgentReport");
@@ -130,6 +155,8 @@ export const AgentStatusListSchema = z
     z
       .object({
         ...storedFields,
+        hosts: z.array(HostApplyReportSchema).openapi({ description: "Every part's hosts: part 1's and those of each other part with the same `applied_etag`" }),
+        problems: z.array(HostProblemSchema).openapi({ description: "The texts of those parts" }),
         desired_etag: z.string().openapi({ description: "The ETag of the snapshot now" }),
         in_sync: z.boolean().openapi({ description: "Whether the agent's last report applied the snapshot there is now" }),
       })

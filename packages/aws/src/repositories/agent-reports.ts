@@ -8,8 +8,9 @@ const MAX_STORED_BYTES = 390_000;
 
 /**
  * Items (packages/aws/README.md, "Agents"): `AGENTS` / `AGENT#<agent id>`, each agent's last
- * report as gzipped JSON (a report of 1 000 hosts is mostly repeated keys), replaced by its next
- * heartbeat; `AGENTS` / `KEY#<agent id>`, its registered public key. One partition: agents are
+ * report (its part 1) as gzipped JSON (a report of 1 000 hosts is ~120 KB of mostly repeated keys,
+ * ~9 KB gzipped), replaced by its next heartbeat, and `AGENT#<agent id>#<n>` its part n (an agent
+ * id holds no `#`); `AGENTS` / `KEY#<agent id>`, its registered public key. One partition: agents are
  * few (one per proxy machine).
  */
 export class DynamoAgentReportRepository implements AgentReportRepository {
@@ -20,12 +21,29 @@ export class DynamoAgentReportRepository implements AgentReportRepository {
     if (packed.byteLength > MAX_STORED_BYTES) {
       throw new ValidationError("hosts: the report is too large to store; shorten the hosts' error texts");
     }
-    await this.table.put({ pk: PARTITION, sk: `AGENT#${report.agent_id}`, report: packed });
+    const sk = report.part === 1 ? `AGENT#${report.agent_id}` : `AGENT#${report.agent_id}#${report.part}`;
+    await this.table.put({ pk: PARTITION, sk, report: packed });
   }
 
   async listAll(): Promise<StoredAgentReport[]> {
     const items = await this.table.queryAll<Item>({ partition: PARTITION, prefix: "AGENT#" });
-    return items.map((item) => JSON.parse(gunzipSync(item["report"] as Uint8Array).toString("utf8")) as StoredAgentReport);
+    const byAgent = new Map<string, StoredAgentReport[]>();
+    for (const item of items) {
+      const report = JSON.parse(gunzipSync(item["report"] as Uint8Array).toString("utf8")) as StoredAgentReport;
+      // Reports stored before parts were one part of one.
+      const part = { ...report, part: report.part ?? 1, parts: report.parts ?? 1 };
+      byAgent.set(part.agent_id, [...(byAgent.get(part.agent_id) ?? []), part]);
+    }
+    const whole: StoredAgentReport[] = [];
+    for (const parts of byAgent.values()) {
+      const first = parts.find((p) => p.part === 1);
+      if (!first) continue;
+      const rest = parts
+        .filter((p) => p.part > 1 && p.part <= first.parts && p.applied_etag === first.applied_etag)
+        .sort((a, b) => a.part - b.part);
+      whole.push({ ...first, hosts: [first, ...rest].flatMap((p) => p.hosts), problems: [first, ...rest].flatMap((p) => p.problems) });
+    }
+    return whole;
   }
 
   async getKey(agentId: string): Promise<AgentKey | undefined> {

@@ -71,9 +71,18 @@ export interface AgentReport {
   /** The proxy's error when it took nothing (not running, its shared configuration refused). */
   proxy_error: string | null;
   hosts: HostApplyReport[];
-  /** The texts of failed hosts first, then notes (a report holds at most 100). */
+  /** The texts of this part's failed hosts first, then notes (at most 100 a part). */
   problems: HostProblem[];
+  /** Which part of the agent's report this is (1-based) and how many there are (AGENT_REPORT_LIMITS). */
+  part: number;
+  parts: number;
 }
+
+/**
+ * A report's parts: a request's body stays within the API's 256 KiB limit with 500 hosts and 100
+ * error texts; 100 parts carry 50 000 hosts.
+ */
+export const AGENT_REPORT_LIMITS = { hostsPerPart: 500, problemsPerPart: 100, parts: 100 } as const;
 
 /** A report as stored: when it came, and which token sent it. */
 export interface StoredAgentReport extends AgentReport {

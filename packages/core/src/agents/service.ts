@@ -133,8 +133,9 @@ export class AgentService {
     return { ...snapshot, certificates };
   }
 
-  /** Stores an agent's heartbeat, replacing its previous one. */
+  /** Stores an agent's heartbeat (one part of it), replacing that part of its previous one. */
   async report(principal: Principal, report: AgentReport): Promise<StoredAgentReport> {
+    if (report.part > report.parts) throw new ValidationError(`part: ${report.part} is more than parts (${report.parts})`);
     const stored: StoredAgentReport = { ...report, received_at: this.deps.clock.now().toISOString(), token_id: principal.tokenId };
     await this.deps.reports.put(stored);
     return stored;
