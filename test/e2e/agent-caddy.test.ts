@@ -1,6 +1,10 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { once } from "node:events";
+import { createServer } from "node:net";
+import { CaddyDriver, type Snapshot } from "@charon/agent";
 import { freePort } from "@charon/local";
+import { host } from "../../packages/agent/test/hosts.js";
 import { caddyBinary, startCaddy, type RunningCaddy } from "../harness/caddy.js";
 import {
   eventually,
@@ -131,6 +135,8 @@ describe("charon-agent --driver caddy between the API and Caddy", () => {
     await eventually(() => viaHttp(ports.http, `waf.${scenario.zone}`, "/search?id=1%27%20OR%20%271%27=%271"), "200 upstream-1 /search?id=1%27%20OR%20%271%27=%271");
     await eventually(async () => (await reported(waf.id))?.note ?? null, "WAF unsupported by this driver (Caddy has no WAF module): served without it");
     expect((await reported(waf.id))?.status).toBe("applied");
+    const status = await scenario.call("GET", "/security/waf");
+    expect(status.body.hosts.block.find((h: { id: number }) => h.id === waf.id)?.reported).toEqual([{ agent_id: AGENT_ID, driver: "caddy", waf_mode: "unsupported" }]);
   });
 
   it("reports a host whose configuration Caddy refuses, with Caddy's error, while the others keep serving", async () => {
@@ -140,7 +146,11 @@ describe("charon-agent --driver caddy between the API and Caddy", () => {
       locations: [{ path: "~ ^/(?!private)", forward_host: "127.0.0.1", forward_port: scenario.upstreams[1]!.port }],
     });
     await eventually(async () => (await reported(refused.id))?.status ?? null, "failed");
-    expect((await reported(refused.id))?.error).toMatch(/^provision http\.matchers\.path_regexp: compiling matcher regexp .*invalid or unsupported Perl syntax/);
+    const caddyError = /provision http\.matchers\.path_regexp: compiling matcher regexp \^\/\(\?!private\): error parsing regexp: invalid or unsupported Perl syntax/;
+    expect((await reported(refused.id))?.error).toMatch(new RegExp(`^${caddyError.source}`));
+    const meta = (await scenario.call("GET", `/nginx/proxy-hosts/${refused.id}`)).body.meta;
+    expect(meta.nginx_online).toBe(false);
+    expect(meta.nginx_err).toMatch(new RegExp(`^${AGENT_ID}: ${caddyError.source}`));
     expect(await viaHttp(ports.http, `refused.${scenario.zone}`)).toBeNull();
     expect(await viaHttps(ports.https, app.name, "/d", pebbleRoot)).toBe("200 upstream-2 /d");
     expect(await viaHttp(ports.http, `alive.${scenario.zone}`, "/d")).toBe("200 upstream-1 /d");
@@ -160,5 +170,48 @@ describe("charon-agent --driver caddy between the API and Caddy", () => {
     await eventually(() => viaHttps(ports.https, app.name, "/gone", pebbleRoot), null);
     expect(await viaHttp(ports.http, app.name, "/gone")).toBeNull();
     expect(await viaHttp(ports.http, `alive.${scenario.zone}`, "/e")).toBe("200 upstream-1 /e");
+  });
+});
+
+describe("the Caddy driver when Caddy cannot take the document", () => {
+  let own: RunningCaddy;
+  beforeAll(async () => {
+    own = await startCaddy();
+  }, 60_000);
+  afterAll(async () => own?.stop());
+
+  const snapshot = (etag: string, port: number): Snapshot => ({
+    etag,
+    proxy_hosts: [host({ id: 1, domain_names: ["app.customer-a.test"], forward_port: port })],
+    certificates: [],
+  });
+
+  it("reports a Caddy that does not answer, and does not crash", async () => {
+    const nobody = `127.0.0.1:${await freePort()}`;
+    const driver = new CaddyDriver({ confDir: join(scenario.work, "caddy-down"), adminAddress: nobody, caddyBin: await caddyBinary(), listenAddress: "127.0.0.1", httpPort: await freePort(), httpsPort: await freePort(), resolvers: [inject("powerdnsDnsAddress")] });
+    const result = await driver.apply(snapshot('"1"', scenario.upstreams[0]!.port));
+    expect(result.proxy_error).toBe(`Caddy's admin API did not answer: ${nobody}: ECONNREFUSED`);
+    expect(result.reloaded).toBe(false);
+    expect(result.hosts).toEqual([{ id: 1, status: "failed", error: result.proxy_error, serving: "none", tls: false, waf_mode: null, note: null }]);
+  });
+
+  it("keeps the last good document serving when Caddy refuses the new one as a whole (a port taken)", async () => {
+    const confDir = join(scenario.work, "caddy-own");
+    const options = { confDir, adminAddress: own.adminAddress, caddyBin: await caddyBinary(), listenAddress: "127.0.0.1", httpsPort: await freePort(), resolvers: [inject("powerdnsDnsAddress")] };
+    const httpPort = await freePort();
+    const first = await new CaddyDriver({ ...options, httpPort }).apply(snapshot('"1"', scenario.upstreams[0]!.port));
+    expect(first.proxy_error).toBeNull();
+    expect(await viaHttp(httpPort, "app.customer-a.test", "/a")).toBe("200 upstream-1 /a");
+
+    // The agent restarted with an HTTP port something else holds: `caddy validate` cannot see it, the load fails.
+    const squatter = createServer().listen(0, "127.0.0.1");
+    await once(squatter, "listening");
+    const taken = (squatter.address() as { port: number }).port;
+    const second = await new CaddyDriver({ ...options, httpPort: taken }).apply(snapshot('"2"', scenario.upstreams[1]!.port));
+    squatter.close();
+    expect(second.proxy_error).toMatch(/address already in use/);
+    expect(second.hosts).toEqual([{ id: 1, status: "failed", error: second.proxy_error, serving: "previous", tls: false, waf_mode: null, note: null }]);
+    expect(second.trials).toBe(1);
+    expect(await viaHttp(httpPort, "app.customer-a.test", "/b")).toBe("200 upstream-1 /b");
   });
 });

@@ -112,27 +112,27 @@ export class CaddyDriver implements ProxyDriver {
     // Caddy restarted without its last configuration gets it back.
     let accepted = changed;
     let proxyError: string | null = null;
-    let outcome = await this.post(withChanges(changed));
+    let outcome = await this.post(this.document(withChanges(changed)));
     if (!outcome.ok && outcome.refused && changed.length > 0) {
       const all = await trial(changed);
       const baseline = all.ok ? all : await trial([]);
-      if (all.ok || !baseline.ok) {
-        // Not one host's fault: Caddy refuses what it validates (a port taken), or the shared part fails.
-        accepted = [];
-      } else {
+      // Otherwise not one host's fault: Caddy refuses what it validates (a port taken), or the shared
+      // part fails; every changed host keeps its last good version, with the load's error.
+      if (!all.ok && baseline.ok) {
         const result = await isolateFaults(changed, trial, all.message);
         accepted = result.accepted;
         for (const { unit: id, message } of result.rejected) fail(reports, id, message);
-        outcome = await this.post(withChanges(accepted));
+        outcome = await this.post(this.document(withChanges(accepted)));
       }
     }
     if (!outcome.ok) {
       proxyError = outcome.refused ? outcome.message : `Caddy's admin API did not answer: ${outcome.message}`;
       for (const id of accepted) fail(reports, id, proxyError);
       accepted = [];
-      // Caddy keeps its running configuration when a load fails; the last good one is loaded again
-      // in case Caddy restarted since (its answer changes nothing in the report).
-      if (outcome.refused && changed.length > 0) await this.post(this.live);
+      // Caddy keeps its running configuration when a load fails; the last good document is loaded
+      // again in case Caddy restarted since (its answer changes nothing in the report).
+      const lastGood = await readFile(this.configFile, "utf8").catch(() => null);
+      if (outcome.refused && lastGood !== null) await this.post(lastGood);
     }
     if (outcome.ok) {
       this.live = withChanges(accepted);
@@ -187,14 +187,14 @@ export class CaddyDriver implements ProxyDriver {
     return `${JSON.stringify(renderConfig(this.configOptions, ordered), null, 1)}\n`;
   }
 
-  /** `POST /load` of the document with `fragments`; Caddy answers once the new servers serve. */
-  private async post(fragments: Map<number, HostFragment>): Promise<Load> {
+  /** `POST /load` of `document`; Caddy answers once the new servers serve. */
+  private async post(document: string): Promise<Load> {
     let response: Response;
     try {
       response = await fetch(`http://${this.options.adminAddress}/load`, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: this.document(fragments),
+        body: document,
         signal: AbortSignal.timeout(this.options.loadTimeoutMs ?? 60_000),
       });
     } catch (error) {
