@@ -8,7 +8,8 @@ import type { ServerTimeouts } from "./config.js";
  * would wait 60 s for headers, checked only every 30 s.
  */
 export function listen(
-  fetch: (request: Request) => Response | Promise<Response>,
+  // The second argument is @hono/node-server's `{ incoming, outgoing }` (the client's socket).
+  fetch: (request: Request, env?: unknown) => Response | Promise<Response>,
   options: { host: string; port: number; timeouts: ServerTimeouts },
   onListening?: (address: AddressInfo) => void,
 ): ServerType {

@@ -1,25 +1,32 @@
 /**
  * `npm start`: the whole control plane as one Node process on the embedded defaults — what
  * `@charon/runtime/local` starts (DynamoDB Local persisted under CHARON_DATA_DIR, secrets in the
- * local encrypted store), served over HTTP.
+ * local encrypted store), served over HTTP: the API at `/api`, the built console at `/`.
  */
+import { fileURLToPath } from "node:url";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { readLocalConfig } from "@charon/runtime";
 import { startLocalRuntime } from "@charon/runtime/local";
 import { createApp } from "./app.js";
+import { withConsole } from "./console-site.js";
 import { readServerConfig } from "./config.js";
 import { listen } from "./node-server.js";
 
 const logger = new Logger({ serviceName: "charon" });
+
+/** What `npm run build --workspace=packages/console` writes (the root `prestart` runs it). */
+const CONSOLE_DIST = fileURLToPath(new URL("../../console/dist", import.meta.url));
 
 async function main(): Promise<void> {
   const config = readServerConfig();
   const runtime = await startLocalRuntime(readLocalConfig(), logger);
   try {
     const app = createApp({ services: runtime.services, logger, trustedProxies: config.trustedProxies });
-    const server = listen(app.fetch, config, (info) => {
+    const server = listen(withConsole(app, CONSOLE_DIST), config, (info) => {
       const shown = config.host.includes(":") ? `[${config.host}]` : config.host;
-      logger.info(`Charon API listening on http://${shown}:${info.port}/api`, { dataDirectory: runtime.dataDirectory });
+      logger.info(`Charon listening on http://${shown}:${info.port}/ (the console; the API at /api)`, {
+        dataDirectory: runtime.dataDirectory,
+      });
     });
 
     // Ctrl-C reaches this process twice (from the terminal's process group and relayed by
