@@ -110,7 +110,8 @@ describe("charon-agent --driver caddy between the API and Caddy", () => {
     const plain = await viaProxy(ports.http, name, "/s?q=1");
     expect(plain?.status).toBe(301);
     expect(plain?.headers.location).toBe(`https://${name}:${ports.https}/s?q=1`);
-    expect(await reported(app.id)).toEqual({ status: "applied", error: null, note: null });
+    // The report follows the apply: the one before said the certificate was not issued yet.
+    await eventually(async () => JSON.stringify(await reported(app.id)), JSON.stringify({ status: "applied", error: null, note: null }));
     // A name no host serves gets no answer, neither over HTTP nor in a TLS handshake.
     expect(await viaHttp(ports.http, `nobody.${scenario.zone}`)).toBeNull();
     expect(await viaHttps(ports.https, `nobody.${scenario.zone}`, "/", pebbleRoot)).toBeNull();
