@@ -2,8 +2,9 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { loadOrCreateAgentKey, reportParts } from "@charon/agent";
-import { planRenewal } from "@charon/core";
+import { SNAPSHOT_MARK_MAX_AGE_MS, planRenewal } from "@charon/core";
 import { DynamoIssuanceRepository } from "@charon/aws";
 import { privateKeyContext } from "@charon/acme";
 import { testActor, testApi } from "../support/api.js";
@@ -291,5 +292,52 @@ describe("the agents' reports as hosts' state: meta.nginx_online / nginx_err and
     expect((await api.send("GET", "/api/security/waf")).body.hosts.block.find((h: { id: number }) => h.id === good.id).reported).toEqual([]);
     await post(agentReport("state-1", [changed.body as Host], () => ({ waf_mode: "block" })));
     expect((await getHost(good.id)).meta).toEqual({ dns_challenge: false, nginx_online: true, nginx_err: null });
+  });
+});
+
+describe("the cost of a no-change poll: the desired state's version mark", () => {
+  it("answers an unchanged poll from two small reads at any number of hosts, and a lost mark only until the mark's age runs out", async () => {
+    let now = Date.parse("2026-11-30T02:00:00.000Z");
+    const clocked = await testApi({ clock: { now: () => new Date(now) } });
+    try {
+      const token = await clocked.issue({ permission: "scoped", scopes: { agents: "write" } });
+      for (let i = 0; i < 30; i++) {
+        await clocked.send("POST", "/api/nginx/proxy-hosts", { body: { domain_names: [`m${i}.mark.test`], forward_host: "10.0.0.9", forward_port: 80 } });
+      }
+      const first = await clocked.send("GET", "/api/v1/agent/snapshot?agent_id=edge-m", { token });
+      expect(first.body.proxy_hosts).toHaveLength(30);
+      const etag = first.headers.get("etag")!;
+
+      // Every DynamoDB command of one unchanged poll (the token's own check included).
+      const commands: string[] = [];
+      clocked.table.client.middlewareStack.add(
+        (next, context) => async (args) => {
+          commands.push(context.commandName ?? "?");
+          return next(args);
+        },
+        { step: "initialize", name: "countCommands" },
+      );
+      const unchanged = await clocked.call("GET", "/api/v1/agent/snapshot?agent_id=edge-m", { token, headers: { "If-None-Match": etag } });
+      expect(unchanged.status).toBe(304);
+      expect(commands.filter((c) => !/^(GetItem|UpdateItem)Command$/.test(c))).toEqual([]); // no Query of hosts or certificates
+      expect(commands.filter((c) => c === "GetItemCommand")).toHaveLength(3); // the mark, the agent's key, the token
+      clocked.table.client.middlewareStack.remove("countCommands");
+
+      // A write whose mark was lost (a crash between the write and its mark): served as unchanged until the mark's age runs out.
+      const mark = await clocked.table.get({ pk: "AGENTS", sk: "DESIRED_STATE" }, true);
+      await clocked.send("PUT", "/api/nginx/proxy-hosts/1", { body: { forward_port: 81 } });
+      await clocked.table.client.send(
+        new UpdateCommand({ TableName: clocked.table.name, Key: { pk: "AGENTS", sk: "DESIRED_STATE" }, UpdateExpression: "SET #v = :v", ExpressionAttributeNames: { "#v": "version" }, ExpressionAttributeValues: { ":v": mark!["version"] } }),
+      );
+      expect((await clocked.call("GET", "/api/v1/agent/snapshot?agent_id=edge-m", { token, headers: { "If-None-Match": etag } })).status).toBe(304);
+      now += SNAPSHOT_MARK_MAX_AGE_MS;
+      const rebuilt = await clocked.send("GET", "/api/v1/agent/snapshot?agent_id=edge-m", { token, headers: { "If-None-Match": etag } });
+      expect(rebuilt.status).toBe(200);
+      expect(rebuilt.body.proxy_hosts.find((h: { id: number }) => h.id === 1).forward_port).toBe(81);
+      // And the next unchanged poll is a 304 again, from the mark.
+      expect((await clocked.call("GET", "/api/v1/agent/snapshot?agent_id=edge-m", { token, headers: { "If-None-Match": rebuilt.headers.get("etag")! } })).status).toBe(304);
+    } finally {
+      await clocked.stop();
+    }
   });
 });

@@ -19,6 +19,7 @@ export { DynamoSettingsRepository } from "./repositories/settings.js";
 export { DynamoNotificationRepository } from "./repositories/notifications.js";
 export { DynamoCrowdSecDecisionRepository } from "./repositories/crowdsec-decisions.js";
 export { DynamoAgentReportRepository } from "./repositories/agent-reports.js";
+export { DynamoDesiredStateVersion } from "./repositories/desired-state.js";
 export { auditEntryPut } from "./repositories/audit-entries.js";
 export {
   credentialKey,

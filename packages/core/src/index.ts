@@ -154,8 +154,8 @@ export type {
   SnapshotHost,
   StoredAgentReport,
 } from "./agents/agent.js";
-export type { AgentReportRepository } from "./agents/repository.js";
-export { AgentService, type AgentStatus } from "./agents/service.js";
+export type { AgentReportRepository, DesiredStateMark, DesiredStateVersion } from "./agents/repository.js";
+export { AgentService, SNAPSHOT_MARK_MAX_AGE_MS, type AgentStatus } from "./agents/service.js";
 export * from "./agents/edge-state.js";
 export { AGENT_REPORT_LIMITS } from "./agents/agent.js";
 export * from "./notifications/subscription.js";

@@ -22,6 +22,7 @@ import {
 } from "@charon/core";
 import {
   DynamoAgentReportRepository,
+  DynamoDesiredStateVersion,
   DynamoApiTokenRepository,
   DynamoAuditLog,
   DynamoSessionRepository,
@@ -163,6 +164,7 @@ export function createServices({
       certificates,
       material: new DynamoIssuanceRepository(table),
       reports: agentReports,
+      state: new DynamoDesiredStateVersion(table),
       sealer: joseAgentKeySealer,
       clock,
     }),

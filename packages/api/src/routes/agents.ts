@@ -75,7 +75,8 @@ export function agentRoutes(tokens: TokenService, agents: AgentService) {
     .openapi(snapshot, async (c) => {
       const { etag: tag, body } = await agents.snapshot(c.req.valid("query").agent_id);
       if (matches(c.req.header("If-None-Match"), tag)) return c.body(null, 304, { ETag: tag });
-      return c.json(await body(), 200, { ETag: tag, "Cache-Control": "no-store" });
+      const built = await body();
+      return c.json(built.snapshot, 200, { ETag: built.etag, "Cache-Control": "no-store" });
     })
     .openapi(registerKey, async (c) => c.json(await agents.registerKey(actorOf(c), c.req.valid("param").agent_id, c.req.valid("json").public_key), 200))
     .openapi(approveKey, async (c) => c.json(await agents.approveKey(actorOf(c), c.req.valid("param").agent_id, c.req.valid("json").thumbprint), 200))

@@ -17,6 +17,7 @@ import {
   type RenewalSchedule,
 } from "@charon/core";
 import { ConditionFailed, TransactionConflict, type DynamoTable, type Item, type TransactItem } from "../dynamodb/table.js";
+import { markDesiredStateChanged } from "./desired-state.js";
 import { auditEntryPut } from "./audit-entries.js";
 import { fromUsageItem, usageKey, usageSteps, usageWrites, type UsageItem } from "./credential-usage.js";
 import { MAX_TRANSACTION_ITEMS, WriteConflict, transactNamed } from "./transaction-steps.js";
@@ -137,6 +138,7 @@ export class DynamoCertificateRepository implements CertificateRepository {
           { Delete: { TableName: this.table.name, Key: materialKey(id) } },
           ...usageWrites(this.table.name, last, -1),
         ]);
+        await markDesiredStateChanged(this.table);
         return;
       } catch (error) {
         if (!(error instanceof WriteConflict)) throw this.translated(error, id);
@@ -374,6 +376,8 @@ export class DynamoIssuanceRepository implements IssuanceRepository {
         },
       },
     ]);
+    // A certificate in service, or a renewed one: the agents' snapshot changed.
+    await markDesiredStateChanged(this.table);
   }
 
   async close(order: IssuanceOrder, owner: string, failure: string | undefined, schedule?: RenewalSchedule): Promise<void> {

@@ -12,6 +12,7 @@ import {
 } from "@charon/core";
 import { TransactionConflict, type DynamoTable, type Item, type TransactItem } from "../dynamodb/table.js";
 import { auditEntryPut } from "./audit-entries.js";
+import { markDesiredStateChanged } from "./desired-state.js";
 import { certificateKey } from "./certificates.js";
 import { WriteConflict, writeInSteps } from "./transaction-steps.js";
 import { sortableId } from "../dynamodb/sortable-id.js";
@@ -63,6 +64,7 @@ export class DynamoProxyHostRepository implements ProxyHostRepository {
         undoBefore: (item) => this.release(String(item.Put?.Item?.["domain"]), id),
       }),
     );
+    await markDesiredStateChanged(this.table);
     return stored;
   }
 
@@ -92,6 +94,7 @@ export class DynamoProxyHostRepository implements ProxyHostRepository {
         undoBefore: (item) => this.release(String(item.Put?.Item?.["domain"]), stored.id),
       }),
     );
+    await markDesiredStateChanged(this.table);
     return stored;
   }
 
@@ -113,6 +116,7 @@ export class DynamoProxyHostRepository implements ProxyHostRepository {
         after: host.domain_names.map((name) => this.release(name, host.id)),
       }),
     );
+    await markDesiredStateChanged(this.table);
   }
 
   /**

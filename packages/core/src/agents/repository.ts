@@ -14,3 +14,19 @@ export interface AgentReportRepository {
   /** Stores the key and its audit entry together (one transaction). */
   putKey(key: AgentKey, audit: AuditEntry): Promise<void>;
 }
+
+/** Where the desired state's version stands, and the snapshot last built (its hash) at which version. */
+export interface DesiredStateMark {
+  version: number;
+  built: { version: number; hash: string; at: string } | null;
+}
+
+/**
+ * The desired state's version: added to by every write that changes the agents' snapshot, after
+ * the write (so a crash between them can leave it behind: SNAPSHOT_MARK_MAX_AGE_MS bounds that).
+ */
+export interface DesiredStateVersion {
+  read(): Promise<DesiredStateMark>;
+  /** Records the hash of the snapshot built after reading `version` (a later version's record is kept). */
+  recordBuilt(version: number, hash: string, at: string): Promise<void>;
+}

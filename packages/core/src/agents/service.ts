@@ -9,7 +9,13 @@ import type { Clock } from "../ports/clock.js";
 import type { ProxyHostService } from "../proxy-hosts/service.js";
 import type { ProxyHost } from "../proxy-hosts/proxy-host.js";
 import type { AgentKey, AgentReport, AgentSnapshot, SnapshotCertificate, SnapshotHost, StoredAgentReport } from "./agent.js";
-import type { AgentReportRepository } from "./repository.js";
+import type { AgentReportRepository, DesiredStateVersion } from "./repository.js";
+
+/**
+ * How long a built snapshot's hash answers polls without a rebuild while no write marked the state
+ * changed: a write whose mark was lost (a crash between the two) shows after at most this long.
+ */
+export const SNAPSHOT_MARK_MAX_AGE_MS = 5 * 60_000;
 
 /** Certificates are listed a page at a time (the repository's own page size limit). */
 const PAGE = 500;
@@ -22,9 +28,9 @@ export interface AgentStatus extends StoredAgentReport {
 }
 
 /**
- * Desired state for the proxy agents and their reports (issue 11). The snapshot is built from
- * storage on each request and named by a strong ETag over its canonical JSON, so an agent's
- * no-change poll is answered 304 without a body.
+ * Desired state for the proxy agents and their reports (issue 11). The snapshot is named by a
+ * strong ETag over its canonical JSON, kept beside the desired state's version mark, so an
+ * agent's no-change poll is answered 304 without a body from two small reads (decision 0022).
  */
 export class AgentService {
   constructor(
@@ -33,24 +39,43 @@ export class AgentService {
       certificates: Pick<CertificateService, "list" | "files">;
       material: Pick<IssuanceRepository, "material">;
       reports: AgentReportRepository;
+      state: DesiredStateVersion;
       sealer: AgentKeySealer;
       clock: Clock;
     },
   ) {}
 
   /**
-   * The snapshot for `agentId` (optional): its ETag, and the body to send when the ETag is not the
-   * one the agent has. With an approved key for that agent the certificates carry their private
-   * keys sealed to it (opened and sealed only when the body is asked for, never for a 304); the
-   * ETag then also names the key, so an approval changes it.
+   * The snapshot for `agentId` (optional): its ETag, and the body to send (with the ETag of what
+   * it holds) when the ETag is not the one the agent has. With an approved key for that agent the
+   * certificates carry their private keys sealed to it (opened and sealed only when the body is
+   * asked for, never for a 304); the ETag then also names the key, so an approval changes it.
+   *
+   * A no-change poll is cheap: while the desired state's mark says no write happened since the
+   * snapshot was last built (and that is less than SNAPSHOT_MARK_MAX_AGE_MS ago), the ETag comes
+   * from the mark, two small reads. Otherwise the snapshot is built and its hash recorded.
    */
-  async snapshot(agentId?: string): Promise<{ etag: string; body: () => Promise<AgentSnapshot> }> {
-    const [snapshot, key] = await Promise.all([this.unsealed(), agentId === undefined ? undefined : this.deps.reports.getKey(agentId)]);
+  async snapshot(agentId?: string): Promise<{ etag: string; body: () => Promise<{ etag: string; snapshot: AgentSnapshot }> }> {
+    const [mark, key] = await Promise.all([this.deps.state.read(), agentId === undefined ? undefined : this.deps.reports.getKey(agentId)]);
     const sealTo = key?.approved ? key : undefined;
-    return {
-      etag: etagOf(snapshot, sealTo?.thumbprint ?? null),
-      body: async () => (sealTo ? this.sealed(snapshot, sealTo) : snapshot),
-    };
+    const thumbprint = sealTo?.thumbprint ?? null;
+    const finish = async (snapshot: AgentSnapshot, hash: string) => ({ etag: etagOf(hash, thumbprint), snapshot: sealTo ? await this.sealed(snapshot, sealTo) : snapshot });
+    const now = this.deps.clock.now();
+    const built = mark.built;
+    if (built !== null && built.version === mark.version && now.getTime() - Date.parse(built.at) < SNAPSHOT_MARK_MAX_AGE_MS) {
+      // The body is read after the mark, so it holds at least what the mark's ETag names.
+      return {
+        etag: etagOf(built.hash, thumbprint),
+        body: async () => {
+          const snapshot = await this.unsealed();
+          return finish(snapshot, hashOf(snapshot));
+        },
+      };
+    }
+    const snapshot = await this.unsealed();
+    const hash = hashOf(snapshot);
+    await this.deps.state.recordBuilt(mark.version, hash, now.toISOString());
+    return { etag: etagOf(hash, thumbprint), body: () => finish(snapshot, hash) };
   }
 
   /**
@@ -144,10 +169,11 @@ export class AgentService {
   /** Every agent's last report and whether it applied the snapshot there is now (for its key). */
   async list(): Promise<AgentStatus[]> {
     const [reports, snapshot] = await Promise.all([this.deps.reports.listAll(), this.unsealed()]);
+    const hash = hashOf(snapshot);
     const statuses: AgentStatus[] = [];
     for (const report of reports.sort((a, b) => a.agent_id.localeCompare(b.agent_id))) {
       const key = await this.deps.reports.getKey(report.agent_id);
-      const etag = etagOf(snapshot, key?.approved ? key.thumbprint : null);
+      const etag = etagOf(hash, key?.approved ? key.thumbprint : null);
       statuses.push({ ...report, desired_etag: etag, in_sync: report.applied_etag === etag });
     }
     return statuses;
@@ -192,11 +218,16 @@ function fullChain(certificatePem: string, chainPem: string): string {
   return `${leaf}${chainPem}`;
 }
 
+/** SHA-256 of the unsealed snapshot's JSON (keys in a fixed order), base64url. */
+function hashOf(snapshot: AgentSnapshot): string {
+  return createHash("sha256").update(JSON.stringify(snapshot)).digest("base64url");
+}
+
 /**
- * A strong ETag (RFC 9110 §8.8.3): SHA-256 of the snapshot's JSON (keys in a fixed order) and of
- * the key its private keys are sealed to. Sealing is randomised (a fresh ephemeral key each
- * time), so the sealed body itself is not hashed: a renewed certificate changes its chain anyway.
+ * A strong ETag (RFC 9110 §8.8.3): SHA-256 of the snapshot's hash and of the key its private keys
+ * are sealed to. Sealing is randomised (a fresh ephemeral key each time), so the sealed body itself
+ * is not hashed: a renewed certificate changes its chain anyway.
  */
-function etagOf(snapshot: AgentSnapshot, sealedTo: string | null): string {
-  return `"${createHash("sha256").update(JSON.stringify({ snapshot, sealed_to: sealedTo })).digest("base64url")}"`;
+function etagOf(snapshotHash: string, sealedTo: string | null): string {
+  return `"${createHash("sha256").update(JSON.stringify({ snapshot: snapshotHash, sealed_to: sealedTo })).digest("base64url")}"`;
 }
