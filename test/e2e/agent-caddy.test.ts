@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { once } from "node:events";
+import { createServer as createHttpServer, request } from "node:http";
 import { createServer } from "node:net";
 import { CaddyDriver, type Snapshot } from "@charon/agent";
 import { freePort } from "@charon/local";
@@ -214,5 +215,54 @@ describe("the Caddy driver when Caddy cannot take the document", () => {
     expect(second.hosts).toEqual([{ id: 1, status: "failed", error: second.proxy_error, serving: "previous", tls: false, waf_mode: null, note: null }]);
     expect(second.trials).toBe(1);
     expect(await viaHttp(httpPort, "app.customer-a.test", "/b")).toBe("200 upstream-1 /b");
+  });
+});
+
+describe("the Caddy driver and WebSockets", () => {
+  let own: RunningCaddy;
+  let upstream: ReturnType<typeof createHttpServer>;
+  beforeAll(async () => {
+    own = await startCaddy();
+    // An upstream that accepts every upgrade (101) and answers other requests with 200.
+    upstream = createHttpServer((_, res) => res.end("plain")).listen(0, "127.0.0.1");
+    upstream.on("upgrade", (_, socket) => socket.end("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"));
+    await once(upstream, "listening");
+  }, 60_000);
+  afterAll(async () => {
+    await own?.stop();
+    upstream?.close();
+  });
+
+  /** The status a WebSocket handshake for `name` gets through Caddy on `port` (101: upgraded). */
+  const handshake = (port: number, name: string): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const req = request({ host: "127.0.0.1", port, path: "/socket", agent: false, headers: { host: name, connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" } });
+      req.on("upgrade", (response, socket) => {
+        socket.destroy();
+        resolve(response.statusCode ?? 0);
+      });
+      req.on("response", (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      req.on("error", reject);
+      req.end();
+    });
+
+  it("passes upgrades for a host with allow_websocket_upgrade, and not for one without", async () => {
+    const port = (upstream.address() as { port: number }).port;
+    const httpPort = await freePort();
+    const driver = new CaddyDriver({ confDir: join(scenario.work, "caddy-ws"), adminAddress: own.adminAddress, caddyBin: await caddyBinary(), listenAddress: "127.0.0.1", httpPort, httpsPort: await freePort(), resolvers: [inject("powerdnsDnsAddress")] });
+    const result = await driver.apply({
+      etag: '"ws"',
+      proxy_hosts: [
+        host({ id: 1, domain_names: ["ws.customer-a.test"], forward_port: port, allow_websocket_upgrade: true }),
+        host({ id: 2, domain_names: ["plain.customer-a.test"], forward_port: port, allow_websocket_upgrade: false }),
+      ],
+      certificates: [],
+    });
+    expect(result.proxy_error).toBeNull();
+    expect(await handshake(httpPort, "ws.customer-a.test")).toBe(101);
+    expect(await handshake(httpPort, "plain.customer-a.test")).toBe(200);
   });
 });
