@@ -30,7 +30,9 @@ async function main(): Promise<void> {
     });
 
     // Ctrl-C reaches this process twice (from the terminal's process group and relayed by
-    // tsx); a second signal must not cut short the orderly stop of DynamoDB Local.
+    // npm); a second signal must not cut short the orderly stop of DynamoDB Local. `npm start`
+    // runs this file in Node itself (`node --import tsx`), not under the tsx CLI, which SIGKILLs
+    // a child that takes over 30 ms to acknowledge a signal (a busy machine), cutting that stop short.
     let stopping = false;
     const shutdown = () => {
       if (stopping) return;
