@@ -6,8 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { strFromU8, unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { AcmeAccounts } from "@charon/acme";
 import { createApp } from "@charon/api";
-import { InProcessWorkQueue, LocalKeySealer } from "@charon/local";
+import type { DynamoTable } from "@charon/aws";
+import { InProcessWorkQueue, LocalKeySealer, type LocalSecretStore } from "@charon/local";
 import { createServices, createWorkHandler } from "@charon/runtime";
 import { freshTable } from "../harness/dynamodb.js";
 import { capturingLogger, loopbackAllowed, temporarySecretStore, type JsonBody } from "../support/dns-app.js";
@@ -35,6 +37,9 @@ let services: ReturnType<typeof createServices>;
 let logLines: string[];
 let providerId: number;
 let credentialB: number;
+let table: DynamoTable;
+let secrets: LocalSecretStore;
+const acme = { directoryUrl: inject("pebbleDirectoryUrl"), email: "renewals@example.test" };
 
 async function pdnsRequest(method: string, path: string, body?: unknown): Promise<Response> {
   return fetch(`${pdns.url}/api/v1/servers/localhost${path}`, {
@@ -92,6 +97,24 @@ async function sweep(): Promise<{ checked: number; due: number; enqueued: number
   return response.body;
 }
 
+/**
+ * RFC 8555 §7.5.2: the ACME account deactivates the authorizations of the certificate's last
+ * order. A CA hands a new order of the same account a valid authorization it still holds for a
+ * name (Let's Encrypt for 7 hours; Pebble for an hour, and even at PEBBLE_AUTHZREUSE=0 one time
+ * in 100, since wfe.go's makeAuthorizations reuses unless `rand.Intn(100) > percent`), and an
+ * order with nothing to validate succeeds whatever the DNS provider says. Without them, each
+ * order below proves control of its names again.
+ */
+async function deactivateAuthorizations(id: number): Promise<void> {
+  const item = await table.get<{ order: { orderUrl: string } }>({ pk: `CERTIFICATE#${id}`, sk: "ORDER" }, true);
+  expect(item?.order.orderUrl).toMatch(/^https:/);
+  const client = await new AcmeAccounts(secrets, acme).registered();
+  const order = await client.getOrder({ url: item!.order.orderUrl } as Parameters<typeof client.getOrder>[0]);
+  const valid = (await client.getAuthorizations(order)).filter((authorization) => authorization.status === "valid");
+  expect(valid.length).toBeGreaterThan(0);
+  for (const authorization of valid) expect((await client.deactivateAuthorization(authorization)).status).toBe("deactivated");
+}
+
 const pastWindow = () => ({ start: new Date(Date.now() - 2 * 3_600_000), end: new Date(Date.now() - 3_600_000) });
 
 beforeAll(async () => {
@@ -102,17 +125,19 @@ beforeAll(async () => {
   const captured = capturingLogger();
   logLines = captured.lines;
   const queue = new InProcessWorkQueue({ logger: captured.logger, concurrency: 8 });
+  table = await freshTable();
+  secrets = await temporarySecretStore();
   services = createServices({
-    table: await freshTable(),
+    table,
     clock,
-    secrets: await temporarySecretStore(),
+    secrets,
     workQueue: queue,
     dnsClientOptions: { retries: 0, timeoutMs: 5_000, outbound: loopbackAllowed },
     authFailureLimits: { maxFailures: 1_000_000, windowSeconds: 60 },
     issuance: {
       sealer: new LocalKeySealer({ dataDirectory: await mkdtemp(join(tmpdir(), "charon-renewals-")), key: randomBytes(32) }),
       logger: captured.logger,
-      acme: { directoryUrl: inject("pebbleDirectoryUrl"), email: "renewals@example.test" },
+      acme,
       resolvers: inject("powerdnsDnsAddress"),
     },
   });
@@ -237,6 +262,7 @@ describe("renewals (Pebble v2.10.3 + PowerDNS, injected clock)", () => {
   it("keeps the failing certificate in service and retries after 1 min, 10 min and 100 min", async () => {
     const id = ids["failing"]!;
     await setWindow(id, pastWindow(), "https://ca.example.test/why");
+    await deactivateAuthorizations(id);
     const broken = await call("PATCH", `/api/v1/dns-providers/${providerId}/credentials/${credentialB}`, {
       credentials: { api_url: pdns.url, api_key: "a-key-powerdns-refuses" },
     });
@@ -268,7 +294,7 @@ describe("renewals (Pebble v2.10.3 + PowerDNS, injected clock)", () => {
     expect(failures.filter((e) => e.details.credential_id === credentialB)).toHaveLength(3);
   }, 240_000);
 
-  it("stops at 5 failed authorizations of a name in an hour: renew now answers 429 with Retry-After", async () => {
+  it("stops at 5 failed orders of a name in an hour, whatever failed: renew now answers 429 with Retry-After saying so", async () => {
     const id = ids["failing"]!;
     // The limit counts per clock hour: start this one a minute into an hour of its own.
     const now = clock.now();
@@ -284,7 +310,11 @@ describe("renewals (Pebble v2.10.3 + PowerDNS, injected clock)", () => {
     const refused = await call("POST", `/api/nginx/certificates/${id}/renew`);
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
-    expect(JSON.stringify(refused.body)).toContain(`shop.${zones.b} had 5 failed authorizations this hour`);
+    // The five failed at the DNS provider (the CA was never asked to validate): the message says both.
+    expect(refused.body.message).toBe(
+      `shop.${zones.b} had 5 failed orders this hour (a validation the CA refused or a DNS provider error), the most allowed per name and hour; ` +
+        `renew after ${new Date(Math.ceil(clock.now().getTime() / 3_600_000) * 3_600_000).toISOString()}`,
+    );
   }, 240_000);
   it("sends the certificate_expiring warnings that are due in the same run", async () => {
     const received: string[] = [];

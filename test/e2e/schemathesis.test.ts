@@ -56,7 +56,7 @@ it("every operation of the OpenAPI document holds under schemathesis", async () 
       "unsupported_method",
     ],
     // Refusals for a reason of state: nothing there (404), the stored state (409), a limit the
-    // state reached (429: renew now after 5 failed authorizations of a name this hour).
+    // state reached (429: renew now after 5 failed orders of a name this hour).
     acceptedStatuses: ["2xx", "404", "409", "429"],
     // Token ids are small integers: the run would revoke its own token (id 1) and see nothing
     // but 401s from then on. Revocation has its own tests (packages/api/test/tokens.test.ts).

@@ -48,10 +48,11 @@ export interface RunningPebble extends RunningService {
 /**
  * Starts Pebble on free loopback ports, validating DNS-01 challenges against `dnsServer`
  * (`host:port`, PowerDNS in the tests), building the pinned version first if needed.
- * Validation is immediate (`PEBBLE_VA_NOSLEEP`) and every nonce is accepted. No authorization is
- * reused unless `authorizationReuse` (a percentage, as `PEBBLE_AUTHZREUSE`) says so: by default every
- * order proves control of each of its names again; at 100 an account's valid authorizations are
- * always reused, as Let's Encrypt does for 7 hours.
+ * Validation is immediate (`PEBBLE_VA_NOSLEEP`) and every nonce is accepted. `authorizationReuse`
+ * (a percentage, as `PEBBLE_AUTHZREUSE`) says how often a new order gets a valid authorization the
+ * account holds (for an hour) instead of a pending one: at 100 always, as Let's Encrypt does for
+ * 7 hours; at the default 0 still one time in 100 (wfe.go reuses unless `rand.Intn(100) > percent`),
+ * so a test whose order must prove control again deactivates what the account holds first.
  */
 export async function startPebble(options: { dnsServer: string; authorizationReuse?: number }): Promise<RunningPebble> {
   await ensurePebbleInstalled();

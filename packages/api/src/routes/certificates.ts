@@ -65,7 +65,7 @@ export function certificateRoutes(tokens: TokenService, certificates: Certificat
     summary: "Renew the certificate now",
     description:
       "Records the request (`renewal_requested_at`, an audit entry) and opens an order at once, skipping the wait after failed renewals " +
-      "(`renewal_retry_at`) but not the limit of 5 failed authorizations per name per hour (429 with `Retry-After`). The certificate in service " +
+      "(`renewal_retry_at`) but not the limit of 5 failed orders per name per hour, whether the CA refused a validation or the DNS provider failed (429 with `Retry-After`). The certificate in service " +
       "stays in service until its successor is stored; an order already running is kept (its `step` shows it). A certificate never issued has its issuance tried again.",
     tags,
     request: { params: IdParamsSchema },

@@ -27,7 +27,7 @@ export function renewalRoutes(tokens: TokenService, renewals: RenewalService | u
     summary: "Run a renewal sweep now",
     description:
       "What the scheduled sweep does twice a day: fetches the CA's renewal information of the certificates whose check is due and opens a renewal " +
-      "order for each certificate whose renewal time has come (not during its backoff, nor for a name with 5 failed authorizations this hour), " +
+      "order for each certificate whose renewal time has come (not during its backoff, nor for a name with 5 failed orders this hour), " +
       "then sends the certificate_expiring warnings that are due to webhook subscriptions.",
     tags: ["Certificates"],
     responses: { 200: jsonResponse(SweepResultSchema, "What the sweep did") },

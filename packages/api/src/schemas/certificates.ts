@@ -136,7 +136,7 @@ export const CertificateSchema = z
       description: "When the CA's renewal information is fetched next (its Retry-After, at least twice a day); null when the CA offers none",
     }),
     renewal_retry_at: z.string().nullable().optional().openapi({
-      description: "After a failed renewal: no attempt before this (1 min, 10 min, 100 min, then daily), or the end of the hour after 5 failed authorizations of a name",
+      description: "After a failed renewal: no attempt before this (1 min, 10 min, 100 min, then daily), or the end of the hour after 5 failed orders of a name",
     }),
     renewal_failures: z
       .array(z.object({ domain: z.string(), consecutive_failures: z.number().int().min(1) }))

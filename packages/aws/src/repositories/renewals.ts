@@ -90,7 +90,7 @@ export class DynamoRenewalIndex implements RenewalIndex {
 }
 
 /**
- * `AUTHZFAIL#<name>` / `HOUR#<yyyy-mm-ddThh>`: `count` of failed authorizations of a name in
+ * `AUTHZFAIL#<name>` / `HOUR#<yyyy-mm-ddThh>`: `count` of failed orders of a name in
  * that clock hour, removed by TTL an hour after it ends.
  */
 export class DynamoFailedAuthorizations implements FailedAuthorizations {

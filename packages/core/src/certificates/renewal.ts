@@ -54,14 +54,14 @@ export type RenewalEvent =
   | { kind: "renewal_info"; validity: Validity; info: RenewalInfo | undefined }
   /** A renewal order failed; `names`: those blamed (all of the certificate's when empty). */
   | { kind: "failed"; names: string[]; allNames: string[] }
-  /** A name reached the hourly limit of failed authorizations: nothing before `until`. */
+  /** A name reached the hourly limit of failed orders (`FailedAuthorizations`): nothing before `until`. */
   | { kind: "limited"; until: Date };
 
 /** Retry waits after the 1st, 2nd, 3rd failure, then daily (Let's Encrypt's integration guide). */
 export const RETRY_DELAYS_SECONDS = [60, 600, 6000] as const;
 export const DAILY_RETRY_SECONDS = 86_400;
 
-/** dns-01.md §4: at most this many failed authorizations per name per hour. */
+/** dns-01.md §4: at most this many failed authorizations per name per hour (counted as failed orders). */
 export const FAILED_AUTHORIZATIONS_PER_HOUR = 5;
 
 /** Fetch renewal information at least twice a day, and not more often than every minute. */

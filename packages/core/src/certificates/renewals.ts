@@ -27,7 +27,11 @@ export interface RenewalIndex {
   reschedule(certificateId: number, serial: string, schedule: RenewalSchedule): Promise<boolean>;
 }
 
-/** dns-01.md §4's hourly limit: failed authorizations per name, counted per clock hour. */
+/**
+ * dns-01.md §4's hourly limit of failed authorizations per name, counted per clock hour as failed
+ * orders: one the CA refused a validation of, or one whose DNS provider failed before the CA was
+ * asked (its pending authorization is left behind at the CA all the same).
+ */
 export interface FailedAuthorizations {
   /** How many failures each of `names` had in the hour of `now` (absent: none). */
   count(names: string[], now: Date): Promise<Map<string, number>>;
@@ -130,7 +134,8 @@ export class RenewalService {
       const seconds = Math.ceil((limited.until.getTime() - now.getTime()) / 1000);
       throw new RateLimitedError(
         seconds,
-        `${limited.names.join(", ")} had ${FAILED_AUTHORIZATIONS_PER_HOUR} failed authorizations this hour; renew after ${limited.until.toISOString()}`,
+        `${limited.names.join(", ")} had ${FAILED_AUTHORIZATIONS_PER_HOUR} failed orders this hour (a validation the CA refused or a DNS provider error), ` +
+          `the most allowed per name and hour; renew after ${limited.until.toISOString()}`,
       );
     }
     const certificate = await this.deps.certificates.requestRenewal(actor, id);
@@ -178,7 +183,7 @@ export class RenewalService {
     }
   }
 
-  /** The names at their limit of failed authorizations this hour, and the hour's end; undefined when none is. */
+  /** The names at their limit of failed orders this hour, and the hour's end; undefined when none is. */
   private async limited(names: string[], now: Date): Promise<{ names: string[]; until: Date } | undefined> {
     const counts = await this.deps.failures.count(names, now);
     const limited = names.filter((name) => (counts.get(name) ?? 0) >= FAILED_AUTHORIZATIONS_PER_HOUR);
