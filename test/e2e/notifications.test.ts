@@ -9,7 +9,7 @@ import { createApp } from "@charon/api";
 import { DynamoCertificateRepository } from "@charon/aws";
 import { auditEntry, wholeDelaySeconds, type Certificate, type WorkMessage, type WorkQueue } from "@charon/core";
 import { InProcessWorkQueue, LocalKeySealer } from "@charon/local";
-import { createServices, createWorkHandler } from "@charon/runtime";
+import { createServices, createWorkHandler, runScheduledSweeps } from "@charon/runtime";
 import { freshTable } from "../harness/dynamodb.js";
 import { capturingLogger, loopbackAllowed, manualClock, temporarySecretStore, type JsonBody } from "../support/dns-app.js";
 
@@ -312,6 +312,43 @@ describe("webhooks checked against the outbound policy when connecting", () => {
     const stored = await services.notifications.get(subscription.id);
     expect(stored.lastDelivery).toMatchObject({ httpStatus: null, attempt: 1 });
     expect(stored.lastDelivery?.error).toMatch(/^Refused by the outbound policy: localhost: 127\.0\.0\.1 is a loopback address/);
+    await hooks.stop();
+  });
+});
+
+describe("signing secrets left behind", () => {
+  it("the scheduled run deletes those no subscription names once they are an hour old, and keeps the others", async () => {
+    const hooks = await receiver();
+    const clock = manualClock(new Date());
+    const secrets = await temporarySecretStore();
+    const sent: WorkMessage[] = [];
+    const services = createServices({
+      table: await freshTable(),
+      secrets,
+      clock,
+      workQueue: { send: async (message) => void sent.push(message) },
+      dnsClientOptions: { outbound: loopbackAllowed },
+    });
+    const captured = capturingLogger();
+    const actor = { user: "t", ipAddress: null, via: "test" };
+    const kept = await services.notifications.create({ url: hooks.url("/kept"), events: ["certificate_renewed"] }, actor);
+    // What a crash between the secret's write and the subscription's leaves (decision 0007).
+    const orphan = "webhook-secrets/0123456789abcdef01234567";
+    await secrets.create(orphan, { secret: "whsec_bGVmdC1iZWhpbmQtYnktYS1jcmFzaA==" });
+
+    const young = await runScheduledSweeps(services, captured.logger);
+    expect(young).toMatchObject({ secretsExamined: 2, secretsDeleted: 0, errors: [] });
+    clock.advance(61 * 60 * 1000);
+    const swept = await runScheduledSweeps(services, captured.logger);
+    expect(swept).toMatchObject({ secretsExamined: 2, secretsDeleted: 1, errors: [] });
+    expect(await secrets.get(orphan)).toBeUndefined();
+    expect(captured.lines.join("\n")).not.toContain("bGVmdC1iZWhpbmQtYnktYS1jcmFzaA");
+
+    // The subscription's own secret is still there: its deliveries are signed with it.
+    await services.notifications.publish({ id: "certificate_renewed:9:2", type: "certificate_renewed", occurred_at: clock.now().toISOString(), data: {} });
+    const handle = createWorkHandler(services, captured.logger);
+    while (sent.length > 0) await handle(sent.shift()!);
+    expect(hooks.events("/kept", kept.secret!)).toHaveLength(1);
     await hooks.stop();
   });
 });

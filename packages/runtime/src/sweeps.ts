@@ -1,8 +1,8 @@
 /**
  * One scheduled run, the same on AWS (the sweep function, twice a day) and under `npm start` (a
  * timer): the renewal sweep, the expiry warnings (`certificate_expiring` webhooks, once per
- * certificate and expiry), then the credential secrets a crash left behind
- * (docs/decisions/0007-secret-write-order.md). Each part's failure is logged and reported, and
+ * certificate and expiry), then the secrets a crash left behind, the DNS credentials' and the
+ * webhook subscriptions' (docs/decisions/0007-secret-write-order.md). Each part's failure is logged and reported, and
  * does not stop the other.
  */
 import type { SweepResult } from "@charon/core";
@@ -15,9 +15,9 @@ export interface ScheduledRunSummary {
   renewals?: SweepResult;
   /** Certificates looked at for `certificate_expiring`, and deliveries enqueued (each sent once per expiry). */
   expiring?: { certificates: number; enqueued: number };
-  /** Secrets under the stage's credential prefix that were looked at. */
+  /** Secrets under the credential and webhook prefixes that were looked at. */
   secretsExamined: number;
-  /** Secrets deleted because no credential refers to them. */
+  /** Secrets deleted because no credential or subscription refers to them. */
   secretsDeleted: number;
   /** Parts that failed (logged): `renewals`, `expiring`, `secrets`. */
   errors: string[];
@@ -42,15 +42,17 @@ export async function runScheduledSweeps(
     summary.errors.push("expiring");
     logger.error("expiry warnings failed", { category: "notifications", error: String(error) });
   }
-  try {
-    const report = await services.credentials.sweepOrphanSecrets();
-    summary.secretsExamined = report.examined;
-    summary.secretsDeleted = report.deleted.length;
-    // Names only: a secret's name says which credential it was for, never its value.
-    if (report.deleted.length > 0) logger.info("deleted orphaned credential secrets", { count: report.deleted.length, deleted: report.deleted });
-  } catch (error) {
-    summary.errors.push("secrets");
-    logger.warn("orphaned-secret sweep failed", { error: String(error) });
+  for (const owner of [services.credentials, services.notifications]) {
+    try {
+      const report = await owner.sweepOrphanSecrets();
+      summary.secretsExamined += report.examined;
+      summary.secretsDeleted += report.deleted.length;
+      // Names only: a secret's name says what it was for, never its value.
+      if (report.deleted.length > 0) logger.info("deleted orphaned secrets", { count: report.deleted.length, deleted: report.deleted });
+    } catch (error) {
+      if (!summary.errors.includes("secrets")) summary.errors.push("secrets");
+      logger.warn("orphaned-secret sweep failed", { error: String(error) });
+    }
   }
   return summary;
 }

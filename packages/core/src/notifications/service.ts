@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { auditEntry, type Actor } from "../audit/entry.js";
 import { everyCertificate, type CertificateListing } from "../certificates/overview.js";
+import { ORPHAN_MIN_AGE_MS, type SweepReport } from "../credentials/sweeper.js";
 import { CharonError, ConflictError, NotFoundError, ValidationError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
 import { OutboundRefusedError, type OutboundPolicy } from "../ports/outbound.js";
@@ -165,6 +166,31 @@ export class NotificationService implements NotificationPublisher {
     const current = await this.get(id);
     await this.deps.subscriptions.delete(current, this.audit(actor, "notification_deleted", id, current.url));
     await this.deps.secrets.delete(current.secretName).catch(() => undefined);
+  }
+
+  /**
+   * Deletes signing secrets no subscription refers to (docs/decisions/0007-secret-write-order.md):
+   * left by a crash between the secret's write and the subscription's, or by a failed delete after
+   * a PATCH or DELETE. Secrets younger than ORPHAN_MIN_AGE_MS are left alone, since their request
+   * may still commit. One read of the subscriptions (at most MAX_SUBSCRIPTIONS) for all of them.
+   * Run by the scheduled sweep beside the credentials' (`runScheduledSweeps`).
+   */
+  async sweepOrphanSecrets(): Promise<SweepReport> {
+    const cutoff = this.deps.clock.now().getTime() - ORPHAN_MIN_AGE_MS;
+    const report: SweepReport = { examined: 0, deleted: [] };
+    const candidates: string[] = [];
+    for await (const secret of this.deps.secrets.list(WEBHOOK_SECRET_PREFIX)) {
+      report.examined++;
+      if (secret.createdAt.getTime() <= cutoff) candidates.push(secret.name);
+    }
+    if (candidates.length === 0) return report;
+    const referenced = new Set((await this.deps.subscriptions.list()).map((subscription) => subscription.secretName));
+    for (const name of candidates) {
+      if (referenced.has(name)) continue;
+      await this.deps.secrets.delete(name);
+      report.deleted.push(name);
+    }
+    return report;
   }
 
   /** Enqueues `event` for every subscription that asked for its type (`notification.publish`). */
