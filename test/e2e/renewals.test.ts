@@ -4,6 +4,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { strFromU8, unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { AcmeAccounts } from "@charon/acme";
@@ -183,7 +184,7 @@ describe("renewals (Pebble v2.10.3 + PowerDNS, injected clock)", () => {
   const ids: Record<string, number> = {};
   const before: Record<string, JsonBody> = {};
 
-  it("files each issued certificate for renewal, then takes the CA's window at the first sweep", async () => {
+  it("files each issued certificate for renewal (and, once, those stored without a schedule), then takes the CA's window at the first sweep", async () => {
     const names: Record<string, string[]> = {
       first: [`www.${zones.a}`],
       pair: [zones.a, `*.${zones.a}`],
@@ -199,6 +200,15 @@ describe("renewals (Pebble v2.10.3 + PowerDNS, injected clock)", () => {
       const lifetime = Date.parse(certificate.expires_on) - Date.parse(certificate.issued_at);
       expect(Math.abs(Date.parse(certificate.renewal_due_at) - (Date.parse(certificate.expires_on) - lifetime / 3))).toBeLessThan(60_000);
     }
+    // One as stored before renewal schedules existed (none, so not in the index): the first sweep files it too.
+    await table.client.send(
+      new UpdateCommand({
+        TableName: table.name,
+        Key: { pk: `CERTIFICATE#${ids["untouched"]}`, sk: "CERTIFICATE" },
+        UpdateExpression: "REMOVE renewal_due_at, renewal_due_source, renewal_explanation_url, renewal_info_check_at, renewal_retry_at, renewal_failures, gsi2pk, gsi2sk",
+      }),
+    );
+    expect((await call("GET", `/api/nginx/certificates/${ids["untouched"]}`)).body.renewal_due_at ?? null).toBeNull();
     const first = await sweep();
     expect(first).toEqual({ checked: 4, due: 0, enqueued: 0, failed: 0, expiring_alerts: 0 });
     for (const key of Object.keys(names)) {

@@ -144,6 +144,7 @@ export function createServices({
           info: { fetch: (certId) => issuer.renewalInfo(certId) },
           issuance: issuer,
           certificates,
+          listing: certificateRepository,
           clock,
           logger: issuance.logger,
         })

@@ -31,6 +31,9 @@ export function scheduleUpdate(certificateId: number, schedule: RenewalSchedule)
   };
 }
 
+/** `RENEWALS` / `BACKFILL`: present once certificates stored without a renewal schedule were given one. */
+const BACKFILL_KEY = { pk: "RENEWALS", sk: "BACKFILL" };
+
 /**
  * The renewal index over the certificate items themselves (packages/aws/README.md,
  * "Certificates"): a sweep reads, per shard, only the certificates filed at or before now.
@@ -70,6 +73,14 @@ export class DynamoRenewalIndex implements RenewalIndex {
       start = result.LastEvaluatedKey;
     } while (start !== undefined);
     return found;
+  }
+
+  async backfilled(): Promise<boolean> {
+    return (await this.table.get(BACKFILL_KEY, true)) !== undefined;
+  }
+
+  async markBackfilled(at: Date): Promise<void> {
+    await this.table.put({ ...BACKFILL_KEY, done_at: at.toISOString() });
   }
 
   async reschedule(certificateId: number, serial: string, schedule: RenewalSchedule): Promise<boolean> {

@@ -2,6 +2,7 @@ import type { Actor } from "../audit/entry.js";
 import { RateLimitedError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
 import { scheduleOf, type Certificate } from "./certificate.js";
+import { everyCertificate, type CertificateListing } from "./overview.js";
 import type { CertificateService } from "./service.js";
 import {
   FAILED_AUTHORIZATIONS_PER_HOUR,
@@ -25,6 +26,10 @@ export interface RenewalIndex {
    * still the one with `serial` (a renewal stored meanwhile has its own schedule): false otherwise.
    */
   reschedule(certificateId: number, serial: string, schedule: RenewalSchedule): Promise<boolean>;
+  /** Whether the certificates stored before renewal schedules existed were filed (`markBackfilled`). */
+  backfilled(): Promise<boolean>;
+  /** Records that they were: later sweeps no longer look for them. */
+  markBackfilled(at: Date): Promise<void>;
 }
 
 /**
@@ -74,6 +79,9 @@ const SWEEP_CONCURRENCY = 8;
  * timer under `npm start` and `POST /api/v1/renewals/run`) and "renew now".
  */
 export class RenewalService {
+  /** This process saw the backfill done (`backfill`): no more reads for it. */
+  private backfillDone = false;
+
   constructor(
     private readonly deps: {
       index: RenewalIndex;
@@ -82,6 +90,8 @@ export class RenewalService {
       issuance: RenewalStarter;
       /** Reads certificates and records renewal requests (`renewal_requested_at`, audit). */
       certificates: Pick<CertificateService, "get" | "requestRenewal">;
+      /** Every certificate, read once to file those stored before renewal schedules existed. */
+      listing: CertificateListing;
       clock: Clock;
       logger: RenewalLogger;
       random?: () => number;
@@ -96,6 +106,7 @@ export class RenewalService {
    */
   async sweep(): Promise<SweepResult> {
     const now = this.deps.clock.now();
+    await this.backfill(now);
     const certificates = await this.deps.index.due(now);
     const result: SweepResult = { checked: certificates.length, due: 0, enqueued: 0, failed: 0 };
     let next = 0;
@@ -142,6 +153,32 @@ export class RenewalService {
     const inService = certificate.ari_cert_id ? { replaces: certificate.ari_cert_id } : certificate.serial ? {} : undefined;
     const started = await this.deps.issuance.start(certificate, actor, inService);
     return started ? { ...certificate, step: "requested" } : certificate;
+  }
+
+  /**
+   * Once per table: certificates in service stored before renewal schedules existed have none,
+   * so the index never files them and no sweep would renew them. The first sweep reads every
+   * certificate (up to MAX_CERTIFICATES_READ; `everyCertificate` says what that costs) and gives
+   * each such one the schedule its issuance would have had (dns-01.md §4's lifetime, renewal
+   * information at this sweep when it has an ARI id), then marks the job done; later sweeps
+   * cost one read for the mark (none once this process saw it). Idempotent: filing is
+   * conditional on the serial read, and a crash before the mark only repeats the pass.
+   */
+  private async backfill(now: Date): Promise<void> {
+    if (this.backfillDone || (await this.deps.index.backfilled())) {
+      this.backfillDone = true;
+      return;
+    }
+    let filed = 0;
+    for await (const certificate of everyCertificate(this.deps.listing)) {
+      const validity = validityOf(certificate);
+      if (certificate.status !== "active" || !certificate.serial || !validity || scheduleOf(certificate)) continue;
+      const schedule = planRenewal(undefined, { kind: "issued", validity, renewalInfo: Boolean(certificate.ari_cert_id) }, now);
+      if (await this.deps.index.reschedule(certificate.id, certificate.serial, schedule)) filed++;
+    }
+    await this.deps.index.markBackfilled(now);
+    this.backfillDone = true;
+    this.deps.logger.info("renewal schedules given to certificates stored without one", { category: "certificate_renewal", filed });
   }
 
   private async look(certificate: Certificate, now: Date): Promise<{ due: boolean; enqueued: boolean }> {
