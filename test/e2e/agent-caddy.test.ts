@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { once } from "node:events";
 import { createServer as createHttpServer, request } from "node:http";
 import { createServer } from "node:net";
+import { connect } from "node:tls";
 import { CaddyDriver, type Snapshot } from "@charon/agent";
 import { freePort } from "@charon/local";
 import { host } from "../../packages/agent/test/hosts.js";
@@ -52,6 +53,17 @@ async function createHost(fields: Record<string, unknown>): Promise<{ id: number
   const created = await scenario.call("POST", "/nginx/proxy-hosts", { forward_host: "127.0.0.1", forward_port: scenario.upstreams[0]!.port, ...fields });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   return created.body;
+}
+
+/** The protocol Caddy picks for `name` when a client offers HTTP/2 and HTTP/1.1 (ALPN); null without a handshake. */
+function alpn(name: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port: ports.https, servername: name, ca: pebbleRoot, ALPNProtocols: ["h2", "http/1.1"] }, () => {
+      resolve(socket.alpnProtocol || null);
+      socket.destroy();
+    });
+    socket.on("error", () => resolve(null));
+  });
 }
 
 /** The serial number of the certificate served for `name`, as upper-case hexadecimal without leading zeros. */
@@ -121,6 +133,15 @@ describe("charon-agent --driver caddy between the API and Caddy", () => {
   it("moves traffic to upstream 2 when the host's forward_port changes", async () => {
     expect((await scenario.call("PUT", `/nginx/proxy-hosts/${app.id}`, { forward_port: scenario.upstreams[1]!.port })).status).toBe(200);
     await eventually(() => viaHttps(ports.https, app.name, "/b", pebbleRoot), "200 upstream-2 /b");
+  });
+
+  it("offers HTTP/2 and sends HSTS once the host asks for them", async () => {
+    expect(await alpn(app.name)).toBe("http/1.1");
+    expect((await viaProxy(ports.https, app.name, "/h", pebbleRoot))?.headers["strict-transport-security"]).toBeUndefined();
+    expect((await scenario.call("PUT", `/nginx/proxy-hosts/${app.id}`, { http2_support: true, hsts_enabled: true })).status).toBe(200);
+    await eventually(() => alpn(app.name), "h2");
+    expect((await viaProxy(ports.https, app.name, "/h", pebbleRoot))?.headers["strict-transport-security"]).toBe("max-age=63072000; preload");
+    expect((await viaProxy(ports.http, app.name, "/h"))?.headers["strict-transport-security"]).toBeUndefined();
   });
 
   it("serves the other hosts when one host's upstream name does not resolve", async () => {
