@@ -3,16 +3,31 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { freePort, type RunningService } from "@charon/local";
 import { nginxBinary, nginxWorkerUser, startNginx } from "../harness/nginx.js";
-import { eventually, runAgent as runAgentCommand, startAgentScenario, stopAgent, viaHttp, viaHttps, type AgentScenario, type RunningAgent } from "../support/agent-scenario.js";
+import {
+  eventually,
+  runAgent as runAgentCommand,
+  startAgentScenario,
+  stopAgent,
+  viaHttp,
+  viaHttps,
+  viaProxy,
+  type AgentScenario,
+  type RunningAgent,
+} from "../support/agent-scenario.js";
 
 /**
  * Issue 11 end to end: the API as `npm start` runs it (certificates from the run's Pebble through
  * its PowerDNS), the `charon-agent` command polling it every second, Debian's nginx serving what
  * the agent applied, two loopback upstreams. Changes made through the API reach nginx without a
- * manual step; the agent's reports come back to the API; a certificate's key reaches nginx sealed
- * to the agent's approved key; with the API gone nginx keeps serving, and a restarted agent
- * applies its cached snapshot.
+ * manual step (a port change, the WAF in block and monitor mode, a new host, a deletion); the
+ * agent's reports come back to the API as hosts' `meta.nginx_online` / `nginx_err` and the WAF
+ * status; a refused `advanced_config` or an unresolvable upstream never stops the other hosts; a
+ * certificate's key reaches nginx sealed to the agent's approved key, and its renewal is served;
+ * with the API gone nginx keeps serving, and a restarted agent applies its cached snapshot.
  */
+/** A SQL injection probe the Core Rule Set scores above the block threshold. */
+const SQL_INJECTION = "/search?id=1%27%20OR%20%271%27=%271";
+
 let scenario: AgentScenario;
 let nginx: RunningService | undefined;
 let ports: { http: number; https: number };
@@ -95,6 +110,30 @@ describe("charon-agent between the API and nginx", () => {
     expect(await reportOf()).toMatch(new RegExp(`^failed: \\[emerg\\] unknown directive "proxy_no_such_thing" in hosts/${broken.body.id}\\.conf:\\d+$`));
     expect(await viaNginx("app.customer-a.test", "/c")).toBe("200 upstream-2 /c");
     expect(daemon.output()).not.toContain(scenario.agentToken);
+    // The report is the hosts' state in Nginx Proxy Manager's fields: the refused one offline with nginx's line, naming the agent.
+    expect((await call("GET", `/nginx/proxy-hosts/${broken.body.id}`)).body.meta).toEqual({
+      nginx_online: false,
+      nginx_err: expect.stringMatching(new RegExp(`^edge-e2e: \\[emerg\\] unknown directive "proxy_no_such_thing" in hosts/${broken.body.id}\\.conf:\\d+$`)),
+    });
+    expect((await call("GET", `/nginx/proxy-hosts/${created.body.id}`)).body.meta).toEqual({ nginx_online: true, nginx_err: null });
+
+    // The WAF through the API: block makes a SQL injection probe a 403 while a clean request passes; monitor lets both pass.
+    const status = async (name: string, path: string) => (await viaProxy(ports.http, name, path))?.status ?? null;
+    await call("PUT", `/nginx/proxy-hosts/${created.body.id}`, { waf_enabled: true, waf_mode: "block" });
+    await eventually(() => status("app.customer-a.test", SQL_INJECTION), 403);
+    expect(await viaNginx("app.customer-a.test", "/search?id=42")).toBe("200 upstream-2 /search?id=42");
+    const wafOf = async (mode: string) =>
+      (await call("GET", "/security/waf")).body.hosts[mode].find((h: { id: number }) => h.id === created.body.id)?.reported ?? null;
+    await eventually(async () => JSON.stringify(await wafOf("block")), JSON.stringify([{ agent_id: "edge-e2e", driver: "nginx", waf_mode: "block" }]));
+    await call("PUT", `/nginx/proxy-hosts/${created.body.id}`, { waf_mode: "monitor" });
+    await eventually(() => status("app.customer-a.test", SQL_INJECTION), 200);
+    await eventually(async () => JSON.stringify(await wafOf("monitor")), JSON.stringify([{ agent_id: "edge-e2e", driver: "nginx", waf_mode: "monitor" }]));
+
+    // An upstream name that does not resolve fails that host's requests only.
+    const ghost = await call("POST", "/nginx/proxy-hosts", { domain_names: ["ghost.customer-a.test"], forward_host: "no-such-upstream.invalid", forward_port: 80 });
+    expect(ghost.status).toBe(201);
+    await eventually(() => status("ghost.customer-a.test", "/"), 502);
+    expect(await viaNginx("app.customer-a.test", "/g")).toBe("200 upstream-2 /g");
 
     // HTTPS: a certificate issued by Pebble (DNS-01 on PowerDNS) for a host, served once someone
     // who may download private keys approves the agent's key (its thumbprint is in its log).
@@ -118,6 +157,19 @@ describe("charon-agent between the API and nginx", () => {
     await eventually(() => viaNginxTls(secureName, "/s", pebbleRoot), "200 upstream-1 /s");
     expect(await viaNginx(secureName, "/s")).toMatch(/^301 /);
 
+    // A renewal through the API is served without a manual step: the agent sees the new chain and reloads.
+    const servedSerial = async () => (await viaProxy(ports.https, secureName, "/r", pebbleRoot))?.certificate?.serialNumber ?? null;
+    const firstSerial = await servedSerial();
+    expect(firstSerial).not.toBeNull();
+    expect((await call("POST", `/nginx/certificates/${secure.body.certificate_id}/renew`)).status).toBe(200);
+    await expect.poll(servedSerial, { timeout: 60_000, interval: 250 }).not.toBe(firstSerial);
+    expect(await viaNginxTls(secureName, "/r", pebbleRoot)).toBe("200 upstream-1 /r");
+
+    // A deleted host is no longer served; the others are.
+    expect((await call("DELETE", `/nginx/proxy-hosts/${ghost.body.id}`)).status).toBe(200);
+    await eventually(() => status("ghost.customer-a.test", "/"), null);
+    expect(await viaNginx("app.customer-a.test", "/h")).toBe("200 upstream-2 /h");
+
     // The API goes away: nginx keeps serving what was applied.
     await scenario.api.interrupt();
     await eventually(() => Promise.resolve(/snapshot not pulled; serving the last applied state/.test(daemon.output())), true);
@@ -134,5 +186,5 @@ describe("charon-agent between the API and nginx", () => {
     // The cached snapshot holds the key sealed; the agent's own key opens it again.
     expect(await viaNginxTls(secureName, "/e", pebbleRoot)).toBe("200 upstream-1 /e");
     await stopAgent(restarted.child);
-  });
+  }, 180_000);
 });
