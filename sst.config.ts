@@ -14,6 +14,7 @@ export default $config({
     const { storage } = await import("./stacks/storage");
     const { work } = await import("./stacks/work");
     const { api } = await import("./stacks/api");
+    const { webConsole } = await import("./stacks/console");
     const { buildFunctionBundle } = await import("./stacks/bundle");
     const { acmeEab, caEnvironment } = await import("./stacks/ca");
     const platform = { app: $app, aws: sst.aws, kms: aws.kms, interpolate: $interpolate, Secret: sst.Secret };
@@ -30,6 +31,8 @@ export default $config({
     const eab = acmeEab(platform.Secret, process.env);
     const { queue, deadLetters } = work(platform, data, { worker, sweep }, ca, eab);
     const { http } = api(platform, data, queue, apiBundle, ca);
-    return { url: http.url, table: data.table.name, queue: queue.url, deadLetters: deadLetters.url };
+    // The console at its URL's root, the API at /api of the same URL (one origin: stacks/console.ts).
+    const { router } = webConsole(platform, http);
+    return { console: router.url, url: http.url, table: data.table.name, queue: queue.url, deadLetters: deadLetters.url };
   },
 });

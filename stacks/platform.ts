@@ -65,6 +65,32 @@ export interface KmsKeyArgs {
 /** `sst.Secret` (https://sst.dev/docs/component/secret): a value set with `sst secret set`, linked to functions. */
 export type SecretConstructor = new (name: string) => { name: unknown; value: unknown };
 
+/** A CloudFront Function snippet SST runs inside its own function for a component (`edge.viewerResponse`). */
+export interface EdgeInjection {
+  injection: string;
+}
+
+/**
+ * `sst.aws.StaticSite`'s arguments (https://sst.dev/docs/component/aws/static-site), the ones
+ * used: files built by `build.command` in `path`, `build.output` uploaded to S3, served by
+ * the `router`'s CloudFront distribution. Without `errorPage`, a path that names no file is
+ * answered with the index page (a single-page app's client routes).
+ */
+export interface StaticSiteArgs {
+  path: string;
+  build: { command: string; output: string };
+  router?: { instance: unknown; path?: string };
+  assets?: { fileOptions: Array<{ files: string | string[]; cacheControl: string }> };
+  edge?: { viewerResponse?: EdgeInjection };
+}
+
+/** `sst.aws.Router` (https://sst.dev/docs/component/aws/router): one CloudFront distribution, routes by path. */
+export interface RouterInstance {
+  url: unknown;
+  /** Requests whose path is `pattern` or below it go to `url`, path unchanged. */
+  route(pattern: string, url: unknown): unknown;
+}
+
 export interface Platform {
   app: { name: string; stage: string };
   Secret: SecretConstructor;
@@ -81,6 +107,8 @@ export interface Platform {
       args?: QueueArgs,
     ) => { url: unknown; arn: unknown; subscribe(subscriber: FunctionArgs, args?: QueueSubscriberArgs): unknown };
     CronV2: new (name: string, args: CronArgs) => unknown;
+    Router: new (name: string, args?: Record<string, unknown>) => RouterInstance;
+    StaticSite: new (name: string, args: StaticSiteArgs) => { url: unknown };
   };
   kms: {
     Key: new (name: string, args: KmsKeyArgs) => { arn: unknown; keyId: unknown };

@@ -22,7 +22,9 @@ import { freshTable } from "../test/harness/dynamodb.js";
 import { api } from "./api.js";
 import { buildFunctionBundle, functionBundleOptions, type FunctionBundle } from "./bundle.js";
 import { ACME_EAB_HMAC_KEY_SECRET as STACK_EAB_SECRET, acmeEab, caEnvironment } from "./ca.js";
-import type { CronArgs, DynamoArgs, FunctionArgs, KmsKeyArgs, Platform, QueueArgs, QueueSubscriberArgs } from "./platform.js";
+import { CONSOLE_SECURITY_HEADERS } from "@charon/api/console-headers";
+import { CONSOLE_PACKAGE, webConsole } from "./console.js";
+import type { CronArgs, DynamoArgs, FunctionArgs, KmsKeyArgs, Platform, QueueArgs, QueueSubscriberArgs, StaticSiteArgs } from "./platform.js";
 import { storage } from "./storage.js";
 import { WORKER_MAX_CONCURRENCY, WORKER_TIMEOUT_SECONDS, work } from "./work.js";
 
@@ -48,6 +50,8 @@ function recordingPlatform(stage: string, tableName = `Table-${stage}`) {
   const crons: Array<{ name: string; args: CronArgs }> = [];
   const keys: Array<{ name: string; args: KmsKeyArgs; arn: string }> = [];
   const secrets: Array<{ name: string }> = [];
+  const routers: Array<{ name: string; url: string; routes: Array<[string, unknown]> }> = [];
+  const sites: Array<{ name: string; args: StaticSiteArgs }> = [];
   const platform: Platform = {
     app: { name: "charon", stage },
     interpolate,
@@ -95,6 +99,23 @@ function recordingPlatform(stage: string, tableName = `Table-${stage}`) {
           functions.set(`cron ${name}`, args.function);
         }
       },
+      Router: class {
+        url: string;
+        readonly routes: Array<[string, unknown]> = [];
+        constructor(readonly name: string) {
+          this.url = `https://${name.toLowerCase()}.cloudfront.example`;
+          routers.push(this);
+        }
+        route(pattern: string, url: unknown) {
+          this.routes.push([pattern, url]);
+        }
+      },
+      StaticSite: class {
+        url = "https://console.cloudfront.example";
+        constructor(name: string, args: StaticSiteArgs) {
+          sites.push({ name, args });
+        }
+      },
     },
     kms: {
       Key: class {
@@ -107,7 +128,7 @@ function recordingPlatform(stage: string, tableName = `Table-${stage}`) {
       },
     },
   };
-  return { platform, tables, functions, queues, crons, keys, secrets };
+  return { platform, tables, functions, queues, crons, keys, secrets, routers, sites };
 }
 
 /** The whole deployment of sst.config.ts, recorded; functions by name. */
@@ -123,13 +144,14 @@ function deploy(
   const data = storage(recorded.platform);
   const eab = acmeEab(recorded.platform.Secret, shell);
   const { queue } = work(recorded.platform, data, { worker: bundles.worker, sweep: bundles.sweep }, ca, eab);
-  api(recorded.platform, data, queue, bundles.api, ca);
+  const { http } = api(recorded.platform, data, queue, bundles.api, ca);
+  webConsole(recorded.platform, http);
   const byName: Record<FunctionName, FunctionArgs> = {
     api: recorded.functions.get("Api $default")!,
     worker: recorded.functions.get(`subscriber of ${String(queue.arn)}`)!,
     sweep: recorded.functions.get("cron Sweep")!,
   };
-  return { ...recorded, data, byName };
+  return { ...recorded, data, byName, http };
 }
 
 const placeholderBundles = Object.fromEntries(
@@ -244,6 +266,41 @@ describe("stacks", () => {
     // Fixed per stage (a redeploy keeps it), spread across stages.
     expect(scheduleOf("prod")).toBe(scheduleOf("prod"));
     expect(new Set(times).size).toBeGreaterThan(1);
+  });
+
+  it("serves the console and the API from one CloudFront distribution: /api to the HTTP API, the rest to the console's build", async () => {
+    const { routers, sites, http } = deploy("prod", placeholderBundles);
+    expect(routers).toHaveLength(1);
+    const [router] = routers;
+    // The API keeps its paths (/api/…): the router passes them on unchanged.
+    expect(router!.routes).toEqual([["/api", http.url]]);
+    expect(sites).toHaveLength(1);
+    const args = sites[0]!.args;
+    expect(args.router?.instance).toBe(router);
+    expect(args.router?.path).toBeUndefined(); // at the root, as under npm start
+    // Built by the console package's own build script, into dist/ (what npm start serves).
+    expect(args.path).toBe(CONSOLE_PACKAGE);
+    const pkg = JSON.parse(await readFile(join(CONSOLE_PACKAGE, "package.json"), "utf8")) as { scripts?: Record<string, string> };
+    expect(pkg.scripts?.["build"]).toBeDefined();
+    expect(args.build).toEqual({ command: "npm run build", output: "dist" });
+    // Unknown paths are the single-page app's routes: no error page, so SST answers the index page.
+    expect(args).not.toHaveProperty("errorPage");
+    // Later entries win (SST): hashed bundles for a year, the rest (index.html) revalidated.
+    expect(args.assets?.fileOptions).toEqual([
+      { files: "**", cacheControl: "no-cache" },
+      { files: "assets/**", cacheControl: "public,max-age=31536000,immutable" },
+    ]);
+  });
+
+  it("sends the console's security headers from CloudFront, the same as npm start", () => {
+    const { sites } = deploy("prod", placeholderBundles);
+    const injection = sites[0]!.args.edge?.viewerResponse?.injection ?? "";
+    // Run the injected CloudFront Functions code on a response, as the edge does.
+    const event = { response: { statusCode: 200, headers: { "content-type": { value: "text/html" } } as Record<string, { value: string }> } };
+    new Function("event", injection)(event);
+    const expected = Object.fromEntries(Object.entries(CONSOLE_SECURITY_HEADERS).map(([name, value]) => [name.toLowerCase(), { value }]));
+    expect(event.response.headers).toEqual({ "content-type": { value: "text/html" }, ...expected });
+    expect(event.response.headers["content-security-policy"]?.value).toContain("frame-ancestors 'none'");
   });
 
   describe("each function's environment names what its permissions allow, and nothing else", () => {

@@ -25,6 +25,12 @@ export const MAX_BODY_BYTES = 256 * 1024;
 export function createBaseApp({ logger, trustedProxies }: BaseAppOptions) {
   const app = new OpenAPIHono<AppEnv>();
   app.use("*", requestId());
+  // Answers depend on the caller's token or session: no cache may keep one, least of all
+  // CloudFront in front of the console (SST's Router keys its cache on neither Authorization nor cookies).
+  app.use("*", async (c, next) => {
+    await next();
+    if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "no-store");
+  });
   app.use("*", clientAddress(trustedProxies));
   app.use(
     "*",

@@ -8,30 +8,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-
-/**
- * The headers of every console answer, here and from CloudFront (stacks/console.ts), one record
- * for both. The policy: its own origin only, nothing inline (the build emits no inline script or
- * style), no framing (clickjacking), no plugins; no MIME sniffing; no referrer leaves the console.
- */
-export const CONSOLE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  "Content-Security-Policy": [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "connect-src 'self'",
-    "font-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-  ].join("; "),
-  "X-Content-Type-Options": "nosniff",
-  "X-Frame-Options": "DENY",
-  "Referrer-Policy": "no-referrer",
-  "Cross-Origin-Opener-Policy": "same-origin",
-};
+import { CONSOLE_SECURITY_HEADERS } from "./console-headers.js";
 
 /** Bundles whose names carry a content hash (`assets/main-<hash>.js`): a new build has new names. */
 const HASHED_ASSETS = "/assets/";

@@ -104,6 +104,9 @@ describe("the console at / beside the API at /api", () => {
   it("leaves /api to the API: its JSON, its 404s and its methods", async () => {
     const health = await fetch(`${started.origin}/api/health`);
     expect(await health.json()).toEqual({ status: "ok" });
+    // Per-caller answers: no cache (nor CloudFront in front) may keep them.
+    expect(health.headers.get("cache-control")).toBe("no-store");
+    expect(health.headers.get("content-security-policy")).toBeNull();
     const unknown = await fetch(`${started.origin}/api/no-such-route`);
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ error: "Not found" });
