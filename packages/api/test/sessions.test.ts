@@ -1,5 +1,5 @@
 /**
- * The console's sign-in (docs/decisions/0023-console-sessions.md): a token exchanged for an HttpOnly session cookie,
+ * The console's sign-in (docs/decisions/0024-console-sessions.md): a token exchanged for an HttpOnly session cookie,
  * the cookie in place of `Authorization: Bearer` with exactly the token's rights, the CSRF rule
  * on every cookie request that changes something, and a session that never outlives its token.
  */

@@ -2,7 +2,7 @@ import { ForbiddenError, type Session } from "@charon/core";
 import type { Context } from "hono";
 import { timingSafeEqual } from "node:crypto";
 
-/** The header a cookie request that changes something carries (docs/decisions/0023-console-sessions.md). */
+/** The header a cookie request that changes something carries (docs/decisions/0024-console-sessions.md). */
 export const CSRF_HEADER = "X-CSRF-Token";
 
 /** Methods that change nothing (RFC 9110 §9.2.1): a cookie alone may call them. */

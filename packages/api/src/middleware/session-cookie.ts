@@ -5,7 +5,7 @@ import type { CookieOptions } from "hono/utils/cookie";
 import type { AppEnv } from "../env.js";
 import { requireCsrfToken } from "./csrf.js";
 
-/** The console's session cookie (docs/decisions/0023-console-sessions.md). */
+/** The console's session cookie (docs/decisions/0024-console-sessions.md). */
 export const SESSION_COOKIE = "charon_session";
 
 /**

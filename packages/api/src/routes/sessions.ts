@@ -20,7 +20,7 @@ const setCookieHeader = {
 };
 
 /**
- * The console's sign-in (docs/decisions/0023-console-sessions.md): an API token exchanged for a session cookie, the
+ * The console's sign-in (docs/decisions/0024-console-sessions.md): an API token exchanged for a session cookie, the
  * session read back (a reloaded page recovers its CSRF token), and signing out.
  */
 export function sessionRoutes(tokens: TokenService) {

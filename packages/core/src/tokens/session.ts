@@ -3,7 +3,7 @@ import type { ApiToken } from "./token.js";
 
 /**
  * A browser's sign-in: an API token exchanged once for a short-lived session, so that the token
- * itself never reaches browser storage (issue 12, docs/decisions/0023-console-sessions.md). The
+ * itself never reaches browser storage (issue 12, docs/decisions/0024-console-sessions.md). The
  * session's value travels only in an HttpOnly cookie; what is stored is its SHA-256.
  */
 export interface Session {
