@@ -151,3 +151,12 @@ export function PageHead({ title, children }: { title: string; children?: Compon
     </div>
   );
 }
+
+const ACRONYMS = new Set(["api", "url", "id", "dns", "ttl"]);
+
+/** A provider field's name for people: `api_url` → "API URL", `server_id` → "Server ID". */
+export function fieldLabel(name: string): string {
+  const words = name.split("_").map((word) => (ACRONYMS.has(word) ? word.toUpperCase() : word));
+  const [first = "", ...rest] = words;
+  return [first.charAt(0).toUpperCase() + first.slice(1), ...rest].join(" ");
+}

@@ -8,7 +8,7 @@ import { useRoute } from "preact-iso";
 import { useState } from "preact/hooks";
 import { api, ApiError, must, type Schemas } from "../api/client.js";
 import { useCan } from "../app.js";
-import { Checkbox, Dialog, ErrorMessage, Field, PageHead, percent, useLoad, when } from "../ui.js";
+import { Checkbox, Dialog, ErrorMessage, Field, fieldLabel, PageHead, percent, useLoad, when } from "../ui.js";
 
 type Credential = Schemas["Credential"];
 type ProviderType = Schemas["DnsProviderType"];
@@ -278,7 +278,8 @@ function CredentialForm({
           {type.fields.map((field) => (
             <Field
               key={field.name}
-              label={`${field.description || field.name}${field.required ? "" : " (optional)"}`}
+              label={`${fieldLabel(field.name)}${field.required ? "" : " (optional)"}`}
+              hint={field.description}
               type={field.secret ? "password" : "text"}
               autoComplete="off"
               value={secrets[field.name] ?? ""}

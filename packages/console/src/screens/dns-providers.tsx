@@ -6,7 +6,7 @@
 import { useState } from "preact/hooks";
 import { api, ApiError, must, type Schemas } from "../api/client.js";
 import { useCan } from "../app.js";
-import { Dialog, ErrorMessage, Field, PageHead, Select, useLoad } from "../ui.js";
+import { Dialog, ErrorMessage, Field, fieldLabel, PageHead, Select, useLoad } from "../ui.js";
 
 type Provider = Schemas["DnsProvider"];
 type ProviderType = Schemas["DnsProviderType"];
@@ -156,7 +156,8 @@ function AddProvider({ types, onClose, onDone }: { types: ProviderType[]; onClos
           {chosen.fields.map((field) => (
             <Field
               key={field.env_name}
-              label={`${field.description || field.name}${field.required ? "" : " (optional)"}`}
+              label={`${fieldLabel(field.name)}${field.required ? "" : " (optional)"}`}
+              hint={field.description}
               type={field.secret ? "password" : "text"}
               autoComplete="off"
               value={meta[field.env_name] ?? ""}
