@@ -160,3 +160,15 @@ export function fieldLabel(name: string): string {
   const [first = "", ...rest] = words;
   return [first.charAt(0).toUpperCase() + first.slice(1), ...rest].join(" ");
 }
+
+/**
+ * A wide table's own horizontal scroll box (the page never scrolls sideways at phone width),
+ * reachable by keyboard so its hidden columns can be scrolled to (axe: scrollable-region-focusable).
+ */
+export function Scroll({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="table-wrap" role="region" aria-label={label} tabIndex={0}>
+      {children}
+    </div>
+  );
+}

@@ -1,6 +1,6 @@
 /** The proxy agents: what each last reported (driver, version, in sync with the desired configuration, problems). */
 import { api, must } from "../api/client.js";
-import { ErrorMessage, PageHead, useLoad, when } from "../ui.js";
+import { ErrorMessage, PageHead, useLoad, when, Scroll } from "../ui.js";
 
 export function Agents() {
   const agents = useLoad(() => must(api.GET("/api/v1/agents")));
@@ -10,7 +10,7 @@ export function Agents() {
       <ErrorMessage error={agents.error} />
       {agents.data && agents.data.length === 0 && <p>No agent has reported yet.</p>}
       {agents.data && agents.data.length > 0 && (
-        <div class="table-wrap">
+        <Scroll label="Agents">
           <table aria-label="Agents">
             <thead>
               <tr><th scope="col">Agent</th><th scope="col">Driver</th><th scope="col">Version</th><th scope="col">Configuration</th><th scope="col">Last report</th><th scope="col">Problems</th></tr>
@@ -33,7 +33,7 @@ export function Agents() {
               ))}
             </tbody>
           </table>
-        </div>
+        </Scroll>
       )}
     </section>
   );

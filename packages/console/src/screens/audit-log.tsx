@@ -4,7 +4,7 @@
  */
 import { useState } from "preact/hooks";
 import { api, ApiError, must, type Schemas } from "../api/client.js";
-import { ErrorMessage, Field, PageHead, useLoad, when } from "../ui.js";
+import { ErrorMessage, Field, PageHead, useLoad, when, Scroll } from "../ui.js";
 
 interface Filters {
   action: string;
@@ -85,7 +85,7 @@ export function AuditLog() {
 function Entries({ entries }: { entries: Schemas["AuditLogEntry"][] }) {
   if (entries.length === 0) return <p>No entries match.</p>;
   return (
-    <div class="table-wrap">
+    <Scroll label="Audit log entries">
       <table aria-label="Audit log entries">
         <thead>
           <tr><th scope="col">Time</th><th scope="col">Action</th><th scope="col">Resource</th><th scope="col">Actor</th><th scope="col">Address</th><th scope="col">Details</th></tr>
@@ -103,6 +103,6 @@ function Entries({ entries }: { entries: Schemas["AuditLogEntry"][] }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </Scroll>
   );
 }

@@ -6,7 +6,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, must, type Schemas } from "../api/client.js";
 import { useCan } from "../app.js";
-import { Dialog, ErrorMessage, Field, PageHead, Select, useLoad, when } from "../ui.js";
+import { Dialog, ErrorMessage, Field, PageHead, Select, useLoad, when, Scroll } from "../ui.js";
 
 type Certificate = Schemas["Certificate"];
 
@@ -49,7 +49,7 @@ export function Certificates() {
       <ErrorMessage error={certificates.error ?? actionError} />
       {certificates.data && certificates.data.length === 0 && <p>No certificates yet.</p>}
       {certificates.data && certificates.data.length > 0 && (
-        <div class="table-wrap">
+        <Scroll label="Certificates">
           <table aria-label="Certificates">
             <thead>
               <tr><th scope="col">Names</th><th scope="col">Status</th><th scope="col">DNS credential per name</th><th scope="col">Expires</th><th scope="col">Actions</th></tr>
@@ -84,7 +84,7 @@ export function Certificates() {
               ))}
             </tbody>
           </table>
-        </div>
+        </Scroll>
       )}
       {requesting && <RequestCertificate onClose={() => setRequesting(false)} onDone={() => (setRequesting(false), certificates.reload())} />}
     </section>

@@ -8,7 +8,7 @@ import { useRoute } from "preact-iso";
 import { useState } from "preact/hooks";
 import { api, ApiError, must, type Schemas } from "../api/client.js";
 import { useCan } from "../app.js";
-import { Checkbox, Dialog, ErrorMessage, Field, fieldLabel, PageHead, percent, useLoad, when } from "../ui.js";
+import { Checkbox, Dialog, ErrorMessage, Field, fieldLabel, PageHead, percent, useLoad, when, Scroll } from "../ui.js";
 
 type Credential = Schemas["Credential"];
 type ProviderType = Schemas["DnsProviderType"];
@@ -76,7 +76,7 @@ export function Credentials() {
       {tested && <TestOutcome {...tested} />}
       {credentials.loading && !credentials.data && <p role="status">Loading credentials…</p>}
       {credentials.data && (
-        <div class="table-wrap">
+        <Scroll label={`Credentials of ${name}`}>
           <table aria-label={`Credentials of ${name}`} aria-busy={credentials.loading ? "true" : "false"}>
             <thead>
               <tr>
@@ -116,7 +116,7 @@ export function Credentials() {
               ))}
             </tbody>
           </table>
-        </div>
+        </Scroll>
       )}
       {editing && provider.data?.type && (
         <CredentialForm

@@ -6,7 +6,7 @@ import { useState } from "preact/hooks";
 import { api, ApiError, must, type Schemas } from "../api/client.js";
 import { can } from "../api/session.js";
 import { useCan, useSession } from "../app.js";
-import { Checkbox, Dialog, ErrorMessage, Field, PageHead, Select, useLoad } from "../ui.js";
+import { Checkbox, Dialog, ErrorMessage, Field, PageHead, Select, useLoad, Scroll } from "../ui.js";
 
 type ProxyHost = Schemas["ProxyHost"];
 type Agent = Schemas["AgentStatus"];
@@ -33,7 +33,7 @@ export function ProxyHosts() {
       <ErrorMessage error={hosts.error ?? actionError} />
       {hosts.data && hosts.data.length === 0 && <p>No proxy hosts yet.</p>}
       {hosts.data && hosts.data.length > 0 && (
-        <div class="table-wrap">
+        <Scroll label="Proxy hosts">
           <table aria-label="Proxy hosts">
             <thead>
               <tr><th scope="col">Source</th><th scope="col">Destination</th><th scope="col">SSL</th><th scope="col">WAF</th><th scope="col">Status per agent</th><th scope="col">Actions</th></tr>
@@ -64,7 +64,7 @@ export function ProxyHosts() {
               })}
             </tbody>
           </table>
-        </div>
+        </Scroll>
       )}
       {editing && <ProxyHostForm host={editing === "new" ? undefined : editing} onClose={() => setEditing(undefined)} onSaved={() => (setEditing(undefined), hosts.reload())} />}
     </section>

@@ -1,6 +1,6 @@
 /** WAF modes of the proxy hosts, and the active CrowdSec decisions the agents reported. */
 import { api, must } from "../api/client.js";
-import { ErrorMessage, PageHead, useLoad, when } from "../ui.js";
+import { ErrorMessage, PageHead, useLoad, when, Scroll } from "../ui.js";
 
 export function Security() {
   const waf = useLoad(() => must(api.GET("/api/security/waf")));
@@ -24,7 +24,7 @@ export function Security() {
       <ErrorMessage error={decisions.error} />
       {decisions.data && decisions.data.length === 0 && <p>No active decisions.</p>}
       {decisions.data && decisions.data.length > 0 && (
-        <div class="table-wrap">
+        <Scroll label="CrowdSec decisions">
           <table aria-label="CrowdSec decisions">
             <thead>
               <tr><th scope="col">Value</th><th scope="col">Type</th><th scope="col">Scenario</th><th scope="col">Origin</th><th scope="col">Until</th><th scope="col">Agent</th></tr>
@@ -42,7 +42,7 @@ export function Security() {
               ))}
             </tbody>
           </table>
-        </div>
+        </Scroll>
       )}
     </section>
   );

@@ -7,7 +7,7 @@ import { useState } from "preact/hooks";
 import { api, ApiError, must, type Schemas } from "../api/client.js";
 import { can, type Resource } from "../api/session.js";
 import { useCan, useSession } from "../app.js";
-import { Dialog, ErrorMessage, Field, PageHead, Select, useLoad, when } from "../ui.js";
+import { Dialog, ErrorMessage, Field, PageHead, Select, useLoad, when, Scroll } from "../ui.js";
 
 const RESOURCES: ReadonlyArray<readonly [Resource, string]> = [
   ["proxy_hosts", "Proxy hosts"],
@@ -36,7 +36,7 @@ export function Tokens() {
       {created && <CreatedToken {...created} onDone={() => setCreated(undefined)} />}
       <ErrorMessage error={tokens.error} />
       {tokens.data && (
-        <div class="table-wrap">
+        <Scroll label="API tokens">
           <table aria-label="API tokens">
             <thead>
               <tr><th scope="col">Name</th><th scope="col">Permission</th><th scope="col">Created by</th><th scope="col">Last used</th><th scope="col">Expires</th><th scope="col">Actions</th></tr>
@@ -57,7 +57,7 @@ export function Tokens() {
               ))}
             </tbody>
           </table>
-        </div>
+        </Scroll>
       )}
       {creating && (
         <CreateToken

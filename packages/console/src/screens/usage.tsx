@@ -3,7 +3,7 @@
  * counts and last used / success / failure, and the Low Success Rate Alert below 90 %.
  */
 import { api, must } from "../api/client.js";
-import { ErrorMessage, PageHead, percent, useLoad, when } from "../ui.js";
+import { ErrorMessage, PageHead, percent, useLoad, when, Scroll } from "../ui.js";
 import { useProviderPicker } from "./provider-picker.js";
 
 export function Usage() {
@@ -36,7 +36,7 @@ export function Usage() {
         </>
       )}
       {usage.data && (
-        <div class="table-wrap">
+        <Scroll label="Usage per credential">
           <table aria-label="Usage per credential">
             <thead>
               <tr>
@@ -65,7 +65,7 @@ export function Usage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </Scroll>
       )}
     </section>
   );

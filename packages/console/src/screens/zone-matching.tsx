@@ -4,7 +4,7 @@
  */
 import { useState } from "preact/hooks";
 import { api, ApiError, must, type Schemas } from "../api/client.js";
-import { ErrorMessage, Field, PageHead } from "../ui.js";
+import { ErrorMessage, Field, PageHead, Scroll } from "../ui.js";
 import { useProviderPicker } from "./provider-picker.js";
 
 const MATCH_TYPES = { exact: "exact match", wildcard: "wildcard match", catch_all: "catch-all" } as const;
@@ -48,7 +48,7 @@ export function ZoneMatching() {
           )}
           {!match.multi_credential_enabled && <p>This provider is in single-credential mode: its one credential serves every domain.</p>}
           {match.candidates.length > 0 && (
-            <div class="table-wrap">
+            <Scroll label="Candidates">
               <table aria-label="Candidates">
                 <thead>
                   <tr><th scope="col">Credential</th><th scope="col">Pattern</th><th scope="col">Match</th><th scope="col">Specificity</th></tr>
@@ -64,7 +64,7 @@ export function ZoneMatching() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </Scroll>
           )}
         </div>
       )}
