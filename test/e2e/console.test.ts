@@ -94,7 +94,7 @@ describe("the console", () => {
     await page.getByRole("navigation", { name: "Sections" }).waitFor();
     const stored = await page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookies: document.cookie }));
     expect(stored).not.toContain(bootstrapToken);
-    const cookies = await context.cookies(server.origin);
+    const cookies = await context.cookies(`${server.origin}/api/`);
     expect(cookies.map((cookie) => [cookie.name, cookie.httpOnly, cookie.sameSite])).toContainEqual(["charon_session", true, "Strict"]);
     expect(cookies.map((cookie) => cookie.value)).not.toContain(bootstrapToken);
   });
