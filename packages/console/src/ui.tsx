@@ -114,14 +114,17 @@ export interface Loaded<T> {
   reload: () => void;
 }
 
-/** Loads `load()` on mount and whenever `deps` change; `reload` asks again. */
-export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[] = []): Loaded<T> {
+/**
+ * Loads `load()` on mount and whenever `deps` change; `reload` asks again. A load that arrives in
+ * parts (pages) hands each partial result to `progress`, shown at once while `loading` stays true.
+ */
+export function useLoad<T>(load: (progress: (partial: T) => void) => Promise<T>, deps: readonly unknown[] = []): Loaded<T> {
   const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true });
   const [generation, setGeneration] = useState(0);
   useEffect(() => {
     let current = true;
     setState((previous) => ({ ...previous, loading: true }));
-    load().then(
+    load((partial) => current && setState({ data: partial, loading: true })).then(
       (data) => current && setState({ data, loading: false }),
       (error: unknown) => current && setState({ error, loading: false }),
     );
@@ -133,9 +136,13 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[] = []
   return { data: state.data, error: state.error, loading: state.loading, reload };
 }
 
+// One formatter for every time shown: `toLocaleString` builds a new one per call, which a
+// 1 000-row table feels.
+const TIME = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
 /** A time for people: local date and time, or "never". */
 export function when(iso: string | null | undefined): string {
-  return iso ? new Date(iso).toLocaleString() : "never";
+  return iso ? TIME.format(new Date(iso)) : "never";
 }
 
 export function percent(rate: number | null | undefined): string {

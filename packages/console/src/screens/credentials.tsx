@@ -14,14 +14,18 @@ type Credential = Schemas["Credential"];
 type ProviderType = Schemas["DnsProviderType"];
 type TestResult = Schemas["CredentialTestResult"];
 
-/** Every credential of the provider, page after page (500 at a time, the API's largest page). */
-async function allCredentials(id: number): Promise<Credential[]> {
-  const all: Credential[] = [];
+/**
+ * Every credential of the provider, page after page (500 at a time, the API's largest page), each
+ * page shown as it arrives.
+ */
+export async function allCredentials(id: number, progress: (partial: Credential[]) => void = () => {}): Promise<Credential[]> {
+  let all: Credential[] = [];
   let cursor: string | undefined;
   do {
     const page = await must(api.GET("/api/v1/dns-providers/{id}/credentials", { params: { path: { id }, query: { limit: 500, ...(cursor ? { cursor } : {}) } } }));
-    all.push(...page.credentials);
+    all = [...all, ...page.credentials];
     cursor = page.next_cursor ?? undefined;
+    if (cursor) progress(all);
   } while (cursor);
   return all;
 }
@@ -36,7 +40,7 @@ export function Credentials() {
     ]);
     return { provider, type: types.types.find((t) => t.type === provider.acme_dns_provider) };
   }, [id]);
-  const credentials = useLoad(() => allCredentials(id), [id]);
+  const credentials = useLoad<Credential[]>((progress) => allCredentials(id, progress), [id]);
   const [editing, setEditing] = useState<Credential | "new">();
   const [rotating, setRotating] = useState<Credential>();
   const [deleting, setDeleting] = useState<Credential>();

@@ -4,6 +4,7 @@
  */
 import { api, must } from "../api/client.js";
 import { ErrorMessage, PageHead, percent, useLoad, when, Scroll } from "../ui.js";
+import { allCredentials } from "./credentials.js";
 import { useProviderPicker } from "./provider-picker.js";
 
 export function Usage() {
@@ -11,11 +12,8 @@ export function Usage() {
   const usage = useLoad(async () => {
     if (providerId === undefined) return undefined;
     const params = { path: { id: providerId } };
-    const [statistics, credentials] = await Promise.all([
-      must(api.GET("/api/v1/dns-providers/{id}/statistics", { params })),
-      must(api.GET("/api/v1/dns-providers/{id}/credentials", { params: { ...params, query: { limit: 500 } } })),
-    ]);
-    return { statistics, credentials: credentials.credentials };
+    const [statistics, credentials] = await Promise.all([must(api.GET("/api/v1/dns-providers/{id}/statistics", { params })), allCredentials(providerId)]);
+    return { statistics, credentials };
   }, [providerId]);
   const statistics = usage.data?.statistics;
   return (
