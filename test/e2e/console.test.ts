@@ -310,5 +310,10 @@ describe("the console", () => {
     await go("/tokens");
     await page.getByRole("table", { name: "API tokens" }).waitFor();
     expect(await page.getByRole("button", { name: /Create token|Revoke/ }).count()).toBe(0);
+
+    // Revoking the token ends its session at once: the next screen is the sign-in.
+    expect((await bearer("DELETE", `/api/v1/tokens/${created.body.id}`)).status).toBeLessThan(300);
+    await go("/audit-log");
+    await page.getByLabel("API token").waitFor();
   });
 });

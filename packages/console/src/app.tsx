@@ -6,6 +6,7 @@
 import { createContext } from "preact";
 import { LocationProvider, Route, Router, useLocation } from "preact-iso";
 import { useContext, useEffect, useRef, useState } from "preact/hooks";
+import { SESSION_ENDED } from "./api/client.js";
 import { can, currentSession, signOut, type Resource, type Session } from "./api/session.js";
 import { SignIn } from "./screens/sign-in.js";
 import { DnsProviders } from "./screens/dns-providers.js";
@@ -53,6 +54,9 @@ export function App() {
       (current) => setSession(current ?? null),
       () => setSession(null),
     );
+    const ended = () => setSession(null);
+    addEventListener(SESSION_ENDED, ended);
+    return () => removeEventListener(SESSION_ENDED, ended);
   }, []);
   if (session === undefined) return <p class="loading" role="status">Loading…</p>;
   return (
@@ -92,7 +96,7 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
         </nav>
         <div class="who">
           <span>Token “{session.token.name}” ({session.token.permission})</span>
-          <button type="button" class="secondary" onClick={() => void signOut(session).then(onSignedOut)}>Sign out</button>
+          <button type="button" class="secondary" onClick={() => void signOut().finally(onSignedOut)}>Sign out</button>
         </div>
       </header>
       <main id="main" ref={main}>

@@ -15,10 +15,20 @@ export function setCsrfToken(token: string | undefined): void {
   csrfToken = token;
 }
 
+/** Dispatched on `window` when the API says the session is gone (expired, signed out elsewhere, token revoked). */
+export const SESSION_ENDED = "charon:session-ended";
+
 const csrf: Middleware = {
   onRequest({ request }) {
     if (csrfToken && request.method !== "GET" && request.method !== "HEAD") request.headers.set("X-CSRF-Token", csrfToken);
     return request;
+  },
+  onResponse({ request, response }) {
+    // A 401 anywhere but at sign-in itself means the session ended: back to signing in.
+    if (response.status === 401 && !(request.method === "POST" && new URL(request.url).pathname === "/api/v1/sessions")) {
+      dispatchEvent(new Event(SESSION_ENDED));
+    }
+    return response;
   },
 };
 

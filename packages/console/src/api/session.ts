@@ -2,39 +2,28 @@
  * Signing in (CONSOLE-CONTRACT.md): the pasted API token is exchanged once for an HttpOnly session
  * cookie; the console keeps only the CSRF token and what the token may do, in memory.
  */
-import { ApiError, setCsrfToken, type Schemas } from "./client.js";
+import { api, must, setCsrfToken, type Schemas } from "./client.js";
 
-export interface Session {
-  csrf_token: string;
-  expires_at: string;
-  token: Pick<Schemas["Token"], "id" | "name" | "permission" | "scopes" | "expires_at">;
-}
+export type Session = Schemas["Session"];
 
-async function sessionFrom(response: Response): Promise<Session> {
-  const body = (await response.json().catch(() => ({}))) as Session & ApiError["body"];
-  if (!response.ok) throw new ApiError(response.status, body);
-  setCsrfToken(body.csrf_token);
-  return body;
+function remember(session: Session): Session {
+  setCsrfToken(session.csrf_token);
+  return session;
 }
 
 export async function signIn(token: string): Promise<Session> {
-  const response = await fetch("/api/v1/sessions", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ token }),
-  });
-  return sessionFrom(response);
+  return remember(await must(api.POST("/api/v1/sessions", { body: { token } })));
 }
 
 /** The session the cookie holds, or undefined when there is none (401). */
 export async function currentSession(): Promise<Session | undefined> {
-  const response = await fetch("/api/v1/sessions/current");
-  if (response.status === 401) return undefined;
-  return sessionFrom(response);
+  const result = await api.GET("/api/v1/sessions/current");
+  if (result.response.status === 401) return undefined;
+  return remember(await must(Promise.resolve(result)));
 }
 
-export async function signOut(session: Session): Promise<void> {
-  await fetch("/api/v1/sessions/current", { method: "DELETE", headers: { "X-CSRF-Token": session.csrf_token } });
+export async function signOut(): Promise<void> {
+  await must(api.DELETE("/api/v1/sessions/current"));
   setCsrfToken(undefined);
 }
 
