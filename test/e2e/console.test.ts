@@ -222,6 +222,23 @@ describe("the console", () => {
     expect(csv).not.toContain("certificate_issued");
   });
 
+  it("shows each credential's usage, and the low success rate alert once the catch-all failed", async () => {
+    // A name in no zone of PowerDNS's: the catch-all is chosen and fails to write its value.
+    const failing = await bearer("POST", "/api/nginx/certificates", {
+      provider: "letsencrypt",
+      domain_names: [`www.nowhere-${s}.test`],
+      meta: { dns_challenge: true, dns_provider_id: 1 },
+    });
+    expect(failing.status).toBe(201);
+    await expect.poll(async () => (await bearer("GET", `/api/nginx/certificates/${failing.body.id}`)).body.status, { timeout: 30_000 }).toBe("failed");
+    await go("/usage");
+    const usage = page.getByRole("table", { name: "Usage per credential" });
+    const zoneRow = usage.getByRole("row").filter({ has: page.getByRole("rowheader", { name: "Console zone" }) });
+    await expect.poll(() => zoneRow.textContent()).toMatch(/^Console zone100 %110/);
+    const alert = page.getByRole("alert").filter({ hasText: "Low Success Rate Alert" });
+    await expect.poll(() => alert.textContent()).toContain("Primary Credential");
+  }, 60_000);
+
   it("refuses a forged request from a page of another origin", async () => {
     const providers = (await bearer("GET", "/api/v1/dns-providers")).body as Array<{ id: number; multi_credential_enabled: boolean }>;
     const target = `${server.origin}/api/v1/dns-providers/${providers[0]!.id}/disable-multi-credential`;
