@@ -109,11 +109,8 @@ async function main(): Promise<void> {
       const start = performance.now();
       await page.goto(screen, { waitUntil: "commit" });
       await page.waitForFunction(
-        (expected) => {
-          const table = document.querySelector("table[aria-busy='false']");
-          return table !== null && table.querySelectorAll("tbody tr").length === expected;
-        },
-        CREDENTIALS,
+        `document.querySelector("table[aria-busy='false']")?.querySelectorAll("tbody tr").length === ${CREDENTIALS}`,
+        undefined,
         { polling: "raf", timeout: 60_000 },
       );
       return performance.now() - start;

@@ -8,6 +8,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { freePort } from "@charon/local";
 import { axeViolations, launchChromium } from "../harness/chromium.js";
+import type { JsonBody } from "../support/dns-app.js";
 import { npmStart, type StartedServer } from "../support/npm-start.js";
 
 /**
@@ -29,7 +30,7 @@ let page: Page;
 let attacker: Server | undefined;
 
 /** The API as a script calls it (Bearer), to set up and to check what the console did. */
-async function bearer(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+async function bearer(method: string, path: string, body?: unknown): Promise<{ status: number; body: JsonBody }> {
   const response = await fetch(`${server.origin}${path}`, {
     method,
     headers: { Authorization: `Bearer ${bootstrapToken}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
@@ -41,10 +42,8 @@ async function bearer(method: string, path: string, body?: unknown): Promise<{ s
 
 async function go(path: string): Promise<void> {
   await page.getByRole("navigation", { name: "Sections" }).waitFor();
-  await page.evaluate((to) => {
-    history.pushState(null, "", to);
-    dispatchEvent(new PopStateEvent("popstate"));
-  }, path);
+  // Client-side navigation, as a link click does (scripts given as text run in the page, not here).
+  await page.evaluate(`history.pushState(null, "", ${JSON.stringify(path)}); dispatchEvent(new PopStateEvent("popstate"))`);
 }
 
 beforeAll(async () => {
@@ -92,7 +91,7 @@ describe("the console", () => {
     // A reload keeps the session (the cookie), and nothing readable by scripts holds the token.
     await page.reload();
     await page.getByRole("navigation", { name: "Sections" }).waitFor();
-    const stored = await page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookies: document.cookie }));
+    const stored = await page.evaluate<string>("JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookies: document.cookie })");
     expect(stored).not.toContain(bootstrapToken);
     const cookies = await context.cookies(`${server.origin}/api/`);
     expect(cookies.map((cookie) => [cookie.name, cookie.httpOnly, cookie.sameSite])).toContainEqual(["charon_session", true, "Strict"]);
@@ -288,7 +287,7 @@ describe("the console", () => {
           }
         }
         // The page itself never scrolls sideways at phone width (wide tables scroll in their own box).
-        if (width === 375) expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(375);
+        if (width === 375) expect(await page.evaluate<number>("document.documentElement.scrollWidth"), path).toBeLessThanOrEqual(375);
       }
     }
     // A dialog, too: the credential form.
