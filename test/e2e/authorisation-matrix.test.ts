@@ -98,7 +98,8 @@ const fixtures = {
 };
 
 const certificateProvider = await fixtures.provider();
-await new DynamoCrowdSecDecisionRepository(api.table).record({
+await new DynamoCrowdSecDecisionRepository(api.table).replaceForAgent("edge-1", [{
+  id: 1,
   origin: "crowdsec",
   scope: "Ip",
   value: "192.0.2.10",
@@ -106,8 +107,7 @@ await new DynamoCrowdSecDecisionRepository(api.table).record({
   scenario: "crowdsecurity/ssh-bf",
   duration: "4h",
   until: new Date(Date.now() + 4 * 3600_000).toISOString(),
-  agent: "edge-1",
-});
+}]);
 
 /** A fresh agent public key (JWK, EC P-256), as an agent registers it. */
 function agentPublicKey(): Record<string, unknown> {

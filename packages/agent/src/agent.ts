@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { AgentKeyPair } from "./agent-key.js";
 import type { AgentConfig } from "./config.js";
+import type { CrowdSecStatus } from "./crowdsec/bouncer.js";
 import type { ApplyResult, ProxyDriver } from "./drivers/driver.js";
 import type { Snapshot } from "./snapshot.js";
 
@@ -24,6 +25,10 @@ const REQUEST_TIMEOUT_MS = 30_000;
 const HOSTS_PER_PART = 500;
 const PROBLEMS_PER_PART = 100;
 const MAX_PARTS = 100;
+/** CrowdSec bans per report (the API's limit); `decisions_total` counts them all. */
+const MAX_DECISIONS = 100;
+/** Origins of this machine's own decisions, reported before community lists' (`CAPI`, `lists`). */
+const LOCAL_ORIGINS = new Set(["crowdsec", "cscli"]);
 
 /**
  * The agent's loop: pull the snapshot (`If-None-Match` with the last ETag, so an unchanged state
@@ -37,6 +42,9 @@ export class Agent {
   private lastReportAt = 0;
   private failures = 0;
   private registered = false;
+  private crowdsec: { status(): CrowdSecStatus } | null = null;
+  /** Reports go one at a time, so that the API keeps the latest. */
+  private reporting: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly config: AgentConfig,
@@ -96,6 +104,11 @@ export class Agent {
     await this.cache(snapshot);
     await this.report();
     return "applied";
+  }
+
+  /** Reports also carry a CrowdSec bouncer's bans and its error (in part 1). */
+  watch(crowdsec: { status(): CrowdSecStatus }): void {
+    this.crowdsec = crowdsec;
   }
 
   /** Seconds until the next poll: the interval, doubled per consecutive failure up to 5 minutes. */
@@ -180,11 +193,21 @@ export class Agent {
     await rename(temporary, this.cacheFile);
   }
 
-  /** Sends the last apply's report, in parts of 500 hosts (the API's limit per request). */
-  private async report(): Promise<void> {
+  /**
+   * Sends the last apply's report (after an apply, a heartbeat, a change of CrowdSec bans); none
+   * before the first apply. One at a time, so that the API keeps the latest.
+   */
+  report(): Promise<void> {
+    this.reporting = this.reporting.catch(() => undefined).then(() => this.sendReport());
+    return this.reporting;
+  }
+
+  /** Sends the last apply's report, in parts of 500 hosts (the API's limit per request); CrowdSec's bans in part 1. */
+  private async sendReport(): Promise<void> {
     if (!this.applied) return;
     const { etag, result, versions } = this.applied;
     const parts = reportParts({ agent_id: this.config.agentId, version: this.version, driver: this.config.driver, applied_etag: etag }, result, versions);
+    if (this.crowdsec && parts[0]) parts[0].crowdsec = crowdSecReport(this.crowdsec.status());
     for (const body of parts) {
       try {
         const response = await fetch(`${this.config.apiUrl}/v1/agent/reports`, {
@@ -224,6 +247,8 @@ export interface ReportPart {
   problems: { id: number; error: string | null; note: string | null }[];
   part: number;
   parts: number;
+  /** Part 1 only, for an agent that is a CrowdSec bouncer. */
+  crowdsec?: ReturnType<typeof crowdSecReport>;
 }
 
 /**
@@ -254,6 +279,31 @@ export function reportParts(
     part: index + 1,
     parts: chunks.length,
   }));
+}
+
+/**
+ * The bans for a report: this machine's own decisions first (a community list can hold tens of
+ * thousands), at most 100, the texts cut to the API's limits.
+ */
+function crowdSecReport(status: CrowdSecStatus) {
+  const local = (origin: string) => (LOCAL_ORIGINS.has(origin.toLowerCase()) ? 0 : 1);
+  const decisions = [...status.decisions]
+    .sort((a, b) => local(a.origin) - local(b.origin) || a.id - b.id)
+    .slice(0, MAX_DECISIONS)
+    .map(({ id, scope, value, type, scenario, origin, duration, until }) => ({
+      id, scope, value, type, scenario: ascii(scenario, 80), origin: ascii(origin, 32), duration: ascii(duration, 32), until,
+    }));
+  return {
+    decisions_total: status.decisions.length,
+    skipped: status.skipped,
+    error: status.error === null ? null : clip(status.error, 300),
+    decisions,
+  };
+}
+
+/** Printable ASCII but `"` and `\` (CrowdSec's names are), cut to `max`: the report's budget counts bytes. */
+function ascii(text: string, max: number): string {
+  return text.replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, "?").slice(0, max);
 }
 
 /** The report's limits on texts (the API's schema): a longer text is cut, marked with an ellipsis. */

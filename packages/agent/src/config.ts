@@ -19,6 +19,15 @@ export interface AgentConfig {
   intervalSeconds: number;
   /** Apply once and exit (cron, tests). */
   once: boolean;
+  /** Absent unless `--crowdsec-lapi-url` is given: the agent is then a CrowdSec bouncer. */
+  crowdsec?: {
+    /** The Local API's base URL (`http://127.0.0.1:8080`). */
+    lapiUrl: string;
+    /** The bouncer's API key, from the environment only (a flag would show in `ps`). Never logged. */
+    key: string;
+    /** Seconds between pulls of the decisions stream. */
+    intervalSeconds: number;
+  };
   nginx: {
     confDir: string;
     bin: string;
@@ -70,6 +79,11 @@ export const USAGE = `Usage: charon-agent --api-url URL --token TOKEN [options]
                                                                   CHARON_AGENT_CADDY_CONF_DIR
   --caddy-bin PATH       caddy, for caddy validate (default caddy)   CHARON_AGENT_CADDY_BIN
   (--listen, --http-port, --https-port and --resolver apply to both drivers)
+  --crowdsec-lapi-url URL  be a CrowdSec bouncer of this Local API (http://127.0.0.1:8080);
+                         its key (cscli bouncers add) only from CHARON_AGENT_CROWDSEC_KEY
+                                                                  CHARON_AGENT_CROWDSEC_LAPI_URL
+  --crowdsec-interval SECONDS  between pulls of its decisions (default 10)
+                                                                  CHARON_AGENT_CROWDSEC_INTERVAL
   -h, --help             this text
 `;
 
@@ -99,6 +113,8 @@ const options = {
   "caddy-admin": { type: "string" },
   "caddy-conf-dir": { type: "string" },
   "caddy-bin": { type: "string" },
+  "crowdsec-lapi-url": { type: "string" },
+  "crowdsec-interval": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -149,6 +165,9 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
   }
   if (listenAddress !== "" && isIP(listenAddress) === 0) throw new ConfigError(`--listen: '${listenAddress}' is not an IP address`);
 
+  const crowdsec = crowdSecConfig(get("crowdsec-lapi-url", "CHARON_AGENT_CROWDSEC_LAPI_URL"), get("crowdsec-interval", "CHARON_AGENT_CROWDSEC_INTERVAL"), env);
+  if (crowdsec && driver === "caddy") throw new ConfigError("--crowdsec-lapi-url: the caddy driver does not enforce CrowdSec bans yet (the nginx driver does)");
+
   return {
     apiUrl: apiUrl.replace(/\/+$/, ""),
     token,
@@ -157,6 +176,7 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
     driver,
     intervalSeconds: number(get("interval", "CHARON_AGENT_INTERVAL") ?? "10", "--interval", 1, 3600),
     once: values["once"] === true || env["CHARON_AGENT_ONCE"] === "1",
+    ...(crowdsec ? { crowdsec } : {}),
     nginx: {
       confDir: get("nginx-conf-dir", "CHARON_AGENT_NGINX_CONF_DIR") ?? join(stateDir, "nginx"),
       bin: get("nginx-bin", "CHARON_AGENT_NGINX_BIN") ?? "nginx",
@@ -173,6 +193,27 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
       bin: get("caddy-bin", "CHARON_AGENT_CADDY_BIN") ?? "caddy",
       adminAddress: caddyAdmin,
     },
+  };
+}
+
+function crowdSecConfig(lapiUrl: string | undefined, interval: string | undefined, env: NodeJS.ProcessEnv): AgentConfig["crowdsec"] {
+  if (lapiUrl === undefined) {
+    if (interval !== undefined) throw new ConfigError("--crowdsec-interval needs --crowdsec-lapi-url (CHARON_AGENT_CROWDSEC_LAPI_URL)");
+    return undefined;
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(lapiUrl);
+  } catch {
+    throw new ConfigError(`--crowdsec-lapi-url: '${lapiUrl}' is not a URL`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new ConfigError(`--crowdsec-lapi-url: '${lapiUrl}' is not http or https`);
+  const key = env["CHARON_AGENT_CROWDSEC_KEY"];
+  if (!key) throw new ConfigError("CHARON_AGENT_CROWDSEC_KEY is required with --crowdsec-lapi-url: the bouncer's key (cscli bouncers add <name>)");
+  return {
+    lapiUrl: lapiUrl.replace(/\/+$/, "").replace(/\/v1$/, ""),
+    key,
+    intervalSeconds: number(interval ?? "10", "--crowdsec-interval", 1, 3600),
   };
 }
 

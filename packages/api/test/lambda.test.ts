@@ -25,7 +25,8 @@ beforeAll(async () => {
   process.env.CHARON_SECRETS_PREFIX = "charon-lambda-test/";
   process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
   await new TokenService(new DynamoApiTokenRepository(table), systemClock).ensureBootstrapToken(TOKEN);
-  await new DynamoCrowdSecDecisionRepository(table).record({
+  await new DynamoCrowdSecDecisionRepository(table).replaceForAgent("edge-1", [{
+    id: 1,
     origin: "cscli",
     scope: "Ip",
     value: "192.0.2.10",
@@ -33,8 +34,7 @@ beforeAll(async () => {
     scenario: "manual",
     duration: "4h",
     until: new Date(Date.now() + 4 * 3600_000).toISOString(),
-    agent: "edge-1",
-  });
+  }]);
   const app = createApp({ services: createServices({ table }), logger: silentLogger });
   server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));

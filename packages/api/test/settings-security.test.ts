@@ -121,12 +121,14 @@ describe("security", () => {
     const api = await testApi();
     const decisions = new DynamoCrowdSecDecisionRepository(api.table);
     const later = new Date(Date.now() + 3600_000).toISOString();
-    const base = { origin: "crowdsec", scenario: "crowdsecurity/http-probing", duration: "1h", until: later, agent: "edge-1" };
-    const ip = await decisions.record({ ...base, scope: "Ip", value: "192.0.2.10", type: "ban" });
-    const range = await decisions.record({ ...base, scope: "Range", value: "192.0.2.0/24", type: "captcha" });
-    const v6 = await decisions.record({ ...base, scope: "Range", value: "2001:db8::/32", type: "ban" });
-    const country = await decisions.record({ ...base, scope: "Country", value: "XX", type: "ban", agent: "edge-2" });
-    await decisions.record({ ...base, scope: "Ip", value: "192.0.2.10", type: "ban", until: new Date(Date.now() - 1000).toISOString() });
+    const base = { origin: "crowdsec", scenario: "crowdsecurity/http-probing", duration: "1h", until: later };
+    const ip = { ...base, id: 1, scope: "Ip", value: "192.0.2.10", type: "ban" };
+    const range = { ...base, id: 2, scope: "Range", value: "192.0.2.0/24", type: "captcha" };
+    const v6 = { ...base, id: 3, scope: "Range", value: "2001:db8::/32", type: "ban" };
+    const country = { ...base, id: 4, scope: "Country", value: "XX", type: "ban" };
+    const expired = { ...base, id: 5, scope: "Ip", value: "192.0.2.10", type: "ban", until: new Date(Date.now() - 1000).toISOString() };
+    await decisions.replaceForAgent("edge-1", [ip, range, v6, expired]);
+    await decisions.replaceForAgent("edge-2", [country]);
 
     const ids = async (query: string) =>
       (await api.send("GET", `/api/security/crowdsec/decisions${query}`)).body.map((d: { id: number }) => d.id);
@@ -137,7 +139,7 @@ describe("security", () => {
     expect(await ids("?type=ban")).toEqual([ip.id, v6.id, country.id]);
     expect(await ids("?scope=range&type=captcha")).toEqual([range.id]);
     const listed = (await api.send("GET", "/api/security/crowdsec/decisions?scope=Country")).body;
-    expect(listed).toEqual([{ ...base, id: country.id, scope: "Country", value: "XX", type: "ban", agent: "edge-2" }]);
+    expect(listed).toEqual([{ ...country, agent: "edge-2" }]);
     const bad = await api.send("GET", "/api/security/crowdsec/decisions?ip=not-an-ip");
     expect(bad.status).toBe(400);
     expect(bad.body.message).toContain("ip: 'not-an-ip' is not an IPv4 or IPv6 address");
@@ -148,8 +150,8 @@ describe("security", () => {
     const api = await testApi();
     const decisions = new DynamoCrowdSecDecisionRepository(api.table);
     const until = new Date(Date.now() + 3600_000).toISOString();
-    const base = { origin: "cscli", scenario: "manual", duration: "1h", until, agent: "edge-1", type: "ban", scope: "Ip" };
-    const stored = await decisions.record({ ...base, value: "2001:DB8:0:0::1" });
+    const stored = { id: 7, origin: "cscli", scenario: "manual", duration: "1h", until, type: "ban", scope: "Ip", value: "2001:DB8:0:0::1" };
+    await decisions.replaceForAgent("edge-1", [stored]);
     for (const asked of ["2001:db8::1", "2001:0db8:0000::0001", "2001:DB8::1"]) {
       const found = await api.send("GET", `/api/security/crowdsec/decisions?ip=${encodeURIComponent(asked)}`);
       expect(found.body.map((d: { id: number }) => d.id)).toEqual([stored.id]);
@@ -159,14 +161,16 @@ describe("security", () => {
   it("pages through decisions, leaving out the expired ones, until X-Next-Cursor is absent", async () => {
     const api = await testApi();
     const decisions = new DynamoCrowdSecDecisionRepository(api.table);
-    const base = { origin: "crowdsec", scenario: "crowdsecurity/ssh-bf", duration: "1h", agent: "edge-1", type: "ban", scope: "Ip" };
+    const base = { origin: "crowdsec", scenario: "crowdsecurity/ssh-bf", duration: "1h", type: "ban", scope: "Ip" };
     const active: number[] = [];
+    const reported = [];
     for (let n = 1; n <= 7; n++) {
       const expired = n % 3 === 0;
       const until = new Date(Date.now() + (expired ? -1000 : 3600_000)).toISOString();
-      const decision = await decisions.record({ ...base, value: `198.51.100.${n}`, until });
-      if (!expired) active.push(decision.id);
+      reported.push({ ...base, id: n, value: `198.51.100.${n}`, until });
+      if (!expired) active.push(n);
     }
+    await decisions.replaceForAgent("edge-1", reported);
     const seen: number[] = [];
     let pages = 0;
     let query: string | null = "?limit=3";

@@ -151,6 +151,7 @@ export function createServices({
       : undefined;
   const agentReports = new DynamoAgentReportRepository(table);
   const proxyHosts = new ProxyHostService(hosts, certificates, clock, agentReports);
+  const decisions = new DynamoCrowdSecDecisionRepository(table);
   return {
     tokens: new TokenService(new DynamoApiTokenRepository(table), clock, throttle, {
       repository: new DynamoSessionRepository(table),
@@ -159,13 +160,14 @@ export function createServices({
     certificates,
     proxyHosts,
     settings,
-    security: new SecurityService(proxyHosts, settings, new DynamoCrowdSecDecisionRepository(table), clock, agentReports),
+    security: new SecurityService(proxyHosts, settings, decisions, clock, agentReports),
     agents: new AgentService({
       proxyHosts,
       certificates,
       material: new DynamoIssuanceRepository(table),
       reports: agentReports,
       state: new DynamoDesiredStateVersion(table),
+      decisions,
       sealer: joseAgentKeySealer,
       clock,
     }),

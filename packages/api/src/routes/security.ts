@@ -19,11 +19,13 @@ export function securityRoutes(tokens: TokenService, security: SecurityService) 
     path: "/security/crowdsec/decisions",
     summary: "Active CrowdSec decisions reported by the proxy agents",
     description:
+      "The bans each agent's proxy enforces, as its last report (`POST /api/v1/agent/reports`, `crowdsec`) gave them: a report replaces that agent's decisions, and one decision enforced by two agents is listed once per agent. " +
+      "A decision is listed until its `until`, even when its agent stops reporting. " +
       "`ip` returns that address's Ip decisions and the Range decisions containing it, all at once. " +
       `Without it: ${PAGE_DESCRIPTION} Expired and filtered-out decisions are left out of a page, so a page can hold fewer than \`limit\`, even none, with more to follow.`,
     tags,
     request: { query: DecisionQuerySchema },
-    responses: { 200: pageResponse(DecisionListSchema, "Active decisions, lowest id first") },
+    responses: { 200: pageResponse(DecisionListSchema, "Active decisions, lowest id first (then by agent)") },
   });
   return routeGroup()
     .openapi(waf, async (c) => c.json(wafStatusFor(c.get("principal"), await security.waf()), 200))

@@ -103,6 +103,42 @@ const HostProblemSchema = z
   })
   .openapi("HostProblem");
 
+/**
+ * Printable ASCII but `"` and `\` (CrowdSec's names are): a decision's size in JSON is its length,
+ * which keeps the largest valid report within the API's 256 KiB body limit.
+ */
+const ascii = (max: number) => z.string().max(max).regex(/^[\x20\x21\x23-\x5B\x5D-\x7E]*$/, "must be printable ASCII without '\"' or '\\'");
+
+/** One pattern of several (zod's own for addresses and CIDRs), so that the document states it. */
+const either = (...patterns: RegExp[]) => new RegExp(`^(?:${patterns.map((p) => p.source.replace(/^\^|\$$/g, "")).join("|")})$`);
+const ADDRESS = either(z.regexes.ipv4, z.regexes.ipv6);
+const NETWORK = either(z.regexes.cidrv4, z.regexes.cidrv6);
+
+const decisionFields = {
+  id: z.number().int().min(1).max(999_999_999_999).openapi({ description: "The Local API's id (`cscli decisions delete --id`)" }),
+  type: z.literal("ban").openapi({ description: "Only bans become deny rules (a captcha needs a page the proxy cannot serve)" }),
+  scenario: ascii(80).openapi({ example: "crowdsecurity/http-probing" }),
+  origin: ascii(32).openapi({ example: "crowdsec" }),
+  duration: ascii(32).openapi({ description: "Time left when the agent received it, as the Local API wrote it", example: "3h59m57.33s" }),
+  until: z.iso.datetime({ offset: true, error: "must be an ISO 8601 time such as 2026-01-04T15:30:00Z" }).openapi({ description: "When the ban ends" }),
+};
+
+const AppliedDecisionSchema = z
+  .discriminatedUnion("scope", [
+    z.strictObject({ ...decisionFields, scope: z.literal("Ip"), value: z.string().regex(ADDRESS, "must be an IPv4 or IPv6 address").openapi({ example: "192.0.2.10" }) }),
+    z.strictObject({ ...decisionFields, scope: z.literal("Range"), value: z.string().regex(NETWORK, "must be an IPv4 or IPv6 network in CIDR notation").openapi({ example: "192.0.2.0/24" }) }),
+  ])
+  .openapi("AppliedDecision", { description: "A CrowdSec ban the agent's proxy enforces: an address (`Ip`) or a network (`Range`)" });
+
+const CrowdSecAppliedSchema = z
+  .strictObject({
+    decisions_total: z.number().int().min(0).max(10_000_000).openapi({ description: "How many bans the proxy enforces" }),
+    skipped: z.number().int().min(0).max(10_000_000).openapi({ description: "Decisions in force the proxy does not apply: other types (captcha) and scopes (Country, AS)" }),
+    error: multiLine(300).nullable().openapi({ description: "Why the bans may not be current: the Local API does not answer (the last ones stay in force) or the proxy refused the list" }),
+    decisions: z.array(AppliedDecisionSchema).max(100).openapi({ description: "At most 100: the machine's own (origin crowdsec, cscli) first, then lowest id first" }),
+  })
+  .openapi("CrowdSecApplied");
+
 const reportFields = {
     agent_id: z
       .string()
@@ -113,7 +149,8 @@ const reportFields = {
     applied_etag: singleLine(100).nullable().openapi({ description: "The ETag of the snapshot applied last; null before the first" }),
     proxy_error: multiLine(1000).nullable().openapi({ description: "The proxy's error when it took nothing (not running, shared configuration refused)" }),
     // The limits keep the largest valid part (500 hosts, 100 texts of 3-byte characters: ~200 KB)
-    // within the API's 256 KiB body limit (the e2e test sends it).
+    // within the API's 256 KiB body limit (the e2e test sends it), with part 1's CrowdSec bans (at
+    // most 40 KiB: test/e2e/agent-crowdsec.test.ts).
     hosts: z
       .array(HostApplyReportSchema)
       .max(REPORT_PART_HOSTS)
@@ -137,6 +174,10 @@ const reportFields = {
           `How many parts the report has (${REPORT_PART_HOSTS} hosts each: ${REPORT_PART_HOSTS * MAX_REPORT_PARTS} hosts at most). The agent's report is part 1 and every other part up to \`parts\` ` +
           "with the same `applied_etag`; a part from another report is left out until its next heartbeat.",
       }),
+    crowdsec: CrowdSecAppliedSchema.optional().openapi({
+      description:
+        "Part 1 only (a 400 otherwise), for an agent that is a CrowdSec bouncer: the bans its proxy enforces. They replace that agent's in `GET /api/security/crowdsec/decisions`; a part 1 without it removes them.",
+    }),
 };
 
 export const AgentReportSchema = z.strictObject(reportFields).openapi("AgentReport");

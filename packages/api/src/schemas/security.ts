@@ -43,15 +43,15 @@ export const DecisionQuerySchema = PageQuerySchema.extend({
 
 export const CrowdSecDecisionSchema = z
   .object({
-    id: z.number().int(),
-    origin: z.string(),
-    scope: z.string(),
-    value: z.string(),
-    type: z.string(),
-    scenario: z.string(),
-    duration: z.string(),
-    until: z.string(),
-    agent: z.string(),
+    id: z.number().int().openapi({ description: "The Local API's id (`cscli decisions delete --id`); with `agent`, what names the decision" }),
+    origin: z.string().openapi({ example: "crowdsec" }),
+    scope: z.string().openapi({ description: "`Ip` or `Range`: what agents enforce", example: "Ip" }),
+    value: z.string().openapi({ description: "An address (`Ip`) or a CIDR (`Range`)", example: "192.0.2.10" }),
+    type: z.string().openapi({ example: "ban" }),
+    scenario: z.string().openapi({ example: "crowdsecurity/http-probing" }),
+    duration: z.string().openapi({ description: "Time left when the agent received the decision, as the Local API wrote it", example: "3h59m57.33s" }),
+    until: z.string().openapi({ description: "When the decision ends (ISO 8601 UTC); a decision is listed until then" }),
+    agent: z.string().openapi({ description: "The agent whose proxy enforces it (its last report lists it)" }),
   })
   .openapi("CrowdSecDecision");
 

@@ -1,4 +1,5 @@
 import type { ProxyHost } from "../proxy-hosts/proxy-host.js";
+import type { ReportedDecision } from "../security/crowdsec-decision.js";
 
 /**
  * What a proxy agent (`packages/agent`) applies: every proxy host's fields a proxy needs and the
@@ -60,6 +61,17 @@ export interface HostProblem {
   note: string | null;
 }
 
+/** An agent that is a CrowdSec bouncer: the bans its proxy enforces. */
+export interface CrowdSecApplied {
+  /** How many bans the proxy enforces; `decisions` holds at most 100 of them, the machine's own first. */
+  decisions_total: number;
+  /** Decisions in force that the proxy does not apply (`captcha`, `Country`, …). */
+  skipped: number;
+  /** Why the bans may not be current (the Local API does not answer, the proxy refused the list); null when they are. */
+  error: string | null;
+  decisions: ReportedDecision[];
+}
+
 /** A heartbeat: what one agent applied (`POST /api/v1/agent/reports`). */
 export interface AgentReport {
   /** Chosen by the agent (its host name, say): several agents may serve one set of hosts. */
@@ -76,6 +88,8 @@ export interface AgentReport {
   /** Which part of the agent's report this is (1-based) and how many there are (AGENT_REPORT_LIMITS). */
   part: number;
   parts: number;
+  /** Part 1 only; absent when the agent is no CrowdSec bouncer. */
+  crowdsec?: CrowdSecApplied;
 }
 
 /**

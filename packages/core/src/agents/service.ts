@@ -8,6 +8,7 @@ import type { CertificateService } from "../certificates/service.js";
 import type { Clock } from "../ports/clock.js";
 import type { ProxyHostService } from "../proxy-hosts/service.js";
 import type { ProxyHost } from "../proxy-hosts/proxy-host.js";
+import type { CrowdSecDecisionRepository } from "../security/repository.js";
 import type { AgentKey, AgentReport, AgentSnapshot, SnapshotCertificate, SnapshotHost, StoredAgentReport } from "./agent.js";
 import type { AgentReportRepository, DesiredStateVersion } from "./repository.js";
 
@@ -40,6 +41,7 @@ export class AgentService {
       material: Pick<IssuanceRepository, "material">;
       reports: AgentReportRepository;
       state: DesiredStateVersion;
+      decisions: Pick<CrowdSecDecisionRepository, "replaceForAgent">;
       sealer: AgentKeySealer;
       clock: Clock;
     },
@@ -158,11 +160,17 @@ export class AgentService {
     return { ...snapshot, certificates };
   }
 
-  /** Stores an agent's heartbeat (one part of it), replacing that part of its previous one. */
+  /**
+   * Stores an agent's heartbeat (one part of it), replacing that part of its previous one. Part 1
+   * also makes its CrowdSec bans the ones listed for it (none when it is no bouncer). Both steps
+   * repeat harmlessly: a retried or interrupted report is finished by the next heartbeat.
+   */
   async report(principal: Principal, report: AgentReport): Promise<StoredAgentReport> {
     if (report.part > report.parts) throw new ValidationError(`part: ${report.part} is more than parts (${report.parts})`);
+    if (report.part > 1 && report.crowdsec !== undefined) throw new ValidationError(`crowdsec: only part 1 carries the CrowdSec bans (this is part ${report.part})`);
     const stored: StoredAgentReport = { ...report, received_at: this.deps.clock.now().toISOString(), token_id: principal.tokenId };
     await this.deps.reports.put(stored);
+    if (report.part === 1) await this.deps.decisions.replaceForAgent(report.agent_id, report.crowdsec?.decisions ?? []);
     return stored;
   }
 

@@ -1,7 +1,8 @@
 import { BlockList, isIP } from "node:net";
 
-/** A CrowdSec decision reported by a proxy agent (fields as CrowdSec's LAPI names them). */
-export interface CrowdSecDecision {
+/** A CrowdSec decision as a proxy agent reports it (fields as CrowdSec's Local API names them). */
+export interface ReportedDecision {
+  /** The Local API's id (`cscli decisions delete --id`); with `agent`, what names a decision here. */
   id: number;
   origin: string;
   /** `Ip`, `Range`, `Country`, `AS`, … */
@@ -10,15 +11,16 @@ export interface CrowdSecDecision {
   /** `ban`, `captcha`, … */
   type: string;
   scenario: string;
-  /** As CrowdSec reports it, e.g. `3h59m12s`. */
+  /** Time left when the agent received the decision, as the Local API wrote it (`3h59m57.3368s`). */
   duration: string;
-  /** When the decision ends (ISO 8601 UTC). */
+  /** When the decision ends (ISO 8601 UTC): when the agent received it plus `duration`. */
   until: string;
-  /** The agent that reported it. */
-  agent: string;
 }
 
-export type NewCrowdSecDecision = Omit<CrowdSecDecision, "id">;
+/** A decision as stored and listed (`GET /api/security/crowdsec/decisions`): which agent reported it. */
+export interface CrowdSecDecision extends ReportedDecision {
+  agent: string;
+}
 
 export interface DecisionFilter {
   /** Decisions on this address: its `Ip` decisions and the `Range` decisions that contain it. */

@@ -76,6 +76,6 @@ export class SecurityService {
       throw new ValidationError(`ip: '${filter.ip}' is not an IPv4 or IPv6 address`, "Invalid query parameter");
     }
     const candidates = await this.decisions.listForAddress(canonicalAddress(filter.ip));
-    return { items: active(candidates).sort((a, b) => a.id - b.id) };
+    return { items: active(candidates).sort((a, b) => a.id - b.id || (a.agent < b.agent ? -1 : a.agent > b.agent ? 1 : 0)) };
   }
 }

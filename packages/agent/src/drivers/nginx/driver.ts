@@ -15,6 +15,7 @@ import {
   TREE,
   renderHost,
   renderGeneration,
+  renderDenyMap,
   renderMainConfig,
   renderWafRules,
   type MainConfigOptions,
@@ -60,6 +61,10 @@ export class NginxDriver implements ProxyDriver {
   private stagedShared: Unit = new Map();
   private loaded = false;
   private reloads = 0;
+  /** The deny map's text (CrowdSec bans) the next apply writes: the live one's, then each accepted list's. */
+  private denyMap = renderDenyMap([]);
+  /** Applies run one at a time: a snapshot's and a deny list's share the staged tree. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: NginxDriverOptions) {
     this.live = join(options.confDir, "live");
@@ -75,7 +80,54 @@ export class NginxDriver implements ProxyDriver {
    * Brings nginx to `snapshot`'s proxy hosts. Never throws for a host's fault: a host that does not
    * render or that `nginx -t` refuses is reported failed and keeps its last good version.
    */
-  async apply(snapshot: Snapshot): Promise<ApplyResult> {
+  apply(snapshot: Snapshot): Promise<ApplyResult> {
+    return this.exclusive(() => this.applySnapshot(snapshot));
+  }
+
+  /**
+   * Makes every host refuse (403) the addresses and CIDRs in `list` (`denyList` of CrowdSec's
+   * bans): rewrites the deny map alone, tests it with `nginx -t`, reloads once. A map nginx
+   * refuses leaves the last good one in force (`applied` false, nginx's `error`); a reload that
+   * fails leaves the map written (`applied`, the reload's `error`). Before the first snapshot is
+   * applied the list is kept for it.
+   */
+  applyDenyList(list: string[]): Promise<{ applied: boolean; error: string | null }> {
+    return this.exclusive(async () => {
+      if (!this.options.crowdsec) return { applied: false, error: "the nginx driver was not started as a CrowdSec bouncer" };
+      await this.load();
+      let text: string;
+      try {
+        text = renderDenyMap(list);
+      } catch (error) {
+        if (error instanceof RenderError) return { applied: false, error: error.message };
+        throw error;
+      }
+      const previous = this.denyMap;
+      if (text === previous) return { applied: true, error: null };
+      this.denyMap = text;
+      if (!this.liveShared.has("nginx.conf")) return { applied: true, error: null };
+      const shared: Unit = new Map(this.liveShared);
+      shared.set(TREE.denyMap, { content: text, mode: CONFIG_MODE });
+      await this.stageShared(shared);
+      const tested = await this.test();
+      if (!tested.ok) {
+        this.denyMap = previous;
+        await this.stageShared(this.liveShared);
+        return { applied: false, error: tested.message };
+      }
+      await writeUnit(this.live, this.liveShared, shared);
+      this.liveShared = shared;
+      return { applied: true, error: await this.reload() };
+    });
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async applySnapshot(snapshot: Snapshot): Promise<ApplyResult> {
     await this.load();
     const reports = new Map<number, HostReport>();
     const desired = new Map<number, Unit>();
@@ -160,6 +212,7 @@ export class NginxDriver implements ProxyDriver {
     if (this.loaded) return;
     this.liveUnits = await readUnits(this.live);
     this.liveShared = await readShared(this.live);
+    this.denyMap = this.liveShared.get(TREE.denyMap)?.content ?? this.denyMap;
     await rm(this.staged, { recursive: true, force: true });
     this.stagedUnits = new Map();
     this.stagedShared = new Map();
@@ -212,6 +265,7 @@ export class NginxDriver implements ProxyDriver {
     if (wafInUse && this.options.waf) {
       files.set(TREE.wafRules, { content: renderWafRules(this.options.waf, this.options.runDir), mode: CONFIG_MODE });
     }
+    if (this.options.crowdsec) files.set(TREE.denyMap, { content: this.denyMap, mode: CONFIG_MODE });
     return files;
   }
 
@@ -355,7 +409,7 @@ async function readUnits(tree: string): Promise<Map<number, Unit>> {
 
 async function readShared(tree: string): Promise<Unit> {
   const shared: Unit = new Map();
-  for (const path of ["nginx.conf", TREE.proxySnippet, TREE.blockExploitsSnippet, TREE.wafRules]) {
+  for (const path of ["nginx.conf", TREE.proxySnippet, TREE.blockExploitsSnippet, TREE.wafRules, TREE.denyMap]) {
     const content = await readFile(join(tree, path), "utf8").catch(() => null);
     // Stored as rendered (naming the staged tree), so that an unchanged render compares equal.
     if (content !== null) shared.set(path, { content: content.replaceAll(`${tree}/`, `${dirname(tree)}/staged/`), mode: CONFIG_MODE });

@@ -17,6 +17,8 @@ export const TREE = {
   proxySnippet: "snippets/proxy.conf",
   blockExploitsSnippet: "snippets/block-exploits.conf",
   wafRules: "snippets/modsecurity.conf",
+  /** CrowdSec's bans as a `geo` map (`renderDenyMap`), included by the main file when the agent is a bouncer. */
+  denyMap: "crowdsec/deny.conf",
   /** Which apply the running nginx has loaded (`GENERATION_PATH`), written before each reload. */
   generation: "generation.conf",
 } as const;
@@ -51,6 +53,11 @@ export interface MainConfigOptions {
    * `modsecurity-crs`).
    */
   waf?: { module: string; crsSetup: string; crsRules: string };
+  /**
+   * The agent is a CrowdSec bouncer: the main file includes the deny map (`TREE.denyMap`) and
+   * every host refuses the addresses in it with 403.
+   */
+  crowdsec?: boolean;
 }
 
 /** A host that cannot be rendered (a name or upstream no proxy could use): reported, never applied. */
@@ -62,7 +69,7 @@ export class RenderError extends Error {
 export type HostTls = { certificateFile: string; keyFile: string } | null;
 
 /** Listen ports and address of the hosts' server blocks. */
-export type Listen = Pick<MainConfigOptions, "listenAddress" | "httpPort" | "httpsPort">;
+export type Listen = Pick<MainConfigOptions, "listenAddress" | "httpPort" | "httpsPort" | "crowdsec">;
 
 /**
  * The `nginx.conf` of the tree in `treeDir` (absolute); `wafInUse` loads the Core Rule Set once for
@@ -92,6 +99,7 @@ export function renderMainConfig(options: MainConfigOptions, treeDir: string, wa
     `  resolver ${options.resolvers.map(resolverAddress).join(" ")} valid=30s;`,
     "  resolver_timeout 5s;",
     "  map $http_upgrade $charon_connection_upgrade { default upgrade; '' close; }",
+    ...(options.crowdsec ? [`  include ${TREE.denyMap};`] : []),
     ...(waf
       ? [
           // Loaded once at the http level in DetectionOnly; a host in block mode turns the engine
@@ -113,6 +121,31 @@ export function renderMainConfig(options: MainConfigOptions, treeDir: string, wa
     "",
   ];
   return lines.join("\n");
+}
+
+/** The variable the deny map sets to 1 for a banned client address. */
+const BANNED = "$charon_crowdsec_ban";
+
+/**
+ * The deny list (addresses and CIDRs, `denyList` of `crowdsec/decisions.ts`) as an nginx `geo`
+ * map on the client's address (http context; no Lua). nginx looks an address up in a radix tree,
+ * so a long list costs memory at reload, not time per request.
+ */
+export function renderDenyMap(list: readonly string[]): string {
+  for (const entry of list) {
+    const [address, bits] = entry.split("/");
+    if (isIP(address ?? "") === 0 || (bits !== undefined && !/^\d{1,3}$/.test(bits))) {
+      throw new RenderError(`'${entry}' is not an address or a CIDR`);
+    }
+  }
+  return [
+    `# Written by charon-agent: CrowdSec bans (${list.length}). Every host answers them 403.`,
+    `geo ${BANNED} {`,
+    "  default 0;",
+    ...list.map((entry) => `  ${entry} 1;`),
+    "}",
+    "",
+  ].join("\n");
 }
 
 /** ModSecurity's own settings, then the Core Rule Set (its anomaly scoring denies with 403). */
@@ -182,6 +215,8 @@ export function renderHost(host: SnapshotHost, tls: HostTls, listen: Listen): st
   const body: string[] = [
     `server_name ${serverNames.join(" ")};`,
     `listen ${listenOn(listen, listen.httpPort)};`,
+    // Before any redirect or location: a banned client gets nothing but 403.
+    ...(listen.crowdsec ? [`if (${BANNED}) { return 403; }`] : []),
   ];
   if (tls) {
     body.push(
