@@ -52,6 +52,8 @@ interface Call {
   base64?: boolean;
   /** The address API Gateway saw; 203.0.113.9 unless given. */
   sourceIp?: string;
+  /** The request's cookies: payload v2 passes them apart from the headers (`event.cookies`). */
+  cookies?: string[];
 }
 
 /** A v2 event as API Gateway sends it for the stack's `$default` route (stacks/api.ts). */
@@ -62,7 +64,7 @@ function v2Event(call: Call): LambdaEvent {
     routeKey: "$default",
     rawPath: call.path,
     rawQueryString: query,
-    cookies: [],
+    cookies: call.cookies ?? [],
     headers: { host: "api.example.com", "x-forwarded-proto": "https", ...call.headers },
     queryStringParameters: query ? Object.fromEntries(new URLSearchParams(query)) : undefined,
     requestContext: {
@@ -141,6 +143,33 @@ async function expectSameAnswer(call: Call): Promise<Answer> {
 const auth = { Authorization: `Bearer ${TOKEN}` };
 
 describe("Lambda entry (API Gateway HTTP API v2)", () => {
+  it("signs in and takes the session cookie as API Gateway passes cookies, behind CloudFront's X-Forwarded-Host", async () => {
+    const raw = async (call: Call) =>
+      (await handler(v2Event(call), {} as never)) as { statusCode: number; cookies?: string[]; headers: Record<string, string>; body: string };
+    // What the browser sends through the console's distribution (stacks/console.ts).
+    const viaCloudFront = { "x-forwarded-host": "d111.cloudfront.net", origin: "https://d111.cloudfront.net", "sec-fetch-site": "same-origin" };
+    const signedIn = await raw({
+      method: "POST",
+      path: "/api/v1/sessions",
+      headers: { ...viaCloudFront, "content-type": "application/json" },
+      body: JSON.stringify({ token: TOKEN }),
+    });
+    expect(signedIn.statusCode).toBe(201);
+    // Payload v2 answers cookies in `cookies`, not as a header.
+    expect(signedIn.cookies).toEqual([expect.stringMatching(/^charon_session=[A-Za-z0-9_-]{43}; Max-Age=28800; Path=\/api; HttpOnly; Secure; SameSite=Strict$/)]);
+    expect(signedIn.headers["set-cookie"]).toBeUndefined();
+    const cookie = signedIn.cookies![0]!.split(";")[0]!;
+    const { csrf_token: csrf } = JSON.parse(signedIn.body) as { csrf_token: string };
+    const read = await raw({ method: "GET", path: "/api/v1/settings", cookies: [cookie], headers: viaCloudFront });
+    expect(read.statusCode).toBe(200);
+    const body = JSON.stringify({ renewal_window_days: 25 });
+    const json = { ...viaCloudFront, "content-type": "application/json" };
+    expect((await raw({ method: "PUT", path: "/api/v1/settings", cookies: [cookie], headers: json, body })).statusCode).toBe(403);
+    expect((await raw({ method: "PUT", path: "/api/v1/settings", cookies: [cookie], headers: { ...json, "x-csrf-token": csrf }, body })).statusCode).toBe(200);
+    const forged = { ...json, "x-csrf-token": csrf, origin: "https://evil.example", "sec-fetch-site": "cross-site" };
+    expect((await raw({ method: "PUT", path: "/api/v1/settings", cookies: [cookie], headers: forged, body })).statusCode).toBe(403);
+  });
+
   it("answers health checks as the Node server does", async () => {
     expect((await expectSameAnswer({ method: "GET", path: "/api/health" })).body).toEqual({ status: "ok" });
     // The health check is answered by a smaller app than the rest (lambda-app.ts): same 405 too.
