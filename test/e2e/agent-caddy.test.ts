@@ -239,7 +239,7 @@ describe("the Caddy driver when Caddy cannot take the document", () => {
   });
 });
 
-describe("the Caddy driver and WebSockets", () => {
+describe("the Caddy driver on its own: WebSockets, CrowdSec's bans", () => {
   let own: RunningCaddy;
   let upstream: ReturnType<typeof createHttpServer>;
   beforeAll(async () => {
@@ -285,5 +285,37 @@ describe("the Caddy driver and WebSockets", () => {
     expect(result.proxy_error).toBeNull();
     expect(await handshake(httpPort, "ws.customer-a.test")).toBe(101);
     expect(await handshake(httpPort, "plain.customer-a.test")).toBe(200);
+  });
+
+  /** What Caddy on `port` answers for `name` to a client at `from` (a loopback address). */
+  const from = (port: number, name: string, address: string): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const req = request({ host: "127.0.0.1", port, path: "/", localAddress: address, agent: false, headers: { host: name } }, (response) => {
+        let body = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => (body += chunk));
+        response.on("end", () => resolve(`${response.statusCode} ${body}`));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+
+  it("refuses CrowdSec's banned addresses and networks in every host, and lifts a ban", async () => {
+    const httpPort = await freePort();
+    const driver = new CaddyDriver({ confDir: join(scenario.work, "caddy-deny"), adminAddress: own.adminAddress, caddyBin: await caddyBinary(), listenAddress: "127.0.0.1", httpPort, httpsPort: await freePort(), resolvers: [inject("powerdnsDnsAddress")] });
+    const name = "shop.customer-a.test";
+    expect((await driver.apply({ etag: '"deny"', proxy_hosts: [host({ id: 1, domain_names: [name], forward_port: scenario.upstreams[0]!.port })], certificates: [] })).proxy_error).toBeNull();
+    expect(await from(httpPort, name, "127.0.0.2")).toBe("200 upstream-1 /");
+
+    expect(await driver.applyDenyList(["127.0.0.2", "127.0.1.0/24"])).toEqual({ applied: true, error: null });
+    expect(await from(httpPort, name, "127.0.0.2")).toBe("403 ");
+    expect(await from(httpPort, name, "127.0.1.7")).toBe("403 ");
+    expect(await from(httpPort, name, "127.0.0.1")).toBe("200 upstream-1 /");
+
+    // A list the driver cannot write changes nothing; lifting the bans serves the address again.
+    expect(await driver.applyDenyList(["127.0.0.2/x"])).toEqual({ applied: false, error: "'127.0.0.2/x' is not an address or a CIDR" });
+    expect(await from(httpPort, name, "127.0.0.2")).toBe("403 ");
+    expect(await driver.applyDenyList([])).toEqual({ applied: true, error: null });
+    expect(await from(httpPort, name, "127.0.0.2")).toBe("200 upstream-1 /");
   });
 });

@@ -152,4 +152,17 @@ describe("renderConfig (Caddy)", () => {
     // The host without a certificate is on the HTTP server only.
     expect((https["routes"] as CaddyJson[]).length).toBe(3);
   });
+
+  it("refuses CrowdSec's bans in every server before any host, and refuses an entry that is no address", () => {
+    const config = renderConfig(options, [fragment({ id: 1 }, "a")], ["192.0.2.7", "2001:db8::/32"]);
+    for (const server of ["charon_http", "charon_https"]) {
+      expect((servers(config)[server]?.["routes"] as CaddyJson[])[0]).toEqual({
+        match: [{ remote_ip: { ranges: ["192.0.2.7", "2001:db8::/32"] } }],
+        handle: [{ handler: "static_response", status_code: 403 }],
+        terminal: true,
+      });
+    }
+    expect(() => renderConfig(options, [], ["example.com"])).toThrow(CaddyRenderError);
+    expect(() => renderConfig(options, [], ["192.0.2.0/24/1"])).toThrow(CaddyRenderError);
+  });
 });

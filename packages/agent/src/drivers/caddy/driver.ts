@@ -46,7 +46,11 @@ export class CaddyDriver implements ProxyDriver {
   private readonly confDir: string;
   /** The fragment each host is served with (what Caddy took last), by host id. */
   private live = new Map<number, HostFragment>();
+  /** CrowdSec's bans in the document Caddy took (addresses and CIDRs). */
+  private denyList: string[] = [];
   private loaded = false;
+  /** Applies run one at a time: a snapshot's and a deny list's load the same document. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: CaddyDriverOptions) {
     this.confDir = resolve(options.confDir);
@@ -70,7 +74,41 @@ export class CaddyDriver implements ProxyDriver {
    * down: a host that does not render or that Caddy refuses is reported failed and keeps its last
    * good version; a Caddy that does not answer is the result's `proxy_error`.
    */
-  async apply(snapshot: Snapshot): Promise<ApplyResult> {
+  apply(snapshot: Snapshot): Promise<ApplyResult> {
+    return this.exclusive(() => this.applySnapshot(snapshot));
+  }
+
+  /**
+   * Makes every host refuse (403) requests from these addresses and CIDRs (CrowdSec's bans): the
+   * document with a `remote_ip` route first in each server. `applied` false: Caddy refused it or
+   * did not answer (`error`), and the last good list stays in force.
+   */
+  applyDenyList(list: string[]): Promise<{ applied: boolean; error: string | null }> {
+    return this.exclusive(async () => {
+      await this.load();
+      if (JSON.stringify(list) === JSON.stringify(this.denyList)) return { applied: true, error: null };
+      let document: string;
+      try {
+        document = this.document(this.live, list);
+      } catch (error) {
+        if (error instanceof CaddyRenderError) return { applied: false, error: error.message };
+        throw error;
+      }
+      const outcome = await this.post(document);
+      if (!outcome.ok) return { applied: false, error: outcome.refused ? outcome.message : `Caddy's admin API did not answer: ${outcome.message}` };
+      this.denyList = [...list];
+      await this.persist();
+      return { applied: true, error: null };
+    });
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async applySnapshot(snapshot: Snapshot): Promise<ApplyResult> {
     await this.load();
     const reports = new Map<number, HostReport>();
     const desired = new Map<number, Unit | null>();
@@ -152,8 +190,9 @@ export class CaddyDriver implements ProxyDriver {
     if (this.loaded) return;
     const text = await readFile(this.stateFile, "utf8").catch(() => null);
     if (text !== null) {
-      const saved = JSON.parse(text) as { hosts: Record<string, HostFragment> };
+      const saved = JSON.parse(text) as { hosts: Record<string, HostFragment>; deny?: string[] };
       this.live = new Map(Object.entries(saved.hosts).map(([id, fragment]) => [Number(id), fragment]));
+      this.denyList = saved.deny ?? [];
     }
     this.loaded = true;
   }
@@ -182,9 +221,9 @@ export class CaddyDriver implements ProxyDriver {
     }
   }
 
-  private document(fragments: Map<number, HostFragment>): string {
+  private document(fragments: Map<number, HostFragment>, denyList = this.denyList): string {
     const ordered = [...fragments.entries()].sort(([a], [b]) => a - b).map(([, fragment]) => fragment);
-    return `${JSON.stringify(renderConfig(this.configOptions, ordered), null, 1)}\n`;
+    return `${JSON.stringify(renderConfig(this.configOptions, ordered, denyList), null, 1)}\n`;
   }
 
   /** `POST /load` of `document`; Caddy answers once the new servers serve. */
@@ -230,7 +269,7 @@ export class CaddyDriver implements ProxyDriver {
   /** Keeps what Caddy took: the document (to restore, or start Caddy with) and the hosts' fragments; drops unused certificates. */
   private async persist(): Promise<void> {
     await writeAtomically(this.configFile, this.document(this.live), CONFIG_MODE);
-    await writeAtomically(this.stateFile, `${JSON.stringify({ hosts: Object.fromEntries(this.live) })}\n`, CONFIG_MODE);
+    await writeAtomically(this.stateFile, `${JSON.stringify({ hosts: Object.fromEntries(this.live), deny: this.denyList })}\n`, CONFIG_MODE);
     const used = new Set([...this.live.values()].flatMap((f) => (f.https ? [dirname(f.https.tls.certificateFile)] : [])));
     const certs = join(this.confDir, "certs");
     for (const name of await readdir(certs).catch(() => [] as string[])) {

@@ -118,16 +118,33 @@ export function renderHost(host: SnapshotHost, tls: CaddyHostTls | null, listen:
 }
 
 /**
+ * CrowdSec's bans (addresses and CIDRs) as the first route of each server: every host answers them
+ * 403, before its own routes. Throws CaddyRenderError for an entry that is neither.
+ */
+function denyRoutes(list: readonly string[]): CaddyJson[] {
+  for (const entry of list) {
+    const [address, bits, extra] = entry.split("/");
+    if (isIP(address ?? "") === 0 || extra !== undefined || (bits !== undefined && !/^\d{1,3}$/.test(bits))) {
+      throw new CaddyRenderError(`'${entry}' is not an address or a CIDR`);
+    }
+  }
+  if (list.length === 0) return [];
+  return [{ match: [{ remote_ip: { ranges: [...list] } }], handle: [{ handler: "static_response", status_code: 403 }], terminal: true }];
+}
+
+/**
  * The whole document: one server on the HTTP port and, when some host has a certificate, one on
  * the HTTPS port; automatic HTTPS off (certificates come from the API, loaded from files). Names no
  * host serves get no answer (the connection is aborted; no TLS policy matches their handshake).
+ * `denyList`: CrowdSec's bans, refused by every host.
  */
-export function renderConfig(options: CaddyConfigOptions, fragments: readonly HostFragment[]): CaddyJson {
+export function renderConfig(options: CaddyConfigOptions, fragments: readonly HostFragment[], denyList: readonly string[] = []): CaddyJson {
   const abort: CaddyJson = { handle: [{ handler: "static_response", abort: true }] };
+  const deny = denyRoutes(denyList);
   const servers: CaddyJson = {
     charon_http: {
       listen: [listenOn(options.listenAddress, options.httpPort)],
-      routes: [...routesByName(fragments, (f) => f.http), abort],
+      routes: [...deny, ...routesByName(fragments, (f) => f.http), abort],
       automatic_https: { disable: true },
     },
   };
@@ -136,7 +153,7 @@ export function renderConfig(options: CaddyConfigOptions, fragments: readonly Ho
   if (secure.length > 0) {
     servers["charon_https"] = {
       listen: [listenOn(options.listenAddress, options.httpsPort)],
-      routes: [...routesByName(secure, (f) => f.https.handle), abort],
+      routes: [...deny, ...routesByName(secure, (f) => f.https.handle), abort],
       // Per host ALPN (http2_support) comes from its TLS policy; no HTTP/3 (it would need UDP).
       protocols: ["h1", "h2"],
       tls_connection_policies: byName(secure).map(({ names, fragment }) => ({
