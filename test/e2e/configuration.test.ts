@@ -19,6 +19,8 @@ describe("npm start refuses configuration it cannot use", () => {
     [{ CHARON_TRUSTED_PROXIES: "10.0.0.0/8" }, "CHARON_TRUSTED_PROXIES must list IP addresses separated by commas; '10.0.0.0/8' is not one"],
     [{ CHARON_DNS_PROVIDER_CONCURRENCY: "0" }, "CHARON_DNS_PROVIDER_CONCURRENCY must be a positive whole number (orders per DNS provider at once), got '0'"],
     [{ CHARON_ACME_NEW_ORDER_LIMIT: "300/3h" }, "CHARON_ACME_NEW_ORDER_LIMIT must be a positive whole number"],
+    [{ CHARON_SESSION_LIFETIME_MINUTES: "8h" }, "CHARON_SESSION_LIFETIME_MINUTES must be a positive whole number (minutes a console session lasts), got '8h'"],
+    [{ CHARON_SESSION_LIFETIME_MINUTES: "2" }, "CHARON_SESSION_LIFETIME_MINUTES must be between 5 and 10080 minutes, got '2'"],
   ])("%j", async (env, message) => {
     const dataDirectory = join(await mkdtemp(join(tmpdir(), "charon-config-")), "data");
     const started = npmStart({ PORT: String(await freePort()), CHARON_DATA_DIR: dataDirectory, ...env });

@@ -16,6 +16,8 @@ export interface LocalConfig {
   dynamodbEndpoint: string | undefined;
   /** The issuance limits, read before anything starts (a wrong value stops `npm start` at once); default from the environment. */
   issuanceLimits?: IssuanceLimitsConfig;
+  /** CHARON_SESSION_LIFETIME_MINUTES in seconds, read before anything starts like the limits; default from the environment. */
+  sessionLifetimeSeconds?: number;
 }
 
 export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
@@ -29,6 +31,7 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     bootstrapToken,
     dynamodbEndpoint: env.AWS_ENDPOINT_URL_DYNAMODB || undefined,
     issuanceLimits: issuanceLimitsFrom(env),
+    sessionLifetimeSeconds: sessionLifetimeSecondsFrom(env),
   };
 }
 

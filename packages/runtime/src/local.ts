@@ -56,7 +56,7 @@ export async function startLocalRuntime(config: LocalConfig, logger: Logger): Pr
       secrets: LocalSecretStore.fromEnvironment(dataDirectory),
       dnsClientOptions: { endpoints: dnsEndpointsFrom(), outbound: outboundPolicyFrom() },
       authFailureLimits: authFailureLimitsFrom(),
-      sessionLifetimeSeconds: sessionLifetimeSecondsFrom(),
+      sessionLifetimeSeconds: config.sessionLifetimeSeconds ?? sessionLifetimeSecondsFrom(),
       workQueue,
       issuance: {
         sealer: LocalKeySealer.fromEnvironment(dataDirectory),
