@@ -9,16 +9,26 @@
  * fault isolation), and last the line `one change at 1000 hosts / at 10 hosts: <x>x` (target ≤ 5x:
  * the Core Rule Set is loaded once per configuration, not per host).
  *
- * Not measured here yet (issue 11's other figures): the API-change-to-serving time through a
- * polling agent, and the bytes and CPU of a no-change poll (a 304 without a body).
+ * Then through the API, as a user sees it: the API (the app `npm start` serves, on DynamoDB Local)
+ * with 1 000 hosts, the agent polling it every 10 s (its default interval) in front of nginx. It
+ * times 20 changes from the `PUT` answering to nginx serving the change (median; target under 2
+ * intervals), and measures one no-change poll: the bytes on the wire (request and 304), the CPU
+ * time (agent and API, one process here), and the DynamoDB read capacity it consumes beside a poll
+ * that builds the snapshot (what every poll read before the version mark, decision 0022).
  */
 import { createServer, request } from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { NginxDriver, type Snapshot, type SnapshotHost } from "@charon/agent";
-import { freePort, type RunningService } from "@charon/local";
+import type { Socket } from "node:net";
+import { randomBytes } from "node:crypto";
+import { serve } from "@hono/node-server";
+import { Agent, NginxDriver, Wakeup, loadConfig, loadOrCreateAgentKey, type Snapshot, type SnapshotHost } from "@charon/agent";
+import { createApp } from "@charon/api";
+import { createDynamoTable, ensureTable, type DynamoTable } from "@charon/aws";
+import { freePort, startDynamoDbLocal, type RunningService } from "@charon/local";
+import { createServices } from "@charon/runtime";
 import { nginxBinary, nginxWorkerUser, requireWaf, startNginx } from "../harness/nginx.js";
 
 const CHANGES = 20;
@@ -110,6 +120,136 @@ async function oneChange(hostCount: number, upstreamPort: number): Promise<{ med
   }
 }
 
+/** What the API side of the bench consumed: DynamoDB read capacity units, summed over every read. */
+const capacity = { reads: 0 };
+
+/** Counts the read capacity of every read on `table` (DynamoDB Local reports it like DynamoDB). */
+function countReadCapacity(table: DynamoTable): void {
+  const reads = new Set(["GetItemCommand", "QueryCommand", "BatchGetItemCommand", "ScanCommand"]);
+  table.client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (!reads.has(context.commandName ?? "")) return next(args);
+      (args.input as Record<string, unknown>)["ReturnConsumedCapacity"] = "TOTAL";
+      const result = await next(args);
+      const consumed = (result.output as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] }).ConsumedCapacity;
+      for (const entry of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) capacity.reads += entry.CapacityUnits ?? 0;
+      return result;
+    },
+    { step: "initialize", name: "benchReadCapacity" },
+  );
+}
+
+const POLL_INTERVAL_SECONDS = 10;
+
+interface ThroughTheApi {
+  changeMedianMs: number;
+  pollBytes: number;
+  pollCpuMs: number;
+  pollRcu: number;
+  buildRcu: number;
+}
+
+/** The API, 1 000 hosts, the agent polling it in front of nginx: change-to-serving and a no-change poll. */
+async function throughTheApi(hostCount: number, upstreamPort: number): Promise<ThroughTheApi> {
+  const scratch = await mkdtemp(join(tmpdir(), "charon-bench-agent-api-"));
+  const dynamodb = await startDynamoDbLocal({ dataDirectory: join(scratch, "dynamodb") });
+  Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "local" });
+  const table = createDynamoTable("charon-bench-agent");
+  await ensureTable(table.client, table.name);
+  countReadCapacity(table);
+  const services = createServices({ table });
+  const token = `chrn_${randomBytes(24).toString("hex")}`;
+  await services.tokens.ensureBootstrapToken(token);
+  const app = createApp({ services, logger: { info() {}, warn() {}, error() {} } });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const listening = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(listening));
+  });
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket: Socket) => sockets.add(socket));
+  const wire = () => [...sockets].reduce((sum, s) => sum + s.bytesRead + s.bytesWritten, 0);
+  const address = server.address();
+  const base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/api`;
+  const api = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    return JSON.parse(text) as { id: number; token: string };
+  };
+  let nginx: RunningService | undefined;
+  const stop = new AbortController();
+  let running: Promise<void> | undefined;
+  try {
+    const ids: number[] = [];
+    for (let start = 1; start <= hostCount; start += 10) {
+      const batch = Array.from({ length: Math.min(10, hostCount - start + 1) }, (_, i) => host(start + i, upstreamPort));
+      const created = await Promise.all(
+        batch.map(({ domain_names, forward_port, block_exploits, allow_websocket_upgrade, waf_enabled, waf_mode }) =>
+          api("POST", "/nginx/proxy-hosts", { domain_names, forward_host: "127.0.0.1", forward_port, block_exploits, allow_websocket_upgrade, waf_enabled, waf_mode }),
+        ),
+      );
+      ids.push(...created.map((h) => h.id));
+    }
+    const agentToken = (await api("POST", "/v1/tokens", { name: "bench agent", permission: "scoped", scopes: { agents: "write" }, expires_at: null })).token;
+    const [httpPort, httpsPort] = [await freePort(), await freePort()];
+    const user = nginxWorkerUser();
+    const config = await loadConfig(
+      [
+        "--api-url", base, "--agent-id", "bench", "--state-dir", join(scratch, "agent"), "--nginx-conf-dir", join(scratch, "nginx"),
+        "--listen", "127.0.0.1", "--http-port", String(httpPort), "--https-port", String(httpsPort), "--resolver", "127.0.0.1",
+        "--interval", String(POLL_INTERVAL_SECONDS), ...(user ? ["--nginx-user", user] : []),
+      ],
+      { CHARON_AGENT_TOKEN: agentToken, CHARON_AGENT_NGINX_BIN: await nginxBinary() },
+    );
+    if (config === null) throw new Error("no agent configuration");
+    if (!config.nginx.waf) throw new Error("the WAF packages are not installed (libnginx-mod-http-modsecurity, modsecurity-crs)");
+    const driver = new NginxDriver({ ...config.nginx, runDir: join(config.nginx.confDir, "run"), nginxBin: config.nginx.bin, waf: config.nginx.waf });
+    const agent = new Agent(config, driver, { info() {}, warn() {} }, "bench", await loadOrCreateAgentKey(config.stateDir));
+    // The first pull writes the tree nginx starts from (its reload finds no nginx yet).
+    if ((await agent.pollOnce()) !== "applied") throw new Error("the first pull applied nothing");
+    nginx = await startNginx({ configFile: driver.mainConfigFile, httpPort });
+
+    // One no-change poll: a 304 (the agent's heartbeat is not due: it reported a moment ago).
+    const [bytesBefore, rcuBefore, cpuBefore] = [wire(), capacity.reads, process.cpuUsage()];
+    if ((await agent.pollOnce()) !== "unchanged") throw new Error("the second pull was not a 304");
+    const cpu = process.cpuUsage(cpuBefore);
+    const poll = { pollBytes: wire() - bytesBefore, pollCpuMs: (cpu.user + cpu.system) / 1000, pollRcu: capacity.reads - rcuBefore };
+
+    // A change: the poll that follows builds the snapshot (and applies it), what every poll cost before the mark.
+    const target = ids[Math.ceil(ids.length / 2) - 1]!;
+    await api("PUT", `/nginx/proxy-hosts/${target}`, { forward_path: "/v0/" });
+    const rcuBuild = capacity.reads;
+    await fetch(`${base}/v1/agent/snapshot?agent_id=bench`, { headers: { Authorization: `Bearer ${agentToken}` } }).then((r) => r.arrayBuffer());
+    const buildRcu = capacity.reads - rcuBuild;
+
+    // The agent polling on its own from here; each change is timed from the PUT's answer to nginx serving it.
+    const wakeup = new Wakeup();
+    running = agent.run(stop.signal, wakeup);
+    const samples: number[] = [];
+    for (let round = 1; round <= CHANGES; round++) {
+      const id = ids[Math.ceil(ids.length / 2) - 1 + (round % 2)]!;
+      await api("PUT", `/nginx/proxy-hosts/${id}`, { forward_path: `/p${round}/` });
+      const start = performance.now();
+      while ((await get(httpPort, `h${id}.bench.test`, "/x").catch(() => "")) !== `/p${round}/x`) {
+        if (performance.now() - start > 6 * POLL_INTERVAL_SECONDS * 1000) throw new Error(`round ${round}: not served after 6 intervals`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      samples.push(performance.now() - start);
+    }
+    return { changeMedianMs: median(samples), ...poll, buildRcu };
+  } finally {
+    stop.abort();
+    await running;
+    await nginx?.stop();
+    await new Promise((resolve) => server.close(resolve));
+    await dynamodb.stop();
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
 const upstream = createServer((req, res) => res.end(req.url));
 const upstreamPort = await freePort();
 await new Promise<void>((resolve) => upstream.listen(upstreamPort, "127.0.0.1", resolve));
@@ -119,6 +259,15 @@ try {
   const large = await oneChange(1000, upstreamPort);
   console.log(`1000 hosts (500 with the WAF): first apply ${large.firstApplyMs.toFixed(0)} ms; one changed host, apply to serving: median ${large.medianMs.toFixed(0)} ms of ${CHANGES}`);
   console.log(`agent RSS with 1000 hosts applied: ${(large.rss / 1024 / 1024).toFixed(1)} MiB (target < 100 MiB)`);
+  const through = await throughTheApi(1000, upstreamPort);
+  console.log(
+    `through the API, 1000 hosts, agent polling every ${POLL_INTERVAL_SECONDS} s: PUT answered to nginx serving it: median ${(through.changeMedianMs / 1000).toFixed(1)} s of ${CHANGES} ` +
+      `= ${(through.changeMedianMs / (POLL_INTERVAL_SECONDS * 1000)).toFixed(2)} intervals (target < 2)`,
+  );
+  console.log(
+    `one no-change poll (304): ${through.pollBytes} bytes on the wire (target < 1 KB), ${through.pollCpuMs.toFixed(1)} ms CPU (agent and API in one process), ` +
+      `${through.pollRcu} RCU; a poll that builds the snapshot: ${through.buildRcu} RCU (every poll before the version mark)`,
+  );
   console.log(`one change at 1000 hosts / at 10 hosts: ${(large.medianMs / small.medianMs).toFixed(2)}x (target <= 5x)`);
 } finally {
   upstream.close();

@@ -7,6 +7,7 @@ export { CaddyDriver, type CaddyDriverOptions } from "./drivers/caddy/driver.js"
 export { CaddyRenderError, renderConfig as renderCaddyConfig, renderHost as renderCaddyHost, type HostFragment } from "./drivers/caddy/render.js";
 export { RenderError, renderDenyMap, renderHost, renderMainConfig, type MainConfigOptions } from "./drivers/nginx/render.js";
 export { agentKeyFromJwk, loadOrCreateAgentKey, type AgentKeyPair } from "./agent-key.js";
-export { reportParts, type ReportPart } from "./agent.js";
+export { Agent, Wakeup, reportParts, type AgentLogger, type PollOutcome, type ReportPart } from "./agent.js";
+export { loadConfig, type AgentConfig } from "./config.js";
 export { BanSet, denyList, toBan, type AppliedDecision, type DecisionStream, type LapiDecision } from "./crowdsec/decisions.js";
 export { Bouncer, type BouncerConfig, type CrowdSecStatus, type DenyListTarget } from "./crowdsec/bouncer.js";
