@@ -173,9 +173,11 @@ describe("sessions", () => {
     const missing = await api.send("POST", "/api/v1/sessions", { token: null, body: {} });
     expect(missing.status).toBe(400);
     expect(missing.body.message).toContain("token");
-    const spaced = await api.send("POST", "/api/v1/sessions", { token: null, body: { token: "chrn_ x" } });
-    expect(spaced.status).toBe(400);
-    expect(spaced.body.message).toContain("token: must be an API token");
+    for (const token of ["chrn_ x", "chrn_\u0000x", "chrn_ü"]) {
+      const malformed = await api.send("POST", "/api/v1/sessions", { token: null, body: { token } });
+      expect(malformed.status, token).toBe(400);
+      expect(malformed.body.message).toContain("token: must be an API token");
+    }
     const crossSite = await api.send("POST", "/api/v1/sessions", {
       token: null,
       headers: { Origin: "https://evil.example" },

@@ -5,7 +5,8 @@ export const SessionCreateSchema = z
   .strictObject({
     token: z
       .string()
-      .regex(/^\S{1,512}$/, "must be an API token: 1 to 512 characters without spaces")
+      // What a bearer header can carry: visible ASCII, no spaces (so no control characters either).
+      .regex(/^[!-~]{1,512}$/, "must be an API token: 1 to 512 visible ASCII characters, no spaces")
       .openapi({ description: "An API token's value (`chrn_…`); exchanged, never stored", example: "chrn_…" }),
   })
   .openapi("SessionCreate");
