@@ -2,12 +2,14 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { createServer, request, type Server } from "node:http";
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NginxDriver, type SnapshotHost } from "@charon/agent";
 import { MAX_BODY_BYTES } from "@charon/api";
 import { freePort, type RunningService } from "@charon/local";
+import { host } from "../../packages/agent/test/hosts.js";
 import { startCrowdSec, type RunningCrowdSec } from "../harness/crowdsec.js";
 import { nginxBinary, nginxWorkerUser, startNginx } from "../harness/nginx.js";
 import { npmStart, type StartedServer } from "../support/npm-start.js";
@@ -18,7 +20,8 @@ import { npmStart, type StartedServer } from "../support/npm-start.js";
  * an address or a range makes nginx refuse requests from there (the client's socket bound to
  * another loopback address) while others pass, and the API lists it; deleting it lets the
  * address in again; a captcha is not enforced; with the Local API gone the bans stay and the
- * agent reports why.
+ * agent reports why. The nginx driver alone: a change of bans touches the map and nothing else,
+ * and a map nginx refuses leaves the last good one.
  */
 const bootstrapToken = `chrn_${randomBytes(24).toString("hex")}`;
 const AGENT = join(process.cwd(), "packages/agent/bin/charon-agent.js");
@@ -44,10 +47,10 @@ async function call(method: string, path: string, body?: unknown, token = bootst
   return { status: response.status, body: text === "" ? null : JSON.parse(text) };
 }
 
-/** nginx's answer to a request for HOST from the client address `from` (a loopback address). */
-function from(address: string, path = "/"): Promise<string> {
+/** nginx's answer to a request for `name` (HOST) from the client address `from` (a loopback address). */
+function from(address: string, path = "/", name = HOST, port = httpPort): Promise<string> {
   return new Promise((resolve) => {
-    const req = request({ host: "127.0.0.1", port: httpPort, path, localAddress: address, headers: { host: HOST }, agent: false }, (response) => {
+    const req = request({ host: "127.0.0.1", port, path, localAddress: address, headers: { host: name }, agent: false }, (response) => {
       let body = "";
       response.setEncoding("utf8");
       response.on("data", (chunk: string) => (body += chunk));
@@ -220,5 +223,78 @@ describe("charon-agent as a CrowdSec bouncer", () => {
     const inPart2 = await call("POST", "/v1/agent/reports", { ...largest, part: 2 }, agentToken);
     expect(inPart2.status).toBe(400);
     expect(inPart2.body.message).toContain("crowdsec: only part 1 carries the CrowdSec bans (this is part 2)");
+  });
+});
+
+describe("the nginx driver's deny map", () => {
+  it("a change of bans rewrites the map alone and reloads once; a map nginx refuses leaves the last good one, and host changes still apply", async () => {
+    const dir = await mkdtemp(join(work, "driver-"));
+    const port = await freePort();
+    // nginx itself, but its test refuses a map holding 203.0.113.66: a stand-in for whatever makes
+    // nginx refuse a map. Every run is logged, so the test counts tests and reloads.
+    const wrapper = join(dir, "nginx");
+    const runs = join(dir, "runs.log");
+    const staged = join(dir, "conf", "staged");
+    await writeFile(
+      wrapper,
+      [
+        "#!/bin/sh",
+        `echo "$*" >> '${runs}'`,
+        `case " $* " in *" -t "*) if grep -q 203.0.113.66 '${staged}/crowdsec/deny.conf' 2>/dev/null; then echo "nginx: [emerg] refused for the test in ${staged}/crowdsec/deny.conf:3" >&2; exit 1; fi;; esac`,
+        `exec '${await nginxBinary()}' "$@"`,
+        "",
+      ].join("\n"),
+    );
+    await chmod(wrapper, 0o755);
+    const user = nginxWorkerUser();
+    const driver = new NginxDriver({
+      confDir: join(dir, "conf"), runDir: join(dir, "run"), nginxBin: wrapper, listenAddress: "127.0.0.1", httpPort: port, httpsPort: await freePort(),
+      resolvers: ["127.0.0.1"], crowdsec: true, ...(user ? { user } : {}),
+    });
+    let hosts: SnapshotHost[] = [
+      host({ id: 1, domain_names: ["one.customer-a.test"], forward_port: upstream.port }),
+      host({ id: 2, domain_names: ["two.customer-a.test"], forward_port: upstream.port, forward_path: "/two/" }),
+    ];
+    const apply = () => driver.apply({ etag: `"${hosts.map((h) => h.forward_path).join()}"`, proxy_hosts: hosts, certificates: [] });
+    expect((await apply()).proxy_error).toMatch(/reload failed/); // nginx is not running yet
+    const server = await startNginx({ configFile: driver.mainConfigFile, httpPort: port });
+    try {
+      const answer = (address: string, name: string) => from(address, "/x", name, port);
+      const statusAt = async (address: string, name: string) => (await answer(address, name)).split(" ")[0];
+      expect(await answer("127.0.0.2", "two.customer-a.test")).toBe("200 upstream /two/x");
+      const live = join(dir, "conf", "live");
+      const files = async () => {
+        const names = ["nginx.conf", ...(await readdir(join(live, "hosts"))).map((n) => `hosts/${n}`)];
+        return Object.fromEntries(await Promise.all(names.map(async (n) => [n, `${(await stat(join(live, n))).mtimeMs} ${await readFile(join(live, n), "utf8")}`])));
+      };
+      const before = await files();
+      const runsBefore = (await readFile(runs, "utf8")).split("\n").length;
+
+      expect(await driver.applyDenyList(["127.0.0.2"])).toEqual({ applied: true, error: null });
+      expect(await statusAt("127.0.0.2", "one.customer-a.test")).toBe("403");
+      expect(await statusAt("127.0.0.2", "two.customer-a.test")).toBe("403");
+      expect(await answer("127.0.0.1", "two.customer-a.test")).toBe("200 upstream /two/x");
+      expect(await files()).toEqual(before);
+      const ran = (await readFile(runs, "utf8")).split("\n").slice(runsBefore - 1).filter((line) => line !== "");
+      expect(ran.map((line) => line.split(" ").slice(0, 2).join(" "))).toEqual(["-t -q", "-s reload"]);
+
+      const refused = await driver.applyDenyList(["127.0.0.2", "203.0.113.66"]);
+      expect(refused).toEqual({ applied: false, error: "[emerg] refused for the test in crowdsec/deny.conf:3" });
+      expect(await readFile(join(live, "crowdsec", "deny.conf"), "utf8")).not.toContain("203.0.113.66");
+      expect(await statusAt("127.0.0.2", "one.customer-a.test")).toBe("403");
+
+      // The refused map does not hold back a host's change; the last good map stays.
+      hosts = hosts.map((h) => (h.id === 2 ? { ...h, forward_path: "/second/" } : h));
+      const applied = await apply();
+      expect(applied.proxy_error).toBeNull();
+      expect(applied.hosts.map((h) => h.status)).toEqual(["applied", "applied"]);
+      expect(await answer("127.0.0.1", "two.customer-a.test")).toBe("200 upstream /second/x");
+      expect(await statusAt("127.0.0.2", "two.customer-a.test")).toBe("403");
+
+      expect(await driver.applyDenyList([])).toEqual({ applied: true, error: null });
+      expect(await answer("127.0.0.2", "two.customer-a.test")).toBe("200 upstream /second/x");
+    } finally {
+      await server.stop();
+    }
   });
 });
