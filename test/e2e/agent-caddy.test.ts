@@ -8,6 +8,7 @@ import { CaddyDriver, type Snapshot } from "@charon/agent";
 import { freePort } from "@charon/local";
 import { host } from "../../packages/agent/test/hosts.js";
 import { caddyBinary, startCaddy, type RunningCaddy } from "../harness/caddy.js";
+import { startCrowdSec, type RunningCrowdSec } from "../harness/crowdsec.js";
 import {
   eventually,
   runAgent,
@@ -29,6 +30,7 @@ import {
  */
 let scenario: AgentScenario;
 let caddy: RunningCaddy;
+let crowdsec: RunningCrowdSec;
 let agent: RunningAgent;
 let ports: { http: number; https: number };
 let pebbleRoot: string;
@@ -79,6 +81,7 @@ function hex(serial: string | null | undefined): string | null {
 beforeAll(async () => {
   scenario = await startAgentScenario("agent-caddy");
   caddy = await startCaddy();
+  crowdsec = await startCrowdSec();
   ports = { http: await freePort(), https: await freePort() };
   pebbleRoot = await scenario.pebbleRoot();
   providerId = await scenario.powerDnsProvider();
@@ -94,8 +97,10 @@ beforeAll(async () => {
       "--https-port", String(ports.https),
       "--resolver", inject("powerdnsDnsAddress"),
       "--interval", "1",
+      "--crowdsec-lapi-url", crowdsec.lapiUrl,
+      "--crowdsec-interval", "1",
     ],
-    { CHARON_AGENT_TOKEN: scenario.agentToken, CHARON_AGENT_CADDY_BIN: await caddyBinary() },
+    { CHARON_AGENT_TOKEN: scenario.agentToken, CHARON_AGENT_CADDY_BIN: await caddyBinary(), CHARON_AGENT_CROWDSEC_KEY: await crowdsec.addBouncer("charon-agent-caddy") },
   );
   // Someone who may download private keys approves the agent's key (its thumbprint is in its log)
   // once the agent has registered it.
@@ -108,6 +113,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (agent) await stopAgent(agent.child);
   await caddy?.stop();
+  await crowdsec?.stop();
   await scenario?.close();
 });
 
@@ -177,6 +183,18 @@ describe("charon-agent --driver caddy between the API and Caddy", () => {
     expect(await viaHttp(ports.http, `refused.${scenario.zone}`)).toBeNull();
     expect(await viaHttps(ports.https, app.name, "/d", pebbleRoot)).toBe("200 upstream-2 /d");
     expect(await viaHttp(ports.http, `alive.${scenario.zone}`, "/d")).toBe("200 upstream-1 /d");
+  });
+
+  it("refuses an address CrowdSec bans, in every host, lists the ban, and serves the address again once it is lifted", async () => {
+    const alive = `alive.${scenario.zone}`;
+    expect(await viaProxy(ports.http, alive, "/", undefined, "127.0.0.2").then((a) => a?.status)).toBe(200);
+    await crowdsec.addDecision({ ip: "127.0.0.2" });
+    await eventually(async () => (await viaProxy(ports.http, alive, "/", undefined, "127.0.0.2"))?.status, 403);
+    expect((await viaProxy(ports.https, app.name, "/", pebbleRoot, "127.0.0.2"))?.status).toBe(403);
+    expect(await viaHttp(ports.http, alive, "/f")).toBe("200 upstream-1 /f");
+    await eventually(async () => (await scenario.call("GET", "/security/crowdsec/decisions?ip=127.0.0.2")).body.map((d: { agent: string }) => d.agent).join(), AGENT_ID);
+    await crowdsec.deleteDecisions({ ip: "127.0.0.2" });
+    await eventually(async () => (await viaProxy(ports.http, alive, "/", undefined, "127.0.0.2"))?.status, 200);
   });
 
   it("serves a renewed certificate without a manual step", async () => {

@@ -121,10 +121,13 @@ export interface ProxyAnswer {
   certificate?: X509Certificate;
 }
 
-/** A request for `name` as a browser sends it (SNI and Host), over HTTPS when `ca` is given; null when no answer comes. */
-export function viaProxy(port: number, name: string, path: string, ca?: string): Promise<ProxyAnswer | null> {
+/**
+ * A request for `name` as a browser sends it (SNI and Host), over HTTPS when `ca` is given, from
+ * `localAddress` (a loopback address, 127.0.0.1 by default); null when no answer comes.
+ */
+export function viaProxy(port: number, name: string, path: string, ca?: string, localAddress = "127.0.0.1"): Promise<ProxyAnswer | null> {
   return new Promise((resolve) => {
-    const options = { host: "127.0.0.1", port, path, headers: { host: name }, agent: false as const };
+    const options = { host: "127.0.0.1", port, path, localAddress, headers: { host: name }, agent: false as const };
     const callback = (response: IncomingMessage) => {
       let body = "";
       response.setEncoding("utf8");

@@ -61,7 +61,7 @@ function proxyDriver(config: AgentConfig): { driver: ProxyDriver; where: Record<
   const { listenAddress, httpPort, httpsPort, resolvers } = config.nginx;
   if (config.driver === "caddy") {
     const driver = new CaddyDriver({ confDir: config.caddy.confDir, adminAddress: config.caddy.adminAddress, caddyBin: config.caddy.bin, listenAddress, httpPort, httpsPort, resolvers });
-    return { driver, where: { caddy_admin: config.caddy.adminAddress, caddy_config: driver.configFile } };
+    return { driver, where: { caddy_admin: config.caddy.adminAddress, caddy_config: driver.configFile }, denyTarget: driver };
   }
   const driver = new NginxDriver({
     confDir: config.nginx.confDir,

@@ -166,7 +166,6 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
   if (listenAddress !== "" && isIP(listenAddress) === 0) throw new ConfigError(`--listen: '${listenAddress}' is not an IP address`);
 
   const crowdsec = crowdSecConfig(get("crowdsec-lapi-url", "CHARON_AGENT_CROWDSEC_LAPI_URL"), get("crowdsec-interval", "CHARON_AGENT_CROWDSEC_INTERVAL"), env);
-  if (crowdsec && driver === "caddy") throw new ConfigError("--crowdsec-lapi-url: the caddy driver does not enforce CrowdSec bans yet (the nginx driver does)");
 
   return {
     apiUrl: apiUrl.replace(/\/+$/, ""),

@@ -142,7 +142,6 @@ describe("the bouncer's configuration", () => {
     [["--crowdsec-interval", "5"], {}, /--crowdsec-interval needs --crowdsec-lapi-url/],
     [["--crowdsec-lapi-url", "http://x", "--crowdsec-interval", "0"], { CHARON_AGENT_CROWDSEC_KEY: "k" }, /--crowdsec-interval: '0' is not a whole number/],
     [["--crowdsec-key", "k"], {}, /Unknown option '--crowdsec-key'/],
-    [["--driver", "caddy", "--crowdsec-lapi-url", "http://x"], { CHARON_AGENT_CROWDSEC_KEY: "k" }, /the caddy driver does not enforce CrowdSec bans yet/],
   ])("%j is refused", async (flags, env, message) => {
     await expect(loadConfig([...required, ...flags], env)).rejects.toThrow(message);
   });
