@@ -201,4 +201,12 @@ describe("sessions", () => {
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
   });
+
+  it("does not count a signed-out browser's question (no cookie at all) as a failed authentication", async () => {
+    const api = await testApi({ standardDns: false, authFailureLimits: { maxFailures: 2, windowSeconds: 60 } });
+    for (let load = 0; load < 5; load++) {
+      expect((await api.send("GET", "/api/v1/sessions/current", { token: null })).status).toBe(401);
+    }
+    expect((await api.send("POST", "/api/v1/sessions", { token: null, body: { token: "chrn_wrong" } })).status).toBe(401);
+  });
 });

@@ -85,12 +85,15 @@ export class TokenService {
   /**
    * The live session a cookie value names, with its token as it is now: 401 when the session is
    * unknown, expired or closed or its token revoked or expired (counted as a failed
-   * authentication, like a bad bearer token), 429 as `authenticate`.
+   * authentication, like a bad bearer token), 429 as `authenticate`; 401 uncounted without a
+   * cookie (`value` undefined).
    */
   async session(value: string | undefined, clientAddress: string | null = null): Promise<ActiveSession> {
     const repository = this.sessionRepository();
+    // No cookie at all is a signed-out browser asking (the console does on every load), not a
+    // guess: a 401 that does not count toward the failure limit.
+    if (value === undefined) throw new UnauthorizedError(NO_SESSION_MESSAGE);
     return this.counted(clientAddress, async () => {
-      if (value === undefined) throw new UnauthorizedError(NO_SESSION_MESSAGE);
       const hash = hashToken(value);
       const session = await repository.findByHash(hash);
       // TTL deletion lags expiry by up to days: the stored time decides.
