@@ -198,12 +198,12 @@ describe("charon-agent as a CrowdSec bouncer", () => {
     expect(output).not.toContain(agentToken);
   });
 
-  it("takes the largest valid part 1 with the most CrowdSec bans within the body limit, and refuses one ban more or bans in another part", async () => {
+  it("takes the largest valid part 1 with the most CrowdSec bans within the body limit, and refuses one ban more or bans in another part; only a part 1 replaces the agent's bans", async () => {
     const id = 999_999_999_999_999;
     // Every ban's text at its longest: printable ASCII without quotes or backslashes, so its JSON is its length.
     const decision = {
       id: 999_999_999_999, type: "ban", scenario: "x".repeat(80), origin: "x".repeat(32), duration: "x".repeat(32),
-      until: "2026-11-30T01:46:14.123456789Z", scope: "Range", value: "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128",
+      until: "2099-12-31T23:59:59.123456789Z", scope: "Range", value: "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128",
     };
     const crowdsec = { decisions_total: 10_000_000, skipped: 10_000_000, error: "€".repeat(300), decisions: Array.from({ length: 100 }, () => decision) };
     // The bans' share of the 256 KiB body limit (docs/decisions/0023-crowdsec-bouncer.md).
@@ -223,6 +223,17 @@ describe("charon-agent as a CrowdSec bouncer", () => {
     const inPart2 = await call("POST", "/v1/agent/reports", { ...largest, part: 2 }, agentToken);
     expect(inPart2.status).toBe(400);
     expect(inPart2.body.message).toContain("crowdsec: only part 1 carries the CrowdSec bans (this is part 2)");
+
+    // The bans are that agent's until a part 1 says otherwise: another part leaves them, a part 1
+    // without them removes them.
+    const address = "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff";
+    const agent = "a".repeat(64);
+    expect(await listedFor(address)).toEqual([`Range ${decision.value} ban ${agent}`]);
+    const { crowdsec: _bans, ...withoutBans } = largest;
+    expect((await call("POST", "/v1/agent/reports", { ...withoutBans, part: 2 }, agentToken)).status).toBe(200);
+    expect(await listedFor(address)).toEqual([`Range ${decision.value} ban ${agent}`]);
+    expect((await call("POST", "/v1/agent/reports", withoutBans, agentToken)).status).toBe(200);
+    expect(await listedFor(address)).toEqual([]);
   });
 });
 
