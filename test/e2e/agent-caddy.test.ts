@@ -162,7 +162,7 @@ describe("charon-agent --driver caddy between the API and Caddy", () => {
   it("reports a WAF host as unsupported by this driver and still serves it", async () => {
     const waf = await createHost({ domain_names: [`waf.${scenario.zone}`], waf_enabled: true, waf_mode: "block" });
     await eventually(() => viaHttp(ports.http, `waf.${scenario.zone}`, "/search?id=1%27%20OR%20%271%27=%271"), "200 upstream-1 /search?id=1%27%20OR%20%271%27=%271");
-    await eventually(async () => (await reported(waf.id))?.note ?? null, "WAF unsupported by this driver (Caddy has no WAF module): served without it");
+    await eventually(async () => (await reported(waf.id))?.note ?? null, "WAF unsupported by this driver");
     expect((await reported(waf.id))?.status).toBe("applied");
     const status = await scenario.call("GET", "/security/waf");
     expect(status.body.hosts.block.find((h: { id: number }) => h.id === waf.id)?.reported).toEqual([{ agent_id: AGENT_ID, driver: "caddy", waf_mode: "unsupported" }]);

@@ -52,11 +52,15 @@ export class CaddyRenderError extends Error {
   override readonly name = "CaddyRenderError";
 }
 
-/** What the Caddy driver does not apply, said in the host's report (it is still served). */
+/**
+ * What the Caddy driver does not apply, said in the host's report (it is still served): Caddy has
+ * no WAF module, `advanced_config` is nginx syntax, and Caddy's standard build has no HTTP cache.
+ * Short, so that several fit in a report's note (100 characters).
+ */
 export const NOT_APPLIED = {
-  waf: "WAF unsupported by this driver (Caddy has no WAF module): served without it",
-  advancedConfig: "advanced_config is nginx syntax: not applied by the Caddy driver",
-  caching: "caching_enabled not applied: Caddy's standard build has no HTTP cache",
+  waf: "WAF unsupported by this driver",
+  advancedConfig: "advanced_config not applied (nginx syntax)",
+  caching: "caching_enabled not applied (no cache in Caddy)",
 } as const;
 
 /**
