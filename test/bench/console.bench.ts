@@ -7,7 +7,8 @@
  *   credentials created through the API; then, alternating, ROUNDS times each:
  *   - curl fetching the whole list as the API pages it (500 a page, the largest), Bearer token;
  *   - Debian's Chromium, signed in, navigating to the provider's Manage Credentials screen until
- *     all 1 000 rows are in the table and it is no longer busy (usable: every row's buttons there).
+ *     it is usable: all 1 000 credentials loaded (the table no longer busy, "Showing 100 of 1000
+ *     credentials."; its filter searches them all) and the first 100 rows drawn with their buttons.
  * Prints medians, and last the ratio of the console's time to its target (1.5 × curl + 300 ms):
  * ≤ 1 meets it.
  */
@@ -26,6 +27,8 @@ import { npmStart } from "../support/npm-start.js";
 
 const CREDENTIALS = 1_000;
 const ROUNDS = 7;
+/** Rows the console draws at once (`PAGE` in its credentials screen). */
+const SHOWN = 100;
 const PARALLEL = 8;
 const FIRST_SCREEN_TARGET_BYTES = 150 * 1024;
 const dist = fileURLToPath(new URL("../../packages/console/dist/", import.meta.url));
@@ -108,11 +111,9 @@ async function main(): Promise<void> {
       await page.goto("about:blank");
       const start = performance.now();
       await page.goto(screen, { waitUntil: "commit" });
-      await page.waitForFunction(
-        `document.querySelector("table[aria-busy='false']")?.querySelectorAll("tbody tr").length === ${CREDENTIALS}`,
-        undefined,
-        { polling: "raf", timeout: 60_000 },
-      );
+      // Locators, not waitForFunction: the console's CSP refuses the eval that one needs.
+      await page.getByText(`Showing ${SHOWN} of ${CREDENTIALS} credentials.`, { exact: true }).waitFor({ timeout: 60_000 });
+      await page.locator(`table[aria-busy="false"] tbody tr:nth-child(${SHOWN}) button`).first().waitFor();
       return performance.now() - start;
     };
 

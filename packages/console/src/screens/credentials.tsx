@@ -30,6 +30,9 @@ export async function allCredentials(id: number, progress: (partial: Credential[
   return all;
 }
 
+/** Rows rendered at a time: all credentials are loaded (the filter searches them all), a page is drawn. */
+const PAGE = 100;
+
 export function Credentials() {
   const id = Number(useRoute().params.id);
   const mayWrite = useCan("dns_providers", "write");
@@ -47,6 +50,12 @@ export function Credentials() {
   const [saved, setSaved] = useState<Schemas["SavedCredential"]>();
   const [tested, setTested] = useState<{ credential: Credential; result?: TestResult; error?: unknown }>();
   const [rowError, setRowError] = useState<unknown>();
+  const [filter, setFilter] = useState("");
+  const [shown, setShown] = useState(PAGE);
+  const needle = filter.trim().toLowerCase();
+  const visible = needle
+    ? (credentials.data ?? []).filter((c) => c.name.toLowerCase().includes(needle) || c.zone_filter.toLowerCase().includes(needle))
+    : (credentials.data ?? []);
 
   const toggle = async (credential: Credential) => {
     setRowError(undefined);
@@ -79,6 +88,9 @@ export function Credentials() {
       <ErrorMessage error={rowError} />
       {tested && <TestOutcome {...tested} />}
       {credentials.loading && !credentials.data && <p role="status">Loading credentials…</p>}
+      {credentials.data && credentials.data.length > PAGE && (
+        <Field label="Filter credentials" value={filter} onInput={(value) => (setFilter(value), setShown(PAGE))} hint="Part of a name or a zone filter" spellcheck={false} autoCapitalize="none" />
+      )}
       {credentials.data && (
         <Scroll label={`Credentials of ${name}`}>
           <table aria-label={`Credentials of ${name}`} aria-busy={credentials.loading ? "true" : "false"}>
@@ -93,7 +105,7 @@ export function Credentials() {
               </tr>
             </thead>
             <tbody>
-              {credentials.data.map((credential) => (
+              {visible.slice(0, shown).map((credential) => (
                 <tr key={credential.id}>
                   <th scope="row">
                     {credential.name}
@@ -121,6 +133,16 @@ export function Credentials() {
             </tbody>
           </table>
         </Scroll>
+      )}
+      {credentials.data && (
+        <div class="pager">
+          <p role="status">
+            Showing {Math.min(shown, visible.length)} of {visible.length} credentials{credentials.loading ? " (loading more…)" : ""}.
+          </p>
+          {visible.length > shown && (
+            <button type="button" class="secondary" onClick={() => setShown(shown + PAGE)}>Show {Math.min(PAGE, visible.length - shown)} more</button>
+          )}
+        </div>
       )}
       {editing && provider.data?.type && (
         <CredentialForm
