@@ -227,13 +227,23 @@ describe("the Caddy driver when Caddy cannot take the document", () => {
     certificates: [],
   });
 
-  it("reports a Caddy that does not answer, and does not crash", async () => {
-    const nobody = `127.0.0.1:${await freePort()}`;
-    const driver = new CaddyDriver({ confDir: join(scenario.work, "caddy-down"), adminAddress: nobody, caddyBin: await caddyBinary(), listenAddress: "127.0.0.1", httpPort: await freePort(), httpsPort: await freePort(), resolvers: [inject("powerdnsDnsAddress")] });
+  it("reports a Caddy that does not answer, and keeps what it would load for Caddy's start", async () => {
+    const admin = `127.0.0.1:${await freePort()}`;
+    const confDir = join(scenario.work, "caddy-down");
+    const httpPort = await freePort();
+    const driver = new CaddyDriver({ confDir, adminAddress: admin, caddyBin: await caddyBinary(), listenAddress: "127.0.0.1", httpPort, httpsPort: await freePort(), resolvers: [inject("powerdnsDnsAddress")] });
     const result = await driver.apply(snapshot('"1"', scenario.upstreams[0]!.port));
-    expect(result.proxy_error).toBe(`Caddy's admin API did not answer: ${nobody}: ECONNREFUSED`);
+    expect(result.proxy_error).toBe(`Caddy's admin API did not answer: ${admin}: ECONNREFUSED`);
     expect(result.reloaded).toBe(false);
-    expect(result.hosts).toEqual([{ id: 1, status: "failed", error: result.proxy_error, serving: "none", tls: false, waf_mode: null, note: null }]);
+    expect(result.trials).toBe(1);
+    // As with nginx not running: the host is in the configuration Caddy starts with.
+    expect(result.hosts).toEqual([{ id: 1, status: "applied", error: null, serving: "desired", tls: false, waf_mode: null, note: null }]);
+    const started = await startCaddy({ configFile: driver.configFile, adminAddress: admin });
+    try {
+      expect(await viaHttp(httpPort, "app.customer-a.test", "/started")).toBe("200 upstream-1 /started");
+    } finally {
+      await started.stop();
+    }
   });
 
   it("keeps the last good document serving when Caddy refuses the new one as a whole (a port taken)", async () => {

@@ -21,15 +21,16 @@ export interface RunningCaddy {
 
 /**
  * Runs Debian's Caddy in the foreground (no system service) as the current user, with a minimal
- * configuration: its admin API on a free loopback port and nothing else, until a driver loads one.
+ * configuration: its admin API on a free loopback port and nothing else, until a driver loads one;
+ * or `from` a driver's `caddy.json`, whose admin API is at `adminAddress`.
  * Its home, configuration and data directories are a private temporary one (Caddy autosaves each
  * loaded configuration there), removed by `stop()`.
  */
-export async function startCaddy(): Promise<RunningCaddy> {
+export async function startCaddy(from?: { configFile: string; adminAddress: string }): Promise<RunningCaddy> {
   const home = await mkdtemp(join(tmpdir(), "charon-caddy-"));
-  const adminAddress = `127.0.0.1:${await freePort()}`;
-  const configFile = join(home, "initial.json");
-  await writeFile(configFile, JSON.stringify({ admin: { listen: adminAddress } }));
+  const adminAddress = from?.adminAddress ?? `127.0.0.1:${await freePort()}`;
+  const configFile = from?.configFile ?? join(home, "initial.json");
+  if (!from) await writeFile(configFile, JSON.stringify({ admin: { listen: adminAddress } }));
   const { stop } = await startProcess({
     name: "caddy",
     command: await caddyBinary(),

@@ -72,7 +72,8 @@ export class CaddyDriver implements ProxyDriver {
   /**
    * Brings Caddy to `snapshot`'s proxy hosts. Never throws for a host's fault or a Caddy that is
    * down: a host that does not render or that Caddy refuses is reported failed and keeps its last
-   * good version; a Caddy that does not answer is the result's `proxy_error`.
+   * good version; a Caddy that does not answer is the result's `proxy_error`, and what passed
+   * `caddy validate` is kept in `caddy.json` for Caddy's next start.
    */
   apply(snapshot: Snapshot): Promise<ApplyResult> {
     return this.exclusive(() => this.applySnapshot(snapshot));
@@ -80,8 +81,9 @@ export class CaddyDriver implements ProxyDriver {
 
   /**
    * Makes every host refuse (403) requests from these addresses and CIDRs (CrowdSec's bans): the
-   * document with a `remote_ip` route first in each server. `applied` false: Caddy refused it or
-   * did not answer (`error`), and the last good list stays in force.
+   * document with a `remote_ip` route first in each server. `applied` false: Caddy refused it, and
+   * the last good list stays in force; `applied` with an `error`: Caddy did not answer, the list is
+   * in the document it starts with.
    */
   applyDenyList(list: string[]): Promise<{ applied: boolean; error: string | null }> {
     return this.exclusive(async () => {
@@ -95,10 +97,11 @@ export class CaddyDriver implements ProxyDriver {
         throw error;
       }
       const outcome = await this.post(document);
-      if (!outcome.ok) return { applied: false, error: outcome.refused ? outcome.message : `Caddy's admin API did not answer: ${outcome.message}` };
+      if (!outcome.ok && outcome.refused) return { applied: false, error: outcome.message };
+      // Taken, or Caddy not answering: the list is in the document Caddy starts with (caddy.json).
       this.denyList = [...list];
       await this.persist();
-      return { applied: true, error: null };
+      return { applied: true, error: outcome.ok ? null : `Caddy's admin API did not answer: ${outcome.message}` };
     });
   }
 
@@ -151,28 +154,42 @@ export class CaddyDriver implements ProxyDriver {
     let accepted = changed;
     let proxyError: string | null = null;
     let outcome = await this.post(this.document(withChanges(changed)));
-    if (!outcome.ok && outcome.refused && changed.length > 0) {
+    const down = !outcome.ok && !outcome.refused;
+    let tested = true;
+    if (!outcome.ok && changed.length > 0) {
+      // Refused: find the hosts at fault. Not answering: test the document all the same, so that the
+      // one kept for Caddy's next start (caddy.json) is one it takes.
       const all = await trial(changed);
       const baseline = all.ok ? all : await trial([]);
-      // Otherwise not one host's fault: Caddy refuses what it validates (a port taken), or the shared
-      // part fails; every changed host keeps its last good version, with the load's error.
       if (!all.ok && baseline.ok) {
         const result = await isolateFaults(changed, trial, all.message);
         accepted = result.accepted;
         for (const { unit: id, message } of result.rejected) fail(reports, id, message);
-        outcome = await this.post(this.document(withChanges(accepted)));
+        if (!down) outcome = await this.post(this.document(withChanges(accepted)));
       }
+      // Otherwise not one host's fault: Caddy refuses what it validates (a port taken), or the
+      // shared part fails; every changed host keeps its last good version, with the error.
+      tested = baseline.ok;
     }
-    if (!outcome.ok) {
-      proxyError = outcome.refused ? outcome.message : `Caddy's admin API did not answer: ${outcome.message}`;
+    if (!outcome.ok && !outcome.refused) {
+      // As with nginx not running: what passed the test is the configuration Caddy starts with
+      // (`caddy run --config caddy.json`), and the error says Caddy did not take it yet.
+      proxyError = `Caddy's admin API did not answer: ${outcome.message}`;
+      if (!tested) {
+        for (const id of accepted) fail(reports, id, proxyError);
+        accepted = [];
+      }
+      this.live = withChanges(accepted);
+      await this.persist();
+    } else if (!outcome.ok) {
+      proxyError = outcome.message;
       for (const id of accepted) fail(reports, id, proxyError);
       accepted = [];
       // Caddy keeps its running configuration when a load fails; the last good document is loaded
       // again in case Caddy restarted since (its answer changes nothing in the report).
       const lastGood = await readFile(this.configFile, "utf8").catch(() => null);
-      if (outcome.refused && lastGood !== null) await this.post(lastGood);
-    }
-    if (outcome.ok) {
+      if (lastGood !== null) await this.post(lastGood);
+    } else {
       this.live = withChanges(accepted);
       await this.persist();
     }
