@@ -162,7 +162,9 @@ describe("the console", () => {
     await dialog.getByLabel("Domain names").fill(`www.${zone}`);
     await dialog.getByRole("button", { name: "Request" }).click();
     const row = page.getByRole("row").filter({ hasText: `www.${zone}` });
-    // Pending, then active once Pebble has checked the value on PowerDNS: the page polls on its own.
+    // Pending with the order's step (the order takes seconds: propagation is polled every 2 s),
+    // then active once Pebble has checked the value on PowerDNS: the page polls on its own.
+    await expect.poll(() => row.textContent(), { interval: 50 }).toMatch(/pendingstep: /);
     await expect.poll(() => row.textContent(), { timeout: 60_000, interval: 250 }).toMatch(/active/);
     expect(await row.textContent()).toContain(`www.${zone}: Console zone`);
     const download = page.waitForEvent("download");
@@ -180,6 +182,37 @@ describe("the console", () => {
     await expect.poll(() => affected.textContent()).toBe(`www.${zone}`);
     await dialog.getByRole("button", { name: "Close" }).first().click();
     expect((await bearer("GET", `/api/v1/dns-providers/${providers[0]!.id}/credentials`)).body.credentials.map((c: { name: string }) => c.name)).toContain("Console zone");
+  });
+
+  it("adds a proxy host like Nginx Proxy Manager's form: a bad port is refused beside its field; then its certificate and WAF mode", async () => {
+    await go("/proxy-hosts");
+    await page.getByRole("button", { name: "Add proxy host" }).click();
+    const dialog = page.getByRole("dialog", { name: "New proxy host" });
+    await dialog.getByLabel("Domain names").fill(`www.${zone}`);
+    await dialog.getByLabel("Forward hostname / IP").fill("10.0.0.5");
+    const port = dialog.getByLabel("Forward port");
+    await port.fill("99999");
+    await dialog.getByRole("tab", { name: "SSL" }).click();
+    await dialog.getByLabel("SSL certificate").selectOption({ label: `www.${zone} (active)` });
+    await dialog.getByLabel("Force SSL").check();
+    await dialog.getByRole("button", { name: "Save" }).click();
+    // The API names forward_port: the form goes back to the tab holding it and shows why.
+    await expect.poll(() => port.getAttribute("aria-invalid")).toBe("true");
+    const described = (await port.getAttribute("aria-describedby"))!;
+    expect(await page.locator(`[id="${described}"]`).textContent()).toMatch(/^forward_port: /);
+
+    await port.fill("3000");
+    await dialog.getByRole("tab", { name: "WAF" }).click();
+    await dialog.getByLabel(/Web application firewall/).selectOption("block");
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await dialog.waitFor({ state: "detached" });
+    const row = page.getByRole("row").filter({ has: page.getByRole("rowheader", { name: `www.${zone}` }) });
+    await expect.poll(() => row.textContent()).toContain("http://10.0.0.5:3000");
+    expect(await row.textContent()).toContain(`www.${zone} (active)`);
+    expect(await row.textContent()).toContain("block");
+    const [host] = (await bearer("GET", "/api/nginx/proxy-hosts")).body as Array<{ ssl_forced: boolean; waf_enabled: boolean; waf_mode: string; certificate_id: number }>;
+    expect(host).toMatchObject({ ssl_forced: true, waf_enabled: true, waf_mode: "block" });
+    expect(host!.certificate_id).toBeGreaterThan(0);
   });
 
   it("creates a scoped token whose value is shown once", async () => {
