@@ -48,13 +48,16 @@ export interface RunningPebble extends RunningService {
 /**
  * Starts Pebble on free loopback ports, validating DNS-01 challenges against `dnsServer`
  * (`host:port`, PowerDNS in the tests), building the pinned version first if needed.
- * Validation is immediate (`PEBBLE_VA_NOSLEEP`) and every nonce is accepted. `authorizationReuse`
+ * Validation is immediate (`PEBBLE_VA_NOSLEEP`) unless `validationSleepSeconds` is given: then Pebble's
+ * VA waits a uniformly random whole number of seconds below it before each validation
+ * (`PEBBLE_VA_SLEEPTIME`; Pebble's own default is 5), as a real CA takes seconds to validate from
+ * its vantage points. Every nonce is accepted. `authorizationReuse`
  * (a percentage, as `PEBBLE_AUTHZREUSE`) says how often a new order gets a valid authorization the
  * account holds (for an hour) instead of a pending one: at 100 always, as Let's Encrypt does for
  * 7 hours; at the default 0 still one time in 100 (wfe.go reuses unless `rand.Intn(100) > percent`),
  * so a test whose order must prove control again deactivates what the account holds first.
  */
-export async function startPebble(options: { dnsServer: string; authorizationReuse?: number }): Promise<RunningPebble> {
+export async function startPebble(options: { dnsServer: string; authorizationReuse?: number; validationSleepSeconds?: number }): Promise<RunningPebble> {
   await ensurePebbleInstalled();
   const directory = await mkdtemp(join(tmpdir(), "charon-pebble-"));
   try {
@@ -89,7 +92,9 @@ export async function startPebble(options: { dnsServer: string; authorizationReu
       cwd: directory,
       env: {
         ...process.env,
-        PEBBLE_VA_NOSLEEP: "1",
+        ...(options.validationSleepSeconds === undefined
+          ? { PEBBLE_VA_NOSLEEP: "1" }
+          : { PEBBLE_VA_NOSLEEP: "0", PEBBLE_VA_SLEEPTIME: String(options.validationSleepSeconds) }),
         PEBBLE_WFE_NONCEREJECT: "0",
         PEBBLE_AUTHZREUSE: String(options.authorizationReuse ?? 0),
       },
