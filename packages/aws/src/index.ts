@@ -14,7 +14,7 @@ export { DynamoApiTokenRepository, DynamoAuthFailureCounter } from "./repositori
 export { DynamoSessionRepository } from "./repositories/sessions.js";
 export { DynamoProxyHostRepository } from "./repositories/proxy-hosts.js";
 export { DynamoCertificateRepository, DynamoIssuanceRepository, certificateKey, certificateFromItem } from "./repositories/certificates.js";
-export { DynamoRenewalIndex, DynamoFailedAuthorizations, RENEWAL_SHARDS, renewalIndexKeys } from "./repositories/renewals.js";
+export { DynamoRenewalIndex, DynamoExpiryIndex, DynamoFailedAuthorizations, RENEWAL_SHARDS, expiryItem, renewalIndexKeys } from "./repositories/renewals.js";
 export { DynamoSettingsRepository } from "./repositories/settings.js";
 export { DynamoNotificationRepository } from "./repositories/notifications.js";
 export { DynamoCrowdSecDecisionRepository } from "./repositories/crowdsec-decisions.js";

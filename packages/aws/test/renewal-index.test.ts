@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  DynamoCertificateRepository,
+  DynamoExpiryIndex,
   DynamoFailedAuthorizations,
   DynamoRenewalIndex,
   RENEWAL_SHARDS,
@@ -8,7 +10,7 @@ import {
   renewalIndexKeys,
   type DynamoTable,
 } from "@charon/aws";
-import { planRenewal, type RenewalSchedule } from "@charon/core";
+import { auditEntry, planRenewal, type Certificate, type RenewalSchedule } from "@charon/core";
 import { freshTable } from "../../../test/harness/dynamodb.js";
 
 /** The renewal index (gsi2 `RENEWAL#<shard>`) and the hourly failure counters, on DynamoDB Local. */
@@ -62,6 +64,46 @@ describe("renewal index", () => {
     expect(later).not.toContain(7);
     expect(later).toContain(9);
     expect((await index.due(new Date(now.getTime() + 60_000))).map((c) => c.id)).toContain(7);
+  });
+});
+
+describe("expiry index", () => {
+  const actor = { user: "test", ipAddress: null, via: "test" };
+  const audit = (id: number) =>
+    auditEntry(actor, now, { action: "certificate_created", resourceType: "certificate", resourceId: id, resourceName: `c${id}`, provider: null, zoneFilter: null });
+  /** A certificate stored with `expires_on` `days` from now (null: pending, never issued). */
+  const certificate = (days: number | null): Omit<Certificate, "id"> => ({
+    provider: "letsencrypt",
+    nice_name: `expires in ${days}`,
+    domain_names: [`d${days}.example.test`],
+    status: days === null ? "pending" : "active",
+    expires_on: days === null ? null : new Date(now.getTime() + days * 86_400_000).toISOString(),
+    created_on: now.toISOString(),
+    modified_on: now.toISOString(),
+    last_renewed_at: null,
+    renewal_requested_at: null,
+    meta: { dns_challenge: true },
+    dns_provider: null,
+    credentials: [],
+  });
+
+  it("reads the certificates expiring before a time (the expired too), no others, and forgets a deleted one", async () => {
+    const own = await freshTable();
+    const repository = new DynamoCertificateRepository(own);
+    const id: Record<string, number> = {};
+    for (const days of [-1, 3, 20, 80, null]) id[String(days)] = (await repository.create(certificate(days), audit)).id;
+    const index = new DynamoExpiryIndex(own, certificateFromItem);
+    const before = async (days: number) => (await index.expiringBefore(new Date(now.getTime() + days * 86_400_000))).map((c) => c.id).sort((a, b) => a - b);
+
+    expect(await before(7)).toEqual([id["-1"], id["3"]]);
+    expect(await before(30)).toEqual([id["-1"], id["3"], id["20"]]);
+    expect(index.readCapacity).toBeGreaterThan(0);
+    // Filing again what is filed changes nothing (the backfill after a renewal stored its own).
+    await index.file(id["80"]!, new Date(now.getTime() + 86_400_000).toISOString());
+    expect(await before(30)).toEqual([id["-1"], id["3"], id["20"]]);
+
+    await repository.delete((await repository.get(id["3"]!))!, { ...audit(id["3"]!), action: "certificate_deleted" });
+    expect(await before(30)).toEqual([id["-1"], id["20"]]);
   });
 });
 

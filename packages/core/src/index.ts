@@ -177,5 +177,6 @@ export {
   everyCertificate,
   MAX_CERTIFICATES_READ,
   type CertificateListing,
+  type ExpiryIndex,
   type CertificateOverview,
 } from "./certificates/overview.js";

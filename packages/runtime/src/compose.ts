@@ -34,6 +34,7 @@ import {
   DynamoFailedAuthorizations,
   DynamoIssuanceRepository,
   DynamoRenewalIndex,
+  DynamoExpiryIndex,
   certificateFromItem,
   DynamoProxyHostRepository,
   DynamoSettingsRepository,
@@ -110,6 +111,7 @@ export function createServices({
   const throttle = new AuthFailureThrottle(new DynamoAuthFailureCounter(table), clock, authFailureLimits);
   const settings = new SettingsService(new DynamoSettingsRepository(table), clock);
   const certificateRepository = new DynamoCertificateRepository(table);
+  const expiries = new DynamoExpiryIndex(table, certificateFromItem);
   const notifications = new NotificationService({
     subscriptions: new DynamoNotificationRepository(table),
     secrets,
@@ -117,7 +119,7 @@ export function createServices({
     outbound: dnsClientOptions.outbound ?? createOutboundPolicy(),
     queue: workQueue,
     clock,
-    certificates: certificateRepository,
+    expiries,
     ...(issuance ? { logger: issuance.logger } : {}),
   });
   const issuer = issuance
@@ -145,6 +147,7 @@ export function createServices({
           issuance: issuer,
           certificates,
           listing: certificateRepository,
+          expiries,
           clock,
           logger: issuance.logger,
         })

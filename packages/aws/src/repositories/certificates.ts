@@ -22,7 +22,7 @@ import { auditEntryPut } from "./audit-entries.js";
 import { fromUsageItem, usageKey, usageSteps, usageWrites, type UsageItem } from "./credential-usage.js";
 import { MAX_TRANSACTION_ITEMS, WriteConflict, transactNamed } from "./transaction-steps.js";
 import { sortableId } from "../dynamodb/sortable-id.js";
-import { scheduleUpdate } from "./renewals.js";
+import { expiryItem, expiryKey, scheduleUpdate } from "./renewals.js";
 
 /**
  * Items (packages/aws/README.md, "Certificates"):
@@ -64,6 +64,7 @@ export class DynamoCertificateRepository implements CertificateRepository {
       await transactNamed(this.table, [
         { Put: { TableName: this.table.name, Item: toItem(stored), ConditionExpression: "attribute_not_exists(pk)" } },
         auditEntryPut(this.table.name, audit(id)),
+        ...(stored.expires_on ? [{ Put: { TableName: this.table.name, Item: expiryItem(id, stored.expires_on) } }] : []),
         ...usageWrites(this.table.name, first, 1),
       ]);
     } catch (error) {
@@ -133,9 +134,10 @@ export class DynamoCertificateRepository implements CertificateRepository {
         await transactNamed(this.table, [
           { Delete: asRead },
           auditEntryPut(this.table.name, audit),
-          // Its order and material (the sealed key) go with it.
+          // Its order, material (the sealed key) and expiry index entry go with it.
           { Delete: { TableName: this.table.name, Key: orderKey(id) } },
           { Delete: { TableName: this.table.name, Key: materialKey(id) } },
+          { Delete: { TableName: this.table.name, Key: expiryKey(id) } },
           ...usageWrites(this.table.name, last, -1),
         ]);
         await markDesiredStateChanged(this.table);
@@ -196,8 +198,8 @@ export class DynamoCertificateRepository implements CertificateRepository {
   }
 }
 
-/** Items in every step beside the usages: the certificate (put, check or delete), the audit entry, its order and material. */
-const RESERVED_PER_STEP = 4;
+/** Items in every step beside the usages: the certificate (put, check or delete), the audit entry, its order, material and expiry entry. */
+const RESERVED_PER_STEP = 5;
 
 /** Reads a delete makes before giving up when concurrent changes keep cancelling its steps. */
 const MAX_DELETE_ATTEMPTS = 5;
@@ -365,6 +367,7 @@ export class DynamoIssuanceRepository implements IssuanceRepository {
           },
         },
       },
+      ...(fields.expires_on ? [{ Put: { TableName: this.table.name, Item: expiryItem(order.certificateId, fields.expires_on) } }] : []),
       {
         Update: {
           TableName: this.table.name,

@@ -1,5 +1,5 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { nextLookAt, type Certificate, type FailedAuthorizations, type RenewalIndex, type RenewalSchedule } from "@charon/core";
+import { nextLookAt, type Certificate, type ExpiryIndex, type FailedAuthorizations, type RenewalIndex, type RenewalSchedule } from "@charon/core";
 import { tableSchema } from "../dynamodb/schema.js";
 import { ConditionFailed, type DynamoTable, type Item } from "../dynamodb/table.js";
 import { sortableId } from "../dynamodb/sortable-id.js";
@@ -49,30 +49,9 @@ export class DynamoRenewalIndex implements RenewalIndex {
   ) {}
 
   async due(now: Date): Promise<Certificate[]> {
-    const upper = `${now.toISOString()}$`; // "$" sorts after "#": every entry of `now` itself is in.
-    const shards = await Promise.all(Array.from({ length: RENEWAL_SHARDS }, (_, shard) => this.shard(shard, upper)));
-    return shards.flat();
-  }
-
-  private async shard(shard: number, upper: string): Promise<Certificate[]> {
-    const found: Certificate[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const result = await this.table.client.send(
-        new QueryCommand({
-          TableName: this.table.name,
-          IndexName: "gsi2",
-          KeyConditionExpression: "gsi2pk = :pk AND gsi2sk < :upper",
-          ExpressionAttributeValues: { ":pk": `RENEWAL#${shard}`, ":upper": upper },
-          ExclusiveStartKey: start,
-          ReturnConsumedCapacity: "TOTAL",
-        }),
-      );
-      this.readCapacity += result.ConsumedCapacity?.CapacityUnits ?? 0;
-      found.push(...(result.Items ?? []).map((item) => this.fromItem(item)));
-      start = result.LastEvaluatedKey;
-    } while (start !== undefined);
-    return found;
+    const { items, capacity } = await filedBefore(this.table, "RENEWAL", now);
+    this.readCapacity += capacity;
+    return items.map((item) => this.fromItem(item));
   }
 
   async backfilled(): Promise<boolean> {
@@ -96,6 +75,90 @@ export class DynamoRenewalIndex implements RenewalIndex {
       // Renewed (a new serial with its own schedule) or deleted meanwhile.
       if (error instanceof ConditionFailed) return false;
       throw error;
+    }
+  }
+}
+
+/**
+ * Every item filed in gsi2 under `<prefix>#<shard>` (all shards) with a sort key before `before`
+ * (`<ISO 8601>#<id>`), and the read capacity the queries consumed.
+ */
+async function filedBefore(table: DynamoTable, prefix: string, before: Date): Promise<{ items: Item[]; capacity: number }> {
+  const upper = `${before.toISOString()}$`; // "$" sorts after "#": every entry of `before` itself is in.
+  const shard = async (n: number) => {
+    const found: Item[] = [];
+    let capacity = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const result = await table.client.send(
+        new QueryCommand({
+          TableName: table.name,
+          IndexName: "gsi2",
+          KeyConditionExpression: "gsi2pk = :pk AND gsi2sk < :upper",
+          ExpressionAttributeValues: { ":pk": `${prefix}#${n}`, ":upper": upper },
+          ExclusiveStartKey: start,
+          ReturnConsumedCapacity: "TOTAL",
+        }),
+      );
+      capacity += result.ConsumedCapacity?.CapacityUnits ?? 0;
+      found.push(...((result.Items ?? []) as Item[]));
+      start = result.LastEvaluatedKey;
+    } while (start !== undefined);
+    return { found, capacity };
+  };
+  const shards = await Promise.all(Array.from({ length: RENEWAL_SHARDS }, (_, n) => shard(n)));
+  return { items: shards.flatMap((s) => s.found), capacity: shards.reduce((sum, s) => sum + s.capacity, 0) };
+}
+
+/** How long an expiry item outlives its expiry (TTL): past the last warning about it. */
+const EXPIRY_KEPT_SECONDS = 30 * 86_400;
+
+/**
+ * `CERTIFICATE#<id>` / `EXPIRY`, gsi2 `EXPIRY#<id mod 8>` / `<expires_on>#<id>`: the certificate's
+ * entry in the expiry index, written with every `expires_on` it gets (issuance, renewal), deleted
+ * with it, and removed by TTL 30 days after that expiry.
+ */
+export function expiryItem(certificateId: number, expiresOn: string): Item {
+  return {
+    ...expiryKey(certificateId),
+    gsi2pk: `EXPIRY#${certificateId % RENEWAL_SHARDS}`,
+    gsi2sk: `${expiresOn}#${sortableId(certificateId)}`,
+    certificate_id: certificateId,
+    [tableSchema.ttlAttribute]: Math.floor(Date.parse(expiresOn) / 1000) + EXPIRY_KEPT_SECONDS,
+  };
+}
+
+export function expiryKey(certificateId: number) {
+  return { pk: `CERTIFICATE#${certificateId}`, sk: "EXPIRY" };
+}
+
+/**
+ * The expiry index (`expiryItem`): a query per shard for the entries before a time, then the
+ * certificates they name, so reads follow what expires. `readCapacity` adds up the queries'.
+ */
+export class DynamoExpiryIndex implements ExpiryIndex {
+  /** Read capacity units consumed by the index queries of `expiringBefore` since this index was made. */
+  readCapacity = 0;
+
+  constructor(
+    private readonly table: DynamoTable,
+    private readonly fromItem: (item: Item) => Certificate,
+  ) {}
+
+  async expiringBefore(before: Date): Promise<Certificate[]> {
+    const { items, capacity } = await filedBefore(this.table, "EXPIRY", before);
+    this.readCapacity += capacity;
+    const keys = items.map((item) => ({ pk: `CERTIFICATE#${Number(item["certificate_id"])}`, sk: "CERTIFICATE" }));
+    // An entry whose certificate is gone names nothing: filed by a backfill as the certificate was
+    // deleted (a delete removes its entry with it); TTL removes such.
+    return (await this.table.batchGet<Item>(keys)).map((item) => this.fromItem(item)).filter((c) => c.expires_on !== null);
+  }
+
+  async file(certificateId: number, expiresOn: string): Promise<void> {
+    try {
+      await this.table.put(expiryItem(certificateId, expiresOn), { expression: "attribute_not_exists(pk)" });
+    } catch (error) {
+      if (!(error instanceof ConditionFailed)) throw error;
     }
   }
 }

@@ -7,23 +7,38 @@ export interface CertificateListing {
   list(page: PageRequest): Promise<Page<Certificate>>;
 }
 
+/**
+ * Certificates by expiry: each certificate with an `expires_on` is filed under it (the AWS
+ * adapter: a `CERTIFICATE#<id>` / `EXPIRY` item in gsi2 `EXPIRY#<id mod 8>`), so the expiry
+ * warnings read in proportion to the certificates expiring, not to all of them.
+ */
+export interface ExpiryIndex {
+  /** Every certificate whose `expires_on` is before `before`, expired ones included, as stored now. */
+  expiringBefore(before: Date): Promise<Certificate[]>;
+  /** Files the certificate under `expiresOn` unless it is filed already (a later renewal's filing wins). */
+  file(certificateId: number, expiresOn: string): Promise<void>;
+}
+
 /** Items per read of the listing: one DynamoDB Query each, at most 1 MB. */
 const PAGE_SIZE = 500;
-/** The most certificates an overview or an expiry check reads: 20 queries. */
+/** The most certificates an overview reads: 20 queries. */
 export const MAX_CERTIFICATES_READ = 10_000;
 
 /**
- * Every certificate up to MAX_CERTIFICATES_READ, `PAGE_SIZE` per query. A certificate item
- * (without its material, which is an item of its own) is 1–3 KB, so 10 000 cost about
- * 10 000 × 2 KB / 4 KB × 0.5 = 2 500 read units, eventually consistent.
+ * Every certificate up to `max` (MAX_CERTIFICATES_READ unless given), `PAGE_SIZE` per query. A
+ * certificate item (without its material, which is an item of its own) is 1–3 KB, so 10 000
+ * cost about 10 000 × 2 KB / 4 KB × 0.5 = 2 500 read units, eventually consistent.
  */
-export async function* everyCertificate(listing: CertificateListing): AsyncGenerator<Certificate, { truncated: boolean }> {
+export async function* everyCertificate(
+  listing: CertificateListing,
+  max: number = MAX_CERTIFICATES_READ,
+): AsyncGenerator<Certificate, { truncated: boolean }> {
   let cursor: string | undefined;
   let read = 0;
   do {
     const page = await listing.list({ limit: PAGE_SIZE, ...(cursor === undefined ? {} : { cursor }) });
     for (const certificate of page.items) {
-      if (read === MAX_CERTIFICATES_READ) return { truncated: true };
+      if (read === max) return { truncated: true };
       read++;
       yield certificate;
     }

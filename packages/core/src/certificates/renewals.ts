@@ -2,7 +2,7 @@ import type { Actor } from "../audit/entry.js";
 import { RateLimitedError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
 import { scheduleOf, type Certificate } from "./certificate.js";
-import { everyCertificate, type CertificateListing } from "./overview.js";
+import { everyCertificate, type CertificateListing, type ExpiryIndex } from "./overview.js";
 import type { CertificateService } from "./service.js";
 import {
   FAILED_AUTHORIZATIONS_PER_HOUR,
@@ -92,6 +92,8 @@ export class RenewalService {
       certificates: Pick<CertificateService, "get" | "requestRenewal">;
       /** Every certificate, read once to file those stored before renewal schedules existed. */
       listing: CertificateListing;
+      /** Where that pass files each certificate's expiry too (the expiry warnings read it). */
+      expiries: Pick<ExpiryIndex, "file">;
       clock: Clock;
       logger: RenewalLogger;
       random?: () => number;
@@ -158,11 +160,12 @@ export class RenewalService {
   /**
    * Once per table: certificates in service stored before renewal schedules existed have none,
    * so the index never files them and no sweep would renew them. The first sweep reads every
-   * certificate (up to MAX_CERTIFICATES_READ; `everyCertificate` says what that costs) and gives
+   * certificate (all of them: `everyCertificate` says what 10 000 cost) and gives
    * each such one the schedule its issuance would have had (dns-01.md §4's lifetime, renewal
-   * information at this sweep when it has an ARI id), then marks the job done; later sweeps
-   * cost one read for the mark (none once this process saw it). Idempotent: filing is
-   * conditional on the serial read, and a crash before the mark only repeats the pass.
+   * information at this sweep when it has an ARI id), files every expiry not filed yet (the
+   * expiry index is as recent), then marks the job done; later sweeps cost one read for the
+   * mark (none once this process saw it). Idempotent: filing a schedule is conditional on the
+   * serial read, an expiry on none being filed, and a crash before the mark repeats the pass.
    */
   private async backfill(now: Date): Promise<void> {
     if (this.backfillDone || (await this.deps.index.backfilled())) {
@@ -170,7 +173,8 @@ export class RenewalService {
       return;
     }
     let filed = 0;
-    for await (const certificate of everyCertificate(this.deps.listing)) {
+    for await (const certificate of everyCertificate(this.deps.listing, Infinity)) {
+      if (certificate.expires_on) await this.deps.expiries.file(certificate.id, certificate.expires_on);
       const validity = validityOf(certificate);
       if (certificate.status !== "active" || !certificate.serial || !validity || scheduleOf(certificate)) continue;
       const schedule = planRenewal(undefined, { kind: "issued", validity, renewalInfo: Boolean(certificate.ari_cert_id) }, now);

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { auditEntry, type Actor } from "../audit/entry.js";
-import { everyCertificate, type CertificateListing } from "../certificates/overview.js";
+import type { ExpiryIndex } from "../certificates/overview.js";
 import { ORPHAN_MIN_AGE_MS, type SweepReport } from "../credentials/sweeper.js";
 import { CharonError, ConflictError, NotFoundError, ValidationError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
@@ -68,8 +68,8 @@ export interface NotificationDependencies {
   outbound: OutboundPolicy;
   queue: WorkQueue;
   clock: Clock;
-  /** The certificates, for `certificate_expiring`. */
-  certificates: CertificateListing;
+  /** The certificates by expiry, for `certificate_expiring`. */
+  expiries: Pick<ExpiryIndex, "expiringBefore">;
   logger?: WorkLogger;
 }
 
@@ -211,16 +211,17 @@ export class NotificationService implements NotificationPublisher {
    * `certificate_expiring`: for each active certificate with fewer than a subscription's
    * `expiring_days` left, one event per certificate and expiry date (`certificate_expiring:<id>:
    * <expires_on>`), so a certificate is announced once per expiry whatever the number of checks;
-   * a renewed certificate has a new expiry. Called by the scheduled sweep. Reads every certificate
-   * up to MAX_CERTIFICATES_READ (`everyCertificate` says what that costs).
+   * a renewed certificate has a new expiry. Called by the scheduled sweep. Reads only the
+   * certificates expiring within the longest `expiring_days` asked for (the expiry index).
    */
   async checkExpiring(): Promise<{ certificates: number; enqueued: number }> {
     const subscriptions = (await this.deps.subscriptions.list()).filter((s) => s.enabled && s.events.includes("certificate_expiring"));
     if (subscriptions.length === 0) return { certificates: 0, enqueued: 0 };
     const now = this.deps.clock.now().getTime();
+    const horizon = new Date(now + Math.max(...subscriptions.map((s) => s.expiringDays)) * DAY_MS);
     let examined = 0;
     let enqueued = 0;
-    for await (const certificate of everyCertificate(this.deps.certificates)) {
+    for (const certificate of await this.deps.expiries.expiringBefore(horizon)) {
       examined++;
       if (certificate.status !== "active" || certificate.expires_on === null) continue;
       const expires = Date.parse(certificate.expires_on);
