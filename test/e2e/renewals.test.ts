@@ -14,6 +14,7 @@ import { InProcessWorkQueue, LocalKeySealer, type LocalSecretStore } from "@char
 import { createServices, createWorkHandler } from "@charon/runtime";
 import { freshTable } from "../harness/dynamodb.js";
 import { capturingLogger, loopbackAllowed, temporarySecretStore, type JsonBody } from "../support/dns-app.js";
+import { receiver } from "../support/webhook-receiver.js";
 
 /**
  * Issue 10's end-to-end test: certificates issued by the run's Pebble (v2.10.3, with ACME Renewal
@@ -39,6 +40,7 @@ let logLines: string[];
 let providerId: number;
 let credentialB: number;
 let table: DynamoTable;
+let hooks: Awaited<ReturnType<typeof receiver>>;
 let secrets: LocalSecretStore;
 const acme = { directoryUrl: inject("pebbleDirectoryUrl"), email: "renewals@example.test" };
 
@@ -178,6 +180,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stop?.();
+  await hooks?.stop();
 });
 
 describe("renewals (Pebble v2.10.3 + PowerDNS, injected clock)", () => {
@@ -269,8 +272,11 @@ describe("renewals (Pebble v2.10.3 + PowerDNS, injected clock)", () => {
     expect(refused[0]).toContain("already has a replacement order");
   }, 120_000);
 
-  it("keeps the failing certificate in service and retries after 1 min, 10 min and 100 min", async () => {
+  it("keeps the failing certificate in service, retries after 1 min, 10 min and 100 min, and sends a signed certificate_failed each time", async () => {
     const id = ids["failing"]!;
+    hooks = await receiver();
+    const subscription = await call("POST", "/api/v1/notifications", { url: hooks.url("/failed"), events: ["certificate_failed"] });
+    expect(subscription.status, JSON.stringify(subscription.body)).toBe(201);
     await setWindow(id, pastWindow(), "https://ca.example.test/why");
     await deactivateAuthorizations(id);
     const broken = await call("PATCH", `/api/v1/dns-providers/${providerId}/credentials/${credentialB}`, {
@@ -300,6 +306,11 @@ describe("renewals (Pebble v2.10.3 + PowerDNS, injected clock)", () => {
       later(31);
     }
     expect(waits).toEqual([1, 10, 100]);
+    // Each failed renewal reached the receiver on loopback, signed with the subscription's secret.
+    await expect.poll(() => hooks.requests.length, { timeout: 30_000, interval: 100 }).toBe(3);
+    const alerts = hooks.events("/failed", subscription.body.secret);
+    expect(alerts.map((a: JsonBody) => [a.type, a.data.certificate_id, a.data.renewal])).toEqual(Array(3).fill(["certificate_failed", id, true]));
+    for (const alert of alerts) expect(alert.data.error).toMatch(/^PowerDNS API returned 401/);
     const failures = (await call("GET", "/api/v1/audit-logs?action=certificate_failed&limit=100")).body.audit_logs as JsonBody[];
     expect(failures.filter((e) => e.details.credential_id === credentialB)).toHaveLength(3);
   }, 240_000);
