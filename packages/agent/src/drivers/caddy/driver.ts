@@ -16,7 +16,7 @@ export interface CaddyDriverOptions extends CaddyListen {
   confDir: string;
   /** Caddy's admin API, `host:port` on loopback (Caddy's default `localhost:2019`). */
   adminAddress: string;
-  /** The caddy program (`caddy`, or a path), for `caddy validate` when a load is refused. */
+  /** The caddy program (`caddy`, or a path), for `caddy validate` when a load is refused or not answered. */
   caddyBin: string;
   /** How long a load may take (ms); default 60 s. */
   loadTimeoutMs?: number;
@@ -40,13 +40,14 @@ const SECRET_MODE = 0o600;
  * refuses it, `caddy validate` (provisions without serving: no side effect) finds the hosts at
  * fault by halving; they keep their last good version and are reported with Caddy's error, and the
  * rest is loaded. The last document Caddy took is kept on disk (`caddy.json`) and loaded again when
- * Caddy refuses the final one. Caddy validates the whole document, so one trial covers every host.
+ * Caddy refuses the final one; while Caddy does not answer, the tested document is kept there for
+ * its next start. Caddy validates the whole document, so one trial covers every host (decision 0023).
  */
 export class CaddyDriver implements ProxyDriver {
   private readonly confDir: string;
-  /** The fragment each host is served with (what Caddy took last), by host id. */
+  /** The fragment each host is served with (in `caddy.json`), by host id. */
   private live = new Map<number, HostFragment>();
-  /** CrowdSec's bans in the document Caddy took (addresses and CIDRs). */
+  /** CrowdSec's bans in `caddy.json` (addresses and CIDRs). */
   private denyList: string[] = [];
   private loaded = false;
   /** Applies run one at a time: a snapshot's and a deny list's load the same document. */
@@ -56,7 +57,7 @@ export class CaddyDriver implements ProxyDriver {
     this.confDir = resolve(options.confDir);
   }
 
-  /** The last document Caddy took: `caddy run --config <this>` starts with it. */
+  /** The last document Caddy took, or the tested one while it does not answer: `caddy run --config <this>` starts with it. */
   get configFile(): string {
     return join(this.confDir, "caddy.json");
   }
