@@ -3,7 +3,7 @@ import { CaddyRenderError, NOT_APPLIED, renderConfig, renderHost, type CaddyJson
 import type { SnapshotLocation } from "../src/snapshot.js";
 import { host } from "./hosts.js";
 
-const listen = { listenAddress: "127.0.0.1", httpPort: 8080, httpsPort: 8443, resolvers: ["127.0.0.53", "10.0.0.2:5353", "::1"] };
+const listen = { listenAddress: "127.0.0.1", httpPort: 8080, httpsPort: 8443, resolvers: ["127.0.0.53", "10.0.0.2:5353", "::1", "[::1]:5353", "dns.internal"] };
 const options = { ...listen, adminAddress: "127.0.0.1:2019", storageDir: "/var/lib/charon-agent/caddy/data" };
 const tls = (tag: string) => ({ certificateFile: `/c/${tag}/fullchain.pem`, keyFile: `/c/${tag}/privkey.pem`, tag });
 
@@ -90,7 +90,7 @@ describe("renderHost (Caddy)", () => {
     expect(proxy["upstreams"]).toEqual([{ dial: "web-1.internal:8443" }]);
     expect(proxy["transport"]).toEqual({
       protocol: "http",
-      resolver: { addresses: ["udp/127.0.0.53:53", "udp/10.0.0.2:5353", "udp/[::1]:53"] },
+      resolver: { addresses: ["udp/127.0.0.53:53", "udp/10.0.0.2:5353", "udp/[::1]:53", "udp/[::1]:5353", "udp/dns.internal:53"] },
       tls: { insecure_skip_verify: true },
     });
     expect(() => renderHost(host({ forward_host: "bad_name-.example..com" }), null, listen)).toThrow(CaddyRenderError);

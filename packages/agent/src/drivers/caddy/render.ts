@@ -312,11 +312,10 @@ function listenOn(address: string, port: number): string {
   return isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
-/** `10.0.0.2`, `10.0.0.2:5353`, `::1` or `[::1]:53` → Caddy's network address `udp/host:port`. */
+/** `10.0.0.2`, `10.0.0.2:5353`, `::1`, `[::1]:53` or `dns.internal` → Caddy's network address `udp/host:port` (53 by default). */
 function resolverAddress(address: string): string {
   if (isIP(address) === 6) return `udp/[${address}]:53`;
-  if (isIP(address) === 4) return `udp/${address}:53`;
-  return `udp/${address}`;
+  return /:\d+$/.test(address) ? `udp/${address}` : `udp/${address}:53`;
 }
 
 function escapeRegex(text: string): string {
