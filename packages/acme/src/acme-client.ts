@@ -15,10 +15,23 @@ let loading: Promise<AcmeClientModule> | undefined;
  * idle, so its retries are turned off here and the issuer retries the step from a delayed message.
  * A 429 (RFC 8555 §6.6, `rateLimited`) becomes a CaRateLimited with the CA's `Retry-After`, which
  * acme-client would drop (it passes on only the problem's detail), so that the issuer waits as long as asked.
+ * A request that got no answer at all (the CA's name does not resolve, the connection is refused or
+ * times out) becomes a CaUnreachable naming the URL and the cause: with its retries off, acme-client
+ * 5.4.0 would replace it with its own `TypeError: Cannot read properties of undefined (reading
+ * 'config')` (publishlab/node-acme-client#101), which is what a user then read on the certificate.
  */
 export function loadAcmeClient(): Promise<AcmeClientModule> {
   loading ??= import("acme-client").then(({ default: acme }) => {
     (acme.axios.defaults as { acmeSettings?: { retryMaxAttempts: number } }).acmeSettings!.retryMaxAttempts = 0;
+    // Ahead of acme-client's own handler, which passes on an error without `config` untouched.
+    acme.axios.interceptors.response.handlers!.unshift({
+      fulfilled: (response) => response,
+      rejected: (error: NoAnswerError) => {
+        throw error.response === undefined && error.config !== undefined ? unreachable(error) : error;
+      },
+      synchronous: false,
+      runWhen: null,
+    });
     // acme-client's own requests resolve whatever the status (`validateStatus: null`); others reject.
     acme.axios.interceptors.response.use(
       (response) => {
@@ -43,6 +56,21 @@ export class CaRateLimited extends Error {
     super(problem);
     this.name = "CaRateLimited";
   }
+}
+
+/** The CA gave no answer: `message` names the request's URL and the network's reason (`connect ECONNREFUSED …`). */
+export class CaUnreachable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CaUnreachable";
+  }
+}
+
+type NoAnswerError = { response?: unknown; config?: { url?: string; method?: string }; code?: string; message?: string };
+
+function unreachable(error: NoAnswerError): CaUnreachable {
+  const reason = error.message || error.code || "no answer";
+  return new CaUnreachable(`The CA did not answer ${(error.config?.method ?? "get").toUpperCase()} ${error.config?.url ?? ""}: ${reason}`);
 }
 
 type AxiosLikeResponse = { status: number; data?: unknown; headers: Record<string, unknown> };

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CaRateLimited, loadAcmeClient } from "../src/acme-client.js";
+import { CaRateLimited, CaUnreachable, loadAcmeClient } from "../src/acme-client.js";
 
 /** A CA that answers 429 rateLimited (RFC 8555 §6.6) with Retry-After, or 200, on loopback. */
 let server: Server;
@@ -37,5 +37,22 @@ describe("acme-client as the issuer loads it", () => {
       });
     }
     expect((await acme.axios.get(`${base}/fine`, { validateStatus: null })).status).toBe(200);
+  });
+
+  it("says which URL of the CA did not answer and why, for a connection refused, instead of acme-client's TypeError", async () => {
+    const acme = await loadAcmeClient();
+    // A port that was just free on loopback: nothing listens there.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/directory`;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    for (const options of [{ validateStatus: null }, {}]) {
+      const error = await acme.axios.get(url, options).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(CaUnreachable);
+      expect((error as Error).message).toBe(`The CA did not answer GET ${url}: connect ECONNREFUSED ${url.slice("http://".length, -"/directory".length)}`);
+    }
   });
 });
