@@ -8,7 +8,8 @@
  *   - curl fetching the whole list as the API pages it (500 a page, the largest), Bearer token;
  *   - Debian's Chromium, signed in, navigating to the provider's Manage Credentials screen until
  *     it is usable: all 1 000 credentials loaded (the table no longer busy, "Showing 100 of 1000
- *     credentials."; its filter searches them all) and the first 100 rows drawn with their buttons.
+ *     credentials."; its filter searches them all) and the first 100 rows drawn with their buttons,
+ *     the moment a MutationObserver in the page sees it (wall-clock ms from the navigation's start).
  * Prints medians, and last the ratio of the console's time to its target (1.5 × curl + 300 ms):
  * ≤ 1 meets it.
  */
@@ -17,7 +18,6 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
 
     const list = `${server.origin}/api/v1/dns-providers/${provider.id}/credentials?limit=500`;
     const curlOnce = async (): Promise<number> => {
-      const start = performance.now();
+      const start = Date.now();
       let url: string | undefined = list;
       let rows = 0;
       while (url) {
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
         rows += page.credentials.length;
         url = page.next_cursor ? `${list}&cursor=${encodeURIComponent(page.next_cursor)}` : undefined;
       }
-      const elapsed = performance.now() - start;
+      const elapsed = Date.now() - start;
       if (rows !== CREDENTIALS) throw new Error(`curl listed ${rows} credentials, not ${CREDENTIALS}`);
       return elapsed;
     };
@@ -107,14 +107,26 @@ async function main(): Promise<void> {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("navigation", { name: "Sections" }).waitFor();
     const screen = `${server.origin}/dns-providers/${provider.id}/credentials`;
+    // The moment the list is usable, as the page sees it: Playwright's own waiting polls, which
+    // would add its polling interval to the time. Run by the browser before the page's scripts
+    // (so the console's CSP, which refuses eval, does not apply to it).
+    const usableText = `Showing ${SHOWN} of ${CREDENTIALS} credentials.`;
+    await context.addInitScript(`
+      new MutationObserver((_, observer) => {
+        const shown = [...document.querySelectorAll('[role="status"]')].some((e) => e.textContent === ${JSON.stringify(usableText)});
+        if (shown && document.querySelector('table[aria-busy="false"] tbody tr:nth-child(${SHOWN}) button')) {
+          window.charonUsableAt = Date.now();
+          observer.disconnect();
+        }
+      }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
+    `);
     const consoleOnce = async (): Promise<number> => {
       await page.goto("about:blank");
-      const start = performance.now();
+      const start = Date.now();
       await page.goto(screen, { waitUntil: "commit" });
-      // Locators, not waitForFunction: the console's CSP refuses the eval that one needs.
-      await page.getByText(`Showing ${SHOWN} of ${CREDENTIALS} credentials.`, { exact: true }).waitFor({ timeout: 60_000 });
+      await page.getByText(usableText, { exact: true }).waitFor({ timeout: 60_000 });
       await page.locator(`table[aria-busy="false"] tbody tr:nth-child(${SHOWN}) button`).first().waitFor();
-      return performance.now() - start;
+      return (await page.evaluate<number>("window.charonUsableAt")) - start;
     };
 
     // One of each unmeasured first (JIT, DynamoDB Local's caches, the browser's cache of the assets).

@@ -5,7 +5,7 @@
  */
 import { createContext } from "preact";
 import { LocationProvider, Route, Router, useLocation } from "preact-iso";
-import { useContext, useEffect, useRef, useState } from "preact/hooks";
+import { useContext, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { SESSION_ENDED } from "./api/client.js";
 import { can, currentSession, signOut, type Resource, type Session } from "./api/session.js";
 import { SignIn } from "./screens/sign-in.js";
@@ -49,7 +49,7 @@ const SECTIONS: ReadonlyArray<{ path: string; label: string; resource: Resource 
 export function App() {
   // undefined: not asked yet; null: asked, no session.
   const [session, setSession] = useState<Session | null | undefined>(undefined);
-  useEffect(() => {
+  useLayoutEffect(() => {
     currentSession().then(
       (current) => setSession(current ?? null),
       () => setSession(null),

@@ -4,7 +4,7 @@
  * errors tied to their control by `aria-describedby` and announced (`role="alert"`).
  */
 import type { ComponentChildren, JSX } from "preact";
-import { useCallback, useEffect, useId, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "./api/client.js";
 
 interface InputProps {
@@ -121,9 +121,11 @@ export interface Loaded<T> {
 export function useLoad<T>(load: (progress: (partial: T) => void) => Promise<T>, deps: readonly unknown[] = []): Loaded<T> {
   const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true });
   const [generation, setGeneration] = useState(0);
-  useEffect(() => {
+  // A layout effect starts the requests right after rendering; Preact runs plain effects only
+  // after the next frame is painted, which is a wait before every screen's first request.
+  useLayoutEffect(() => {
     let current = true;
-    setState((previous) => ({ ...previous, loading: true }));
+    setState((previous) => (previous.loading ? previous : { ...previous, loading: true }));
     load((partial) => current && setState({ data: partial, loading: true })).then(
       (data) => current && setState({ data, loading: false }),
       (error: unknown) => current && setState({ error, loading: false }),
