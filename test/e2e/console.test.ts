@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -21,7 +22,14 @@ const s = randomBytes(3).toString("hex");
 const zone = `console-${s}.test`;
 const pdns = { url: inject("powerdnsApiUrl"), key: inject("powerdnsApiKey") };
 const bootstrapToken = `chrn_${randomBytes(24).toString("hex")}`;
-const screenshot = fileURLToPath(new URL("../../docs/console.png", import.meta.url));
+// The README's picture. Each run draws other names and times, so a run writes it beside the test
+// output (git-ignored) and refreshes docs/console.png only when asked, or when it is missing:
+// `CHARON_UPDATE_SCREENSHOT=1 npx vitest run test/e2e/console.test.ts`.
+const readmeScreenshot = fileURLToPath(new URL("../../docs/console.png", import.meta.url));
+const screenshot =
+  process.env["CHARON_UPDATE_SCREENSHOT"] === "1" || !existsSync(readmeScreenshot)
+    ? readmeScreenshot
+    : fileURLToPath(new URL("../../test-results/console.png", import.meta.url));
 
 let server: StartedServer;
 let browser: Browser;
