@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, readdir } from "node:fs/promises";
+import { createServer } from "node:net";
+import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -71,5 +72,25 @@ describe("npm start", () => {
     expect(names).toContain("survives-restart");
     expect(second.output()).not.toContain(bootstrapToken);
     await second.interrupt();
+  }, 120_000);
+
+  it("says in one line that its port is taken, exits 1, and leaves no DynamoDB Local behind", async () => {
+    const occupant = createServer();
+    await new Promise<void>((resolve) => occupant.listen(0, "127.0.0.1", resolve));
+    const port = (occupant.address() as { port: number }).port;
+    const otherDirectory = await mkdtemp(join(tmpdir(), "charon-start-taken-"));
+    try {
+      const failure = await npmStart({ PORT: String(port), CHARON_DATA_DIR: otherDirectory, AWS_ENDPOINT_URL_DYNAMODB: "" }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(String(failure)).toContain("npm start exited (1)");
+      expect(String(failure)).toContain(`Port ${port} on 127.0.0.1 is in use: stop what listens there, or start on another port (PORT=8181 npm start)`);
+      expect(String(failure)).not.toContain("Unhandled 'error' event");
+      expect(await javaProcessesUsing(otherDirectory)).toBe(0);
+    } finally {
+      occupant.close();
+      await rm(otherDirectory, { recursive: true, force: true });
+    }
   }, 120_000);
 });

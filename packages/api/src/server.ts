@@ -28,6 +28,16 @@ async function main(): Promise<void> {
         dataDirectory: runtime.dataDirectory,
       });
     });
+    // A port already taken (another `npm start`, another service) is said in one line, and
+    // DynamoDB Local, already running, is stopped rather than left behind without its server.
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      logger.error(
+        error.code === "EADDRINUSE"
+          ? `Port ${config.port} on ${config.host} is in use: stop what listens there, or start on another port (PORT=8181 npm start)`
+          : `Cannot listen on ${config.host}:${config.port}: ${error.message}`,
+      );
+      void runtime.stop().then(() => process.exit(1));
+    });
 
     // Ctrl-C reaches this process twice (from the terminal's process group and relayed by
     // npm); a second signal must not cut short the orderly stop of DynamoDB Local. `npm start`
