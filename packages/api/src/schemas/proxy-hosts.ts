@@ -169,7 +169,7 @@ export const ProxyHostSchema = z
           description:
             "Whether the proxy agents serve the host's current version (Nginx Proxy Manager's field), from their last reports: " +
             "true when at least one agent that applied this version serves it and none failed it; false when one failed it (see `nginx_err`), " +
-            "when no agent has applied this version yet (`nginx_err` null: NPM's Offline without an error), and for a disabled host. Derived, never stored: a write's value is ignored.",
+            "when no agent has applied this version yet (`nginx_err` null: NPM's Offline without an error), and for a disabled host. An agent silent for 5 minutes (it reports every minute) no longer counts. Derived, never stored: a write's value is ignored.",
         }),
         nginx_err: z.string().nullable().openapi({
           description: "The proxy's own error line for the host, prefixed with the agent's id (`edge-2: [emerg] …`); null when none failed it. Derived, like `nginx_online`.",

@@ -13,6 +13,8 @@ import type { StoredAgentReport } from "./agent.js";
  * - otherwise, at least one serving it: online, `nginx_err` null;
  * - none (no agent has applied this version yet, or the host is disabled): offline with a null
  *   `nginx_err`, what Nginx Proxy Manager's list shows as "Offline" without an error.
+ * An agent silent for `SILENT_AFTER_MS` (it reports at least every minute) counts as none: a
+ * stopped agent's last word is not evidence that the host is still served.
  */
 export interface EdgeState {
   nginx_online: boolean;
@@ -22,8 +24,15 @@ export interface EdgeState {
 /** The `meta` keys the edge state owns: derived on read, ignored in a write. */
 export const EDGE_STATE_KEYS = ["nginx_online", "nginx_err"] as const;
 
-export function edgeStates(hosts: Pick<ProxyHost, "id" | "modified_on" | "enabled">[], reports: StoredAgentReport[]): Map<number, EdgeState> {
-  const byHost = currentEntries(hosts, reports);
+/** Five missed heartbeats (the agent reports at least every 60 s): its reports no longer count. */
+export const SILENT_AFTER_MS = 5 * 60_000;
+
+export function edgeStates(
+  hosts: Pick<ProxyHost, "id" | "modified_on" | "enabled">[],
+  reports: StoredAgentReport[],
+  now: Date,
+): Map<number, EdgeState> {
+  const byHost = currentEntries(hosts, reports, now);
   const states = new Map<number, EdgeState>();
   for (const host of hosts) {
     const entries = host.enabled ? (byHost.get(host.id) ?? []) : [];
@@ -53,15 +62,16 @@ export interface ReportedWaf {
 const DRIVERS_WITHOUT_WAF: ReadonlySet<StoredAgentReport["driver"]> = new Set(["caddy"]);
 
 /**
- * Per host, the WAF mode each agent that applied its current version has in effect, by agent id.
+ * Per host, the WAF mode each live agent that applied its current version has in effect, by agent id.
  * A host with the WAF on that an agent serves without it is `unsupported` when its driver has no
  * WAF, else `off` (nginx without the ModSecurity module refuses the host instead: `failed`).
  */
 export function reportedWaf(
   hosts: Pick<ProxyHost, "id" | "modified_on" | "enabled" | "waf_enabled">[],
   reports: StoredAgentReport[],
+  now: Date,
 ): Map<number, ReportedWaf[]> {
-  const byHost = currentEntries(hosts, reports);
+  const byHost = currentEntries(hosts, reports, now);
   const result = new Map<number, ReportedWaf[]>();
   for (const host of hosts) {
     result.set(
@@ -86,11 +96,12 @@ interface CurrentEntry {
   error: string | null;
 }
 
-/** Each host's entries from the reports that applied its current version, agents by id. */
-function currentEntries(hosts: Pick<ProxyHost, "id" | "modified_on">[], reports: StoredAgentReport[]): Map<number, CurrentEntry[]> {
+/** Each host's entries from the live agents' reports that applied its current version, agents by id. */
+function currentEntries(hosts: Pick<ProxyHost, "id" | "modified_on">[], reports: StoredAgentReport[], now: Date): Map<number, CurrentEntry[]> {
   const versions = new Map(hosts.map((h) => [h.id, h.modified_on]));
   const byHost = new Map<number, CurrentEntry[]>();
-  for (const report of [...reports].sort((a, b) => a.agent_id.localeCompare(b.agent_id))) {
+  const live = reports.filter((report) => now.getTime() - Date.parse(report.received_at) <= SILENT_AFTER_MS);
+  for (const report of live.sort((a, b) => a.agent_id.localeCompare(b.agent_id))) {
     const errors = new Map(report.problems.map((p) => [p.id, p.error]));
     for (const entry of report.hosts) {
       if (entry.modified_on === undefined || versions.get(entry.id) !== entry.modified_on) continue;

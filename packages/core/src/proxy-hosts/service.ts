@@ -168,7 +168,7 @@ export class ProxyHostService {
       this.certificates.summaries(hosts.map((h) => h.certificate_id)),
       this.reports ? this.reports.listAll() : [],
     ]);
-    const states = edgeStates(hosts, reports);
+    const states = edgeStates(hosts, reports, this.clock.now());
     return hosts.map((host) => ({
       ...host,
       meta: { ...host.meta, ...states.get(host.id) },

@@ -31,9 +31,9 @@ export interface WafStatus {
  * Hosts by the WAF mode they should serve with (a disabled host serves nothing, so it counts as
  * `off`), each with the mode the agents' last reports say is in effect.
  */
-export function wafStatus(enabled: boolean, hosts: ProxyHost[], reports: StoredAgentReport[] = []): WafStatus {
+export function wafStatus(enabled: boolean, hosts: ProxyHost[], reports: StoredAgentReport[] = [], now = new Date()): WafStatus {
   const grouped: Record<HostWafMode, WafHost[]> = { block: [], monitor: [], off: [] };
-  const reported = reportedWaf(hosts, reports);
+  const reported = reportedWaf(hosts, reports, now);
   for (const host of hosts) {
     const mode: HostWafMode = host.enabled && host.waf_enabled ? host.waf_mode : "off";
     grouped[mode].push({ id: host.id, domain_names: host.domain_names, reported: reported.get(host.id) ?? [] });
@@ -56,7 +56,7 @@ export class SecurityService {
 
   async waf(): Promise<WafStatus> {
     const [settings, hosts, reports] = await Promise.all([this.settings.get(), this.hosts.listAll(), this.reports.listAll()]);
-    return wafStatus(settings.waf_enabled, hosts, reports);
+    return wafStatus(settings.waf_enabled, hosts, reports, this.clock.now());
   }
 
   /**
