@@ -206,7 +206,7 @@ describe("charon-agent as a CrowdSec bouncer", () => {
       until: "2099-12-31T23:59:59.123456789Z", scope: "Range", value: "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128",
     };
     const crowdsec = { decisions_total: 10_000_000, skipped: 10_000_000, error: "€".repeat(300), decisions: Array.from({ length: 100 }, () => decision) };
-    // The bans' share of the 256 KiB body limit (docs/decisions/0023-crowdsec-bouncer.md).
+    // The bans' share of the 256 KiB body limit (docs/decisions/0026-crowdsec-bouncer.md).
     expect(Buffer.byteLength(JSON.stringify({ crowdsec }))).toBeLessThanOrEqual(40 * 1024);
     const largest = {
       agent_id: "a".repeat(64), version: "v".repeat(64), driver: "nginx", applied_etag: "e".repeat(100), proxy_error: "€".repeat(1000),
