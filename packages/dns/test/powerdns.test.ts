@@ -108,12 +108,16 @@ describe("PowerDNS specifics", () => {
     expect(error.reason).toBe("not_found");
   });
 
-  it("passes PowerDNS's own error text through", async () => {
+  it("says which zone the server does not hold", async () => {
     const error = (await fixture()
       .client()
       .addTxtRecord({ id: "missing.charon-test.net.", name: "missing.charon-test.net" }, "_acme-challenge.missing.charon-test.net", "v", 60)
       .catch((e: unknown) => e)) as DnsProviderError;
-    expect(error.message).toMatch(/^PowerDNS API returned 404: /);
+    expect(error.message).toBe(
+      "PowerDNS API returned 404: server 'localhost' has no zone 'missing.charon-test.net.' for _acme-challenge.missing.charon-test.net " +
+        "(create the zone there, or delegate _acme-challenge to a zone it holds)",
+    );
+    expect(error.reason).toBe("not_found");
     expect(error.upstreamStatus).toBe(404);
   });
 });

@@ -48,7 +48,15 @@ export class PowerDnsApi {
   /** The TXT record set at `fqdn` (normalised, no trailing dot), if there is one. */
   async getTxtRRSet(zoneId: string, fqdn: string): Promise<PowerDnsRRSet | undefined> {
     const path = `/zones/${encodeURIComponent(zoneId)}`;
-    const response = await this.http.request("GET", path, { query: { rrset_name: `${fqdn}.`, rrset_type: "TXT" } });
+    const response = await this.http.request("GET", path, { query: { rrset_name: `${fqdn}.`, rrset_type: "TXT" }, allow: [404] });
+    if (response.status === 404) {
+      // PowerDNS says only "Not Found"; the user needs to know which zone the record was meant for.
+      const upstream = errorText(response.body) ?? "Not Found";
+      const message =
+        `PowerDNS API returned 404: server '${this.serverId}' has no zone '${zoneId}' for ${fqdn} ` +
+        "(create the zone there, or delegate _acme-challenge to a zone it holds)";
+      throw this.http.failure("not_found", message, { status: 404, upstream });
+    }
     const rrsets = isRecord(response.body) ? response.body["rrsets"] : undefined;
     if (!Array.isArray(rrsets)) throw this.http.unexpected("GET", path, "no rrsets");
     for (const rrset of rrsets) {
