@@ -25,7 +25,7 @@ import type { Socket } from "node:net";
 import { randomBytes } from "node:crypto";
 import { Agent, NginxDriver, Wakeup, loadConfig, loadOrCreateAgentKey, type Snapshot, type SnapshotHost } from "@charon/agent";
 import type { DynamoTable } from "@charon/aws";
-import { freePort, startDynamoDbLocal, type RunningService } from "@charon/local";
+import { freePort, type RunningService } from "@charon/local/process";
 import { nginxBinary, nginxWorkerUser, requireWaf, startNginx } from "../harness/nginx.js";
 
 const CHANGES = 20;
@@ -148,9 +148,11 @@ interface ThroughTheApi {
 
 /** The API, 1 000 hosts, the agent polling it in front of nginx: change-to-serving and a no-change poll. */
 async function throughTheApi(hostCount: number, upstreamPort: number): Promise<ThroughTheApi> {
-  // Loaded here, after the RSS figure: the API's modules are not the agent's memory.
-  const [{ serve }, { createApp }, { createDynamoTable, ensureTable }, { createServices }] = await Promise.all([
+  // Loaded here, after the RSS figure: the API's modules (and DynamoDB Local's, with the AWS SDK)
+  // are not the agent's memory.
+  const [{ serve }, { startDynamoDbLocal }, { createApp }, { createDynamoTable, ensureTable }, { createServices }] = await Promise.all([
     import("@hono/node-server"),
+    import("@charon/local"),
     import("@charon/api"),
     import("@charon/aws"),
     import("@charon/runtime"),
