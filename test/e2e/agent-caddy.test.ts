@@ -1,3 +1,4 @@
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { once } from "node:events";
@@ -36,6 +37,7 @@ let ports: { http: number; https: number };
 let pebbleRoot: string;
 let providerId: number;
 let app: { id: number; certificate_id: number; name: string };
+let aliveId: number;
 
 const AGENT_ID = "edge-caddy";
 
@@ -152,7 +154,7 @@ describe("charon-agent --driver caddy between the API and Caddy", () => {
 
   it("serves the other hosts when one host's upstream name does not resolve", async () => {
     const dead = await createHost({ domain_names: [`dead.${scenario.zone}`], forward_host: `nowhere.${scenario.zone}` });
-    await createHost({ domain_names: [`alive.${scenario.zone}`] });
+    aliveId = (await createHost({ domain_names: [`alive.${scenario.zone}`] })).id;
     await eventually(() => viaHttp(ports.http, `alive.${scenario.zone}`, "/a"), "200 upstream-1 /a");
     expect((await viaProxy(ports.http, `dead.${scenario.zone}`, "/"))?.status).toBe(502);
     await eventually(async () => (await reported(dead.id))?.status ?? null, "applied");
@@ -212,6 +214,25 @@ describe("charon-agent --driver caddy between the API and Caddy", () => {
     expect(await viaHttp(ports.http, app.name, "/gone")).toBeNull();
     expect(await viaHttp(ports.http, `alive.${scenario.zone}`, "/e")).toBe("200 upstream-1 /e");
   });
+
+  it("serves a change made while Caddy was down once Caddy is back, started without its configuration", async () => {
+    const alive = `alive.${scenario.zone}`;
+    const proxyError = async () => {
+      const listed = (await scenario.call("GET", "/v1/agents", undefined, scenario.agentToken)).body as { agent_id: string; proxy_error: string | null }[];
+      return listed.find((a) => a.agent_id === AGENT_ID)?.proxy_error ?? null;
+    };
+    const admin = caddy.adminAddress;
+    await caddy.stop();
+    expect((await scenario.call("PUT", `/nginx/proxy-hosts/${aliveId}`, { forward_port: scenario.upstreams[1]!.port })).status).toBe(200);
+    await eventually(async () => /^Caddy's admin API did not answer/.test((await proxyError()) ?? ""), true);
+    // Caddy's own configuration, its admin API alone (as a service restarted without `--config caddy.json`).
+    const empty = join(scenario.work, "caddy-empty.json");
+    await writeFile(empty, JSON.stringify({ admin: { listen: admin } }));
+    caddy = await startCaddy({ configFile: empty, adminAddress: admin });
+    // No change in the API since: the agent applies the same snapshot again while the last one was not taken.
+    await eventually(() => viaHttp(ports.http, alive, "/back"), "200 upstream-2 /back");
+    await eventually(proxyError, null);
+  });
 });
 
 describe("the Caddy driver when Caddy cannot take the document", () => {
@@ -244,6 +265,22 @@ describe("the Caddy driver when Caddy cannot take the document", () => {
     } finally {
       await started.stop();
     }
+
+    // Caddy started again without that configuration (its own, admin API alone): the same snapshot,
+    // applied again (as the agent does on every poll while the last apply had a proxy_error), is loaded.
+    const empty = join(confDir, "..", "caddy-down-empty.json");
+    await writeFile(empty, JSON.stringify({ admin: { listen: admin } }));
+    const restarted = await startCaddy({ configFile: empty, adminAddress: admin });
+    try {
+      expect(await viaHttp(httpPort, "app.customer-a.test", "/empty")).toBeNull();
+      const again = await driver.apply(snapshot('"1"', scenario.upstreams[0]!.port));
+      expect(again.proxy_error).toBeNull();
+      expect(again.reloaded).toBe(true);
+      expect(again.hosts).toEqual([{ id: 1, status: "applied", error: null, serving: "desired", tls: false, waf_mode: null, note: null }]);
+      expect(await viaHttp(httpPort, "app.customer-a.test", "/back")).toBe("200 upstream-1 /back");
+    } finally {
+      await restarted.stop();
+    }
   });
 
   it("keeps the last good document serving when Caddy refuses the new one as a whole (a port taken)", async () => {
@@ -272,8 +309,8 @@ describe("the Caddy driver on its own: WebSockets, CrowdSec's bans", () => {
   let upstream: ReturnType<typeof createHttpServer>;
   beforeAll(async () => {
     own = await startCaddy();
-    // An upstream that accepts every upgrade (101) and answers other requests with 200.
-    upstream = createHttpServer((_, res) => res.end("plain")).listen(0, "127.0.0.1");
+    // An upstream that accepts every upgrade (101) and answers other requests with 200 and the Host it got.
+    upstream = createHttpServer((req, res) => res.end(`host ${req.headers.host}`)).listen(0, "127.0.0.1");
     upstream.on("upgrade", (_, socket) => socket.end("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"));
     await once(upstream, "listening");
   }, 60_000);
@@ -313,6 +350,15 @@ describe("the Caddy driver on its own: WebSockets, CrowdSec's bans", () => {
     expect(result.proxy_error).toBeNull();
     expect(await handshake(httpPort, "ws.customer-a.test")).toBe(101);
     expect(await handshake(httpPort, "plain.customer-a.test")).toBe(200);
+  });
+
+  it("sends the upstream the host name without the client's port, as the nginx driver does ($host)", async () => {
+    const port = (upstream.address() as { port: number }).port;
+    const httpPort = await freePort();
+    const driver = new CaddyDriver({ confDir: join(scenario.work, "caddy-host"), adminAddress: own.adminAddress, caddyBin: await caddyBinary(), listenAddress: "127.0.0.1", httpPort, httpsPort: await freePort(), resolvers: [inject("powerdnsDnsAddress")] });
+    const name = "shop.customer-a.test";
+    expect((await driver.apply({ etag: '"host"', proxy_hosts: [host({ id: 1, domain_names: [name], forward_port: port })], certificates: [] })).proxy_error).toBeNull();
+    expect(await viaHttp(httpPort, `${name}:${httpPort}`)).toBe(`200 host ${name}`);
   });
 
   /** What Caddy on `port` answers for `name` to a client at `from` (a loopback address). */

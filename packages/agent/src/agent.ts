@@ -14,7 +14,8 @@ export interface AgentLogger {
   warn(message: string, fields?: Record<string, unknown>): void;
 }
 
-export type PollOutcome = "applied" | "unchanged" | "unreachable";
+/** applied: a changed snapshot; reapplied: the same one again, for a proxy that did not take it (`proxy_error`). */
+export type PollOutcome = "applied" | "reapplied" | "unchanged" | "unreachable";
 
 /** The longest wait between polls while the API does not answer. */
 const MAX_BACKOFF_SECONDS = 300;
@@ -25,6 +26,8 @@ const REQUEST_TIMEOUT_MS = 30_000;
 const HOSTS_PER_PART = 500;
 const PROBLEMS_PER_PART = 100;
 const MAX_PARTS = 100;
+/** A problem's `note` (the API's limit): the report's body-size budget counts on it. */
+const NOTE_LENGTH = 100;
 /** CrowdSec bans per report (the API's limit); `decisions_total` counts them all. */
 const MAX_DECISIONS = 100;
 /** Origins of this machine's own decisions, reported before community lists' (`CAPI`, `lists`). */
@@ -34,11 +37,13 @@ const LOCAL_ORIGINS = new Set(["crowdsec", "cscli"]);
  * The agent's loop: pull the snapshot (`If-None-Match` with the last ETag, so an unchanged state
  * is a 304), apply it through the driver, keep it on disk, report. While the API is unreachable
  * the proxy keeps serving what was applied last and polls back off (doubling, up to 5 minutes);
- * a restart applies the cached snapshot before its first pull.
+ * a restart applies the cached snapshot before its first pull. While the last apply's proxy did
+ * not take it (`proxy_error`: nginx or Caddy down), every poll applies the snapshot again, so a
+ * proxy that comes back (a Caddy started without its configuration) serves without a change.
  */
 export class Agent {
-  /** The last apply: its snapshot's ETag, the driver's result, and the hosts' versions (`modified_on`) it applied. */
-  private applied: { etag: string; result: ApplyResult; versions: Map<number, string> } | null = null;
+  /** The last apply: its snapshot (keys opened), the driver's result, and the hosts' versions (`modified_on`) it applied. */
+  private applied: { snapshot: Snapshot; result: ApplyResult; versions: Map<number, string> } | null = null;
   private lastReportAt = 0;
   private failures = 0;
   private registered = false;
@@ -73,13 +78,16 @@ export class Agent {
     return true;
   }
 
-  /** One pull: applies and reports a changed snapshot; on no change, a heartbeat when one is due. */
+  /**
+   * One pull: applies and reports a changed snapshot; on no change, a heartbeat when one is due, or,
+   * while the proxy did not take the last apply, the same snapshot applied again and reported.
+   */
   async pollOnce(): Promise<PollOutcome> {
     if (!this.registered) await this.register();
     let response: Response;
     try {
       response = await fetch(`${this.config.apiUrl}/v1/agent/snapshot?agent_id=${encodeURIComponent(this.config.agentId)}`, {
-        headers: { Authorization: `Bearer ${this.config.token}`, ...(this.applied ? { "If-None-Match": this.applied.etag } : {}) },
+        headers: { Authorization: `Bearer ${this.config.token}`, ...(this.applied ? { "If-None-Match": this.applied.snapshot.etag } : {}) },
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
     } catch (error) {
@@ -88,6 +96,11 @@ export class Agent {
     if (response.status === 304) {
       await response.body?.cancel();
       this.failures = 0;
+      if (this.applied && this.applied.result.proxy_error !== null) {
+        await this.applySnapshot(this.applied.snapshot);
+        await this.report();
+        return "reapplied";
+      }
       if (Date.now() - this.lastReportAt >= HEARTBEAT_SECONDS * 1000) await this.report();
       return "unchanged";
     }
@@ -175,7 +188,7 @@ export class Agent {
 
   private async applySnapshot(snapshot: Snapshot): Promise<void> {
     const result = await this.driver.apply(snapshot);
-    this.applied = { etag: snapshot.etag, result, versions: new Map(snapshot.proxy_hosts.map((h) => [h.id, h.modified_on])) };
+    this.applied = { snapshot, result, versions: new Map(snapshot.proxy_hosts.map((h) => [h.id, h.modified_on])) };
     const failed = result.hosts.filter((h) => h.status === "failed");
     this.logger.info("applied", {
       etag: snapshot.etag,
@@ -205,8 +218,8 @@ export class Agent {
   /** Sends the last apply's report, in parts of 500 hosts (the API's limit per request); CrowdSec's bans in part 1. */
   private async sendReport(): Promise<void> {
     if (!this.applied) return;
-    const { etag, result, versions } = this.applied;
-    const parts = reportParts({ agent_id: this.config.agentId, version: this.version, driver: this.config.driver, applied_etag: etag }, result, versions);
+    const { snapshot, result, versions } = this.applied;
+    const parts = reportParts({ agent_id: this.config.agentId, version: this.version, driver: this.config.driver, applied_etag: snapshot.etag }, result, versions);
     if (this.crowdsec && parts[0]) parts[0].crowdsec = crowdSecReport(this.crowdsec.status());
     for (const body of parts) {
       try {
@@ -275,7 +288,7 @@ export function reportParts(
       .filter((h) => h.error !== null || h.note !== null)
       .sort((a, b) => Number(b.error !== null) - Number(a.error !== null))
       .slice(0, PROBLEMS_PER_PART)
-      .map(({ id, error, note }) => ({ id, error: error === null ? null : clip(error, 300), note: note === null ? null : clip(note, 100) })),
+      .map(({ id, error, note }) => ({ id, error: error === null ? null : clip(error, 300), note: note === null ? null : clipNote(note, NOTE_LENGTH) })),
     part: index + 1,
     parts: chunks.length,
   }));
@@ -309,6 +322,24 @@ function ascii(text: string, max: number): string {
 /** The report's limits on texts (the API's schema): a longer text is cut, marked with an ellipsis. */
 function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/**
+ * A note cut to `max` characters at a clause (notes are clauses joined by `; `), marked with an
+ * ellipsis: "a; b; …" rather than "a; b; c…" mid-word. One clause longer than `max` is cut at a word.
+ */
+function clipNote(note: string, max: number): string {
+  if (note.length <= max) return note;
+  const clauses = note.split("; ");
+  let kept = "";
+  for (const clause of clauses) {
+    const next = kept === "" ? clause : `${kept}; ${clause}`;
+    if (next.length + "; …".length > max) break;
+    kept = next;
+  }
+  if (kept !== "") return `${kept}; …`;
+  const words = note.slice(0, max - 1).split(" ").slice(0, -1).join(" ");
+  return words === "" ? clip(note, max) : `${words} …`;
 }
 
 /** A wait between polls that a signal (SIGHUP: "pull now") can cut short. */

@@ -19,16 +19,17 @@ export function chooseCertificate(host: SnapshotHost, certificates: readonly Sna
   const own = servable.find((c) => c.id === host.certificate_id);
   if (own && coversHost(own)) return { certificate: own, note: null };
   const covering = servable.find(coversHost);
+  // Notes are terse, one clause each: a report's note holds 100 characters, and a driver adds its own.
   if (covering) {
-    const note = host.certificate_id === 0 ? null : `certificate ${host.certificate_id} is not servable; served with covering certificate ${covering.id}`;
+    const note = host.certificate_id === 0 ? null : `served with certificate ${covering.id} (${host.certificate_id} unservable)`;
     return { certificate: covering, note };
   }
   if (host.certificate_id === 0) return { certificate: null, note: null };
   const listed = certificates.find((c) => c.id === host.certificate_id);
   const why = !listed
-    ? `certificate ${host.certificate_id} is not in the snapshot (not issued yet)`
+    ? `certificate ${host.certificate_id} not issued yet`
     : !servable.includes(listed as SnapshotCertificate & { private_key_pem: string })
-      ? `certificate ${host.certificate_id} has no private key in the snapshot`
-      : `certificate ${host.certificate_id} does not cover every domain name`;
-  return { certificate: null, note: `${why}: served over plain HTTP` };
+      ? `certificate ${host.certificate_id} has no private key here`
+      : `certificate ${host.certificate_id} does not cover every name`;
+  return { certificate: null, note: `${why}: plain HTTP` };
 }

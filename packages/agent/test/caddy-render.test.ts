@@ -104,6 +104,12 @@ describe("renderHost (Caddy)", () => {
     expect(patterns.some((p) => p.includes("User-Agent"))).toBe(true);
   });
 
+  it("sends the upstream the client's host name without its port, as nginx's $host", () => {
+    const proxy = subroutes(renderHost(host(), null, listen).fragment.http).at(-1)?.["handle"] as CaddyJson[];
+    const set = (proxy.find((h) => h["handler"] === "reverse_proxy")?.["headers"] as { request: { set: Record<string, string[]> } }).request.set;
+    expect(set["Host"]).toEqual(["{http.request.host}"]);
+  });
+
   it("says what it does not apply: the WAF, nginx's advanced_config, caching", () => {
     expect(renderHost(host(), null, listen).notes).toEqual([]);
     const { notes } = renderHost(host({ waf_enabled: true, caching_enabled: true, locations: [location("/a/", { advanced_config: "proxy_buffering off;" })] }), null, listen);

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { reportParts } from "../src/agent.js";
+import { chooseCertificate } from "../src/certificates.js";
+import { NOT_APPLIED } from "../src/drivers/caddy/render.js";
 import type { HostReport } from "../src/drivers/nginx/driver.js";
+import type { SnapshotCertificate } from "../src/snapshot.js";
+import { host } from "./hosts.js";
 
 /** An apply's report split into the API's parts (500 hosts, 100 texts each). */
 const agent = { agent_id: "edge-1", version: "0.1.0", driver: "nginx", applied_etag: '"e"' };
@@ -39,5 +43,39 @@ describe("reportParts", () => {
     expect(only).toMatchObject({ part: 1, parts: 1, hosts: [], problems: [] });
     expect(only!.proxy_error).toHaveLength(1000);
     expect(only!.proxy_error!.endsWith("…")).toBe(true);
+  });
+
+  /** The note one host with `note` is reported with. */
+  const reportedNote = (note: string) =>
+    reportParts(agent, { hosts: [{ id: 1, status: "applied", serving: "desired", tls: false, waf_mode: null, error: null, note }], reloaded: true, proxy_error: null, trials: 1 }, new Map())[0]!
+      .problems[0]!.note;
+  const certificate = (id: number, domain_names: string[], private_key_pem?: string): SnapshotCertificate => ({ id, domain_names, expires_on: null, fullchain_pem: "c", private_key_pem });
+  /** The longest certificate notes (six-digit ids), each as a Caddy host's note starts. */
+  const certificateNotes = [
+    chooseCertificate(host({ certificate_id: 123456 }), []).note!,
+    chooseCertificate(host({ certificate_id: 123456 }), [certificate(123456, ["other.test"], "k")]).note!,
+    chooseCertificate(host({ certificate_id: 123456 }), [certificate(123456, ["app.customer-a.test"])]).note!,
+    chooseCertificate(host({ certificate_id: 123456 }), [certificate(654321, ["*.customer-a.test"], "k")]).note!,
+  ];
+
+  it("reports a certificate's note and a driver's note whole, side by side", () => {
+    for (const first of certificateNotes) {
+      for (const driver of Object.values(NOT_APPLIED)) {
+        const note = `${first}; ${driver}`;
+        expect(reportedNote(note)).toBe(note);
+      }
+    }
+  });
+
+  it("cuts notes that do not fit at a clause, never inside a word", () => {
+    const note = [certificateNotes[0], NOT_APPLIED.waf, NOT_APPLIED.advancedConfig, NOT_APPLIED.caching].join("; ");
+    expect(note.length).toBeGreaterThan(100);
+    expect(reportedNote(note)).toBe(`${certificateNotes[0]}; ${NOT_APPLIED.waf}; …`);
+    // One clause longer than a note: cut after its last whole word.
+    const long = `upstream ${"name".repeat(10)} ${"word ".repeat(30)}end`;
+    const cut = reportedNote(long)!;
+    expect(cut.length).toBeLessThanOrEqual(100);
+    expect(cut).toMatch(/ word …$/);
+    expect(long.startsWith(cut.slice(0, -2))).toBe(true);
   });
 });

@@ -50,6 +50,8 @@ export class CaddyDriver implements ProxyDriver {
   /** CrowdSec's bans in `caddy.json` (addresses and CIDRs). */
   private denyList: string[] = [];
   private loaded = false;
+  /** The last load found Caddy not answering: the next one, even unchanged, counts as a reload (Caddy came back empty). */
+  private down = false;
   /** Applies run one at a time: a snapshot's and a deny list's load the same document. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -200,7 +202,9 @@ export class CaddyDriver implements ProxyDriver {
       r.serving = r.status === "applied" ? "desired" : fragment ? "previous" : "none";
       r.tls = Boolean(fragment?.https);
     }
-    return { hosts: [...reports.values()], reloaded: changed.length > 0 && outcome.ok, proxy_error: proxyError, trials };
+    const reloaded = (changed.length > 0 || this.down) && outcome.ok;
+    this.down = down;
+    return { hosts: [...reports.values()], reloaded, proxy_error: proxyError, trials };
   }
 
   /** Reads what each host was served as by an earlier run (a restarted agent's last applied state). */

@@ -55,12 +55,13 @@ export class CaddyRenderError extends Error {
 /**
  * What the Caddy driver does not apply, said in the host's report (it is still served): Caddy has
  * no WAF module, `advanced_config` is nginx syntax, and Caddy's standard build has no HTTP cache.
- * Short, so that several fit in a report's note (100 characters).
+ * One short clause each, so that a certificate's note and one of these fit in a report's note (100
+ * characters); more are cut at a clause (`reportParts`).
  */
 export const NOT_APPLIED = {
   waf: "WAF unsupported by this driver",
-  advancedConfig: "advanced_config not applied (nginx syntax)",
-  caching: "caching_enabled not applied (no cache in Caddy)",
+  advancedConfig: "advanced_config ignored (nginx syntax)",
+  caching: "caching ignored (no cache in Caddy)",
 } as const;
 
 /**
@@ -271,11 +272,13 @@ function reverseProxy(location: Omit<SnapshotLocation, "path">, websocket: boole
       // Proxy Manager's users point https upstreams at self-signed back ends; neither does this driver.
       ...(location.forward_scheme === "https" ? { tls: { insecure_skip_verify: true } } : {}),
     },
-    // Caddy keeps the client's Host and sets X-Forwarded-For/-Proto/-Host itself; these are the
-    // rest of the nginx driver's proxy headers. Caddy passes WebSocket upgrades unless told not to.
+    // Caddy sets X-Forwarded-For/-Proto/-Host itself; these are the rest of the nginx driver's proxy
+    // headers. Host is the client's without its port, as nginx's `$host`: Caddy would pass it with
+    // the port (`shop.example.test:8443`), and an upstream's virtual hosts match the name alone.
+    // Caddy passes WebSocket upgrades unless told not to.
     headers: {
       request: {
-        set: { "X-Real-IP": ["{http.request.remote.host}"], "X-Forwarded-Scheme": ["{http.request.scheme}"] },
+        set: { Host: ["{http.request.host}"], "X-Real-IP": ["{http.request.remote.host}"], "X-Forwarded-Scheme": ["{http.request.scheme}"] },
         ...(websocket ? {} : { delete: ["Upgrade"] }),
       },
     },

@@ -61,6 +61,8 @@ export class NginxDriver implements ProxyDriver {
   private stagedShared: Unit = new Map();
   private loaded = false;
   private reloads = 0;
+  /** The last reload failed (nginx down): the next apply reloads even without a change, for an nginx that came back. */
+  private reloadOwed = false;
   /** The deny map's text (CrowdSec bans) the next apply writes: the live one's, then each accepted list's. */
   private denyMap = renderDenyMap([]);
   /** Applies run one at a time: a snapshot's and a deny list's share the staged tree. */
@@ -117,7 +119,9 @@ export class NginxDriver implements ProxyDriver {
       }
       await writeUnit(this.live, this.liveShared, shared);
       this.liveShared = shared;
-      return { applied: true, error: await this.reload() };
+      const error = await this.reload();
+      this.reloadOwed = error !== null;
+      return { applied: true, error };
     });
   }
 
@@ -193,9 +197,10 @@ export class NginxDriver implements ProxyDriver {
       else this.liveUnits.set(id, unit);
     }
     let reloaded = false;
-    if (accepted.length > 0 || sharedChanged) {
+    if (accepted.length > 0 || sharedChanged || (this.reloadOwed && proxyError === null)) {
       reloaded = true;
       const reloadError = await this.reload();
+      this.reloadOwed = reloadError !== null;
       if (reloadError !== null) proxyError = reloadError;
     }
     for (const report of reports.values()) {
