@@ -218,6 +218,8 @@ async function throughTheApi(hostCount: number, upstreamPort: number): Promise<T
     // The first pull writes the tree nginx starts from (its reload finds no nginx yet).
     if ((await agent.pollOnce()) !== "applied") throw new Error("the first pull applied nothing");
     nginx = await startNginx({ configFile: driver.mainConfigFile, httpPort });
+    // That reload failed: the next poll (a 304) applies the same snapshot again, reloading the nginx now running.
+    if ((await agent.pollOnce()) !== "reapplied") throw new Error("the poll after nginx started did not reload it");
 
     // One no-change poll: a 304 (the agent's heartbeat is not due: it reported a moment ago).
     const [bytesBefore, rcuBefore, cpuBefore] = [wire(), capacity.reads, process.cpuUsage()];
