@@ -120,6 +120,12 @@ afterAll(async () => {
 });
 
 describe("the nginx driver against a real nginx", () => {
+  it("reloads an nginx that was not running at the last apply, though nothing changed since", async () => {
+    // The agent applies the same snapshot again on its next poll while the last one had a proxy_error.
+    expect(await apply()).toMatchObject({ reloaded: true, proxy_error: null, trials: 0 });
+    expect(await apply()).toMatchObject({ reloaded: false, proxy_error: null, trials: 0 });
+  });
+
   it("routes a host to its upstream, with forward_path, and moves it when the port changes", async () => {
     hosts = [host({ id: 1, domain_names: ["app.customer-a.test"], forward_port: upstreams[0]!.port, forward_path: "/app/" })];
     const result = await apply();
