@@ -132,20 +132,33 @@ describe("the console", () => {
     await expect.poll(() => table.textContent()).toMatch(/Primary Credential.*\(catch-all\)/);
   });
 
-  it("adds a credential: a zone filter with a space is refused beside the field, the corrected one is saved", async () => {
+  it("adds a credential: a zone filter with a space is refused beside the field as typed and after saving, the corrected one is saved", async () => {
     await page.getByRole("button", { name: "Add Credential" }).click();
     const dialog = page.getByRole("dialog", { name: "Add Credential" });
     await dialog.getByLabel("Credential Name").fill("Console zone");
     const filter = dialog.getByLabel("Zone Filter");
+    const describedBy = async () => {
+      const ids = (await filter.getAttribute("aria-describedby"))?.split(" ") ?? [];
+      return (await Promise.all(ids.map((id) => page.locator(`[id="${id}"]`).textContent()))).join(" ");
+    };
+    // As typed, before saving: the server's own rules (@charon/zones, loaded with the dialog) give the API's words.
     await filter.fill(`${zone}, api.example.org`);
+    await expect.poll(() => filter.getAttribute("aria-invalid")).toBe("true");
+    expect(await describedBy()).toContain("Zone filter cannot contain spaces");
     await dialog.getByLabel("API URL").fill(pdns.url);
     await dialog.getByLabel("API key").fill(pdns.key);
+    const refused = page.waitForResponse((response) => response.request().method() === "POST" && response.url().endsWith("/credentials"));
     await dialog.getByRole("button", { name: "Save Credential" }).click();
+    // The server refuses it too (its 400 is the same text): the dialog stays, the field still says why.
+    expect((await refused).status()).toBe(400);
     await expect.poll(() => filter.getAttribute("aria-invalid")).toBe("true");
-    const described = (await filter.getAttribute("aria-describedby"))!.split(" ").map((id) => page.locator(`[id="${id}"]`).textContent());
-    expect((await Promise.all(described)).join(" ")).toContain("Zone filter cannot contain spaces");
+    expect(await describedBy()).toContain("Zone filter cannot contain spaces");
 
+    await filter.fill(`${zone},`);
+    await expect.poll(() => describedBy()).toContain("Zone filter has an empty entry");
     await filter.fill(zone);
+    await expect.poll(() => filter.getAttribute("aria-invalid")).toBeNull();
+    expect(await describedBy()).not.toContain("Zone filter");
     await dialog.getByRole("button", { name: "Save Credential" }).click();
     await dialog.waitFor({ state: "detached" });
     const row = page.getByRole("row").filter({ has: page.getByRole("rowheader", { name: "Console zone" }) });
@@ -175,6 +188,10 @@ describe("the console", () => {
     await expect.poll(() => row.textContent(), { interval: 50 }).toMatch(/pendingstep: /);
     await expect.poll(() => row.textContent(), { timeout: 60_000, interval: 250 }).toMatch(/active/);
     expect(await row.textContent()).toContain(`www.${zone}: Console zone`);
+    // Issued: "Renew" (not "Retry"), and the cell holding two buttons starts and ends (its border) where the row's other cells do.
+    await row.getByRole("button", { name: /^Renew / }).waitFor();
+    const edges = await row.locator("th, td").evaluateAll((cells) => cells.map((cell) => `${cell.getBoundingClientRect().top}-${cell.getBoundingClientRect().bottom}`));
+    expect(new Set(edges).size).toBe(1);
     const download = page.waitForEvent("download");
     await row.getByRole("link", { name: /Download/ }).click();
     expect((await download).suggestedFilename()).toMatch(/\.zip$/);
@@ -277,6 +294,14 @@ describe("the console", () => {
     await expect.poll(() => zoneRow.textContent()).toMatch(/^Console zone100 %110/);
     const alert = page.getByRole("alert").filter({ hasText: "Low Success Rate Alert" });
     await expect.poll(() => alert.textContent()).toContain("Primary Credential");
+
+    // Never issued: nothing to download or renew; "Retry" asks the renew endpoint to try its issuance again.
+    await go("/certificates");
+    const row = page.getByRole("row").filter({ hasText: `www.nowhere-${s}.test` });
+    await row.getByRole("button", { name: /^Retry / }).click();
+    await expect.poll(async () => (await bearer("GET", `/api/nginx/certificates/${failing.body.id}`)).body.renewal_requested_at).toBeTruthy();
+    expect(await row.getByRole("button", { name: /^Renew / }).count()).toBe(0);
+    expect(await row.getByRole("link", { name: /^Download / }).count()).toBe(0);
   }, 60_000);
 
   it("refuses a forged request from a page of another origin", async () => {

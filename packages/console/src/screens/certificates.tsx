@@ -74,7 +74,10 @@ export function Certificates() {
                   <td>{certificate.expires_on ? when(certificate.expires_on) : "–"}</td>
                   <td class="actions">
                     {mayWrite && certificate.status !== "pending" && (
-                      <button type="button" class="small secondary" onClick={() => void renew(certificate)} aria-label={`Renew ${certificate.nice_name}`}>Renew</button>
+                      // The renew endpoint tries a never-issued certificate's issuance again: say so.
+                      <button type="button" class="small secondary" onClick={() => void renew(certificate)} aria-label={`${certificate.serial ? "Renew" : "Retry"} ${certificate.nice_name}`}>
+                        {certificate.serial ? "Renew" : "Retry"}
+                      </button>
                     )}
                     {mayWrite && certificate.status === "active" && (
                       <a class="button small secondary" href={`/api/nginx/certificates/${certificate.id}/download`} download aria-label={`Download ${certificate.nice_name}`}>Download</a>

@@ -5,7 +5,7 @@
  * with a 409 whose affected domains are listed. Overlap warnings are shown after saving.
  */
 import { useRoute } from "preact-iso";
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, must, type Schemas } from "../api/client.js";
 import { useCan } from "../app.js";
 import { Checkbox, Dialog, ErrorMessage, Field, fieldLabel, PageHead, percent, useLoad, when, Scroll } from "../ui.js";
@@ -223,6 +223,34 @@ function TestOutcome({ credential, result, error }: { credential: { name: string
 
 const FORM_FIELDS = ["name", "description", "zone_filter", "credentials", "enabled"] as const;
 
+type ZoneFilterCheck = (input: string) => string | undefined;
+
+/**
+ * The server's own zone filter rules (`@charon/zones`, spec §2), loaded when a credential form
+ * first opens: a separate chunk (the public-suffix list is most of it), so the first screen does
+ * not carry it. Answers what the API's 400 would say (`details`), or undefined for a valid filter.
+ */
+function useZoneFilterCheck(): ZoneFilterCheck | undefined {
+  const [check, setCheck] = useState<ZoneFilterCheck>();
+  useEffect(() => {
+    let open = true;
+    // Without the rules (the chunk failed to load) the form still works: the server's 400 shows after saving.
+    void import("@charon/zones").then(
+      ({ parseZoneFilter }) => {
+        if (open) setCheck(() => (input: string) => {
+          const parsed = parseZoneFilter(input);
+          return parsed.ok ? undefined : parsed.error.details;
+        });
+      },
+      () => {},
+    );
+    return () => {
+      open = false;
+    };
+  }, []);
+  return check;
+}
+
 function CredentialForm({
   providerId,
   type,
@@ -249,6 +277,12 @@ function CredentialForm({
   const fieldError = (field: (typeof FORM_FIELDS)[number]) => (placed === field ? (error as ApiError).message : undefined);
   const given = Object.fromEntries(Object.entries(secrets).filter(([, value]) => value !== ""));
   const editing = credential !== undefined;
+  const checkZoneFilter = useZoneFilterCheck();
+  // A stored filter is only held to the syntax (the public-suffix list grows), so only a changed one is judged.
+  const typedError = checkZoneFilter && zoneFilter !== credential?.zone_filter ? checkZoneFilter(zoneFilter) : undefined;
+  // The server's verdict on a zone filter holds for the text it judged, not for what was typed since.
+  const [judged, setJudged] = useState<string>();
+  const serverZoneFilterError = judged === zoneFilter ? fieldError("zone_filter") : undefined;
 
   const body = () => ({
     ...(secretsOnly ? {} : { name, description: description || null, zone_filter: zoneFilter, enabled }),
@@ -257,6 +291,7 @@ function CredentialForm({
   const save = async (event: Event) => {
     event.preventDefault();
     setError(undefined);
+    setJudged(zoneFilter);
     try {
       const saved = editing
         ? await must(api.PATCH("/api/v1/dns-providers/{id}/credentials/{credentialId}", { params: { path: { id: providerId, credentialId: credential.id } }, body: body() }))
@@ -291,7 +326,7 @@ function CredentialForm({
               label="Zone Filter"
               value={zoneFilter}
               onInput={setZoneFilter}
-              error={fieldError("zone_filter")}
+              error={serverZoneFilterError ?? typedError}
               spellcheck={false}
               autoCapitalize="none"
               hint="Comma-separated, no spaces: example.com,*.customer-a.com. Empty: the catch-all for every other domain."
