@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { startDynamoDbLocal, type RunningService } from "@charon/local";
+import { buildAgent } from "../../packages/agent/scripts/build.js";
 import { startMoto } from "./moto.js";
 import { startPebble } from "./pebble.js";
 import { startPowerDns } from "./powerdns.js";
@@ -43,6 +44,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // is stopped too, and every missing prerequisite is reported in one go.
   const powerdnsStarted = startPowerDns();
   const started = await Promise.allSettled([
+    // The e2e tests run charon-agent as it ships: bundled (packages/agent/bin).
+    buildAgent(),
     startDynamoDbLocal().then((dynamodb) => {
       services.push(dynamodb);
       project.provide("dynamodbEndpoint", dynamodb.endpoint);

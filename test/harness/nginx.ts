@@ -1,7 +1,6 @@
 import { access } from "node:fs/promises";
 import { connect } from "node:net";
-// The process helpers alone: bench:agent measures its RSS with this module loaded, without the SDK.
-import { startProcess, type RunningService } from "@charon/local/process";
+import { startProcess, type RunningService } from "@charon/local";
 
 const MISSING_NGINX =
   "nginx is needed for the proxy agent's tests: apt-get install nginx-light libnginx-mod-http-modsecurity modsecurity-crs";

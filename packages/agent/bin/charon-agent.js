@@ -1,7 +1,12 @@
 #!/usr/bin/env node
-// The agent runs from its TypeScript sources through tsx, like the rest of the repository
-// (docs/decisions/0003-typescript-without-a-build-step.md).
-import { register } from "tsx/esm/api";
+// The agent as it ships: one bundled file run by plain node (scripts/build.ts; decision 0027).
+import { access } from "node:fs/promises";
 
-register();
-await import("../src/cli.ts");
+const bundle = new URL("../dist/charon-agent.mjs", import.meta.url);
+try {
+  await access(bundle);
+} catch {
+  console.error("charon-agent is not built: run `npm run build --workspace=packages/agent` (npm run agent does it)");
+  process.exit(1);
+}
+await import(bundle.href);
