@@ -30,6 +30,7 @@ import { Agent, NginxDriver, Wakeup, loadConfig, loadOrCreateAgentKey, type Snap
 import type { DynamoTable } from "@charon/aws";
 import { freePort, startDynamoDbLocal, type RunningService } from "@charon/local";
 import { nginxBinary, nginxWorkerUser, requireWaf, startNginx } from "../harness/nginx.js";
+import { jsonApi } from "./json-api.js";
 
 const CHANGES = 20;
 
@@ -176,16 +177,7 @@ async function throughTheApi(hostCount: number, upstreamPort: number): Promise<T
   const wire = () => [...sockets].reduce((sum, s) => sum + s.bytesRead + s.bytesWritten, 0);
   const address = server.address();
   const base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/api`;
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    return JSON.parse(text) as { id: number; token: string; domain_names: string[] };
-  };
+  const api = jsonApi<{ id: number; token: string; domain_names: string[] }>(base, token);
   let nginx: RunningService | undefined;
   const stop = new AbortController();
   let running: Promise<void> | undefined;

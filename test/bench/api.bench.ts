@@ -22,6 +22,7 @@ import { createDynamoTable, ensureTable, type Key } from "@charon/aws";
 import { LocalSecretStore, startDynamoDbLocal } from "@charon/local";
 import { probeKeys } from "@charon/zones";
 import { createApp, createServices } from "@charon/api";
+import { jsonApi } from "./json-api.js";
 
 const CREDENTIALS = 1_000;
 const PAGE = 100;
@@ -60,13 +61,7 @@ async function main(): Promise<void> {
   });
   const address = server.address();
   const base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/api`;
-  const headers = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    return JSON.parse(text) as { id: number; next_cursor?: string | null; credential?: unknown };
-  };
+  const api = jsonApi<{ id: number; next_cursor?: string | null; credential?: unknown }>(base, token);
 
   try {
     process.stdout.write(`setting up: a provider with ${CREDENTIALS} credentials… `);

@@ -24,6 +24,7 @@ import { gzipSync } from "node:zlib";
 import { freePort } from "@charon/local";
 import { launchChromium } from "../harness/chromium.js";
 import { npmStart } from "../support/npm-start.js";
+import { jsonApi } from "./json-api.js";
 
 const CREDENTIALS = 1_000;
 const ROUNDS = 7;
@@ -58,15 +59,7 @@ async function main(): Promise<void> {
   });
   const browser = await launchChromium();
   try {
-    const api = async (method: string, path: string, body?: unknown) => {
-      const response = await fetch(`${server.origin}${path}`, {
-        method,
-        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-      return (await response.json()) as { id: number };
-    };
+    const api = jsonApi<{ id: number }>(server.origin, token);
     const provider = await api("POST", "/api/v1/dns-providers", { name: "Bench", acme_dns_provider: "cloudflare", meta: { CF_API_TOKEN: "bench-token" } });
     await api("POST", `/api/v1/dns-providers/${provider.id}/enable-multi-credential`);
     let next = 1;

@@ -34,6 +34,7 @@ import { startLocalRuntime } from "@charon/runtime/local";
 import { startPebble } from "../harness/pebble.js";
 import { createPowerDnsZone, startPowerDns } from "../harness/powerdns.js";
 import { benchTrustingPebble } from "./trusting-pebble.js";
+import { jsonApi } from "./json-api.js";
 
 const CERTIFICATES = 50;
 /** The user-facing setting both tools are given (Charon's default is 5 s, lego's pdns default 2 s). */
@@ -123,16 +124,7 @@ async function measure(services: Services): Promise<void> {
   try {
     const address = server.address();
     const base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/api`;
-    const api = async (method: string, path: string, body?: unknown) => {
-      const response = await fetch(`${base}${path}`, {
-        method,
-        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-      return JSON.parse(text) as Record<string, unknown> & { id: number };
-    };
+    const api = jsonApi<Record<string, unknown> & { id: number }>(base, token);
     await api("PUT", "/v1/settings", {
       dns_polling_interval_seconds: POLLING_INTERVAL_SECONDS,
       dns_propagation_timeout_seconds: PROPAGATION_TIMEOUT_SECONDS,

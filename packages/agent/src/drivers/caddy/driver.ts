@@ -8,6 +8,7 @@ import { isolateFaults, type Trial } from "../../isolate.js";
 import type { Snapshot, SnapshotHost } from "../../snapshot.js";
 import type { ApplyResult, HostReport, ProxyDriver } from "../driver.js";
 import { CaddyRenderError, renderConfig, renderHost, type CaddyConfigOptions, type CaddyListen, type HostFragment } from "./render.js";
+import { OneAtATime } from "../one-at-a-time.js";
 
 const run = promisify(execFile);
 
@@ -53,7 +54,7 @@ export class CaddyDriver implements ProxyDriver {
   /** The last load found Caddy not answering: the next one, even unchanged, counts as a reload (Caddy came back empty). */
   private down = false;
   /** Applies run one at a time: a snapshot's and a deny list's load the same document. */
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly applies = new OneAtATime();
 
   constructor(private readonly options: CaddyDriverOptions) {
     this.confDir = resolve(options.confDir);
@@ -79,7 +80,7 @@ export class CaddyDriver implements ProxyDriver {
    * `caddy validate` is kept in `caddy.json` for Caddy's next start.
    */
   apply(snapshot: Snapshot): Promise<ApplyResult> {
-    return this.exclusive(() => this.applySnapshot(snapshot));
+    return this.applies.run(() => this.applySnapshot(snapshot));
   }
 
   /**
@@ -89,7 +90,7 @@ export class CaddyDriver implements ProxyDriver {
    * in the document it starts with.
    */
   applyDenyList(list: string[]): Promise<{ applied: boolean; error: string | null }> {
-    return this.exclusive(async () => {
+    return this.applies.run(async () => {
       await this.load();
       if (JSON.stringify(list) === JSON.stringify(this.denyList)) return { applied: true, error: null };
       let document: string;
@@ -106,12 +107,6 @@ export class CaddyDriver implements ProxyDriver {
       await this.persist();
       return { applied: true, error: outcome.ok ? null : `Caddy's admin API did not answer: ${outcome.message}` };
     });
-  }
-
-  private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(work);
-    this.queue = result.catch(() => undefined);
-    return result;
   }
 
   private async applySnapshot(snapshot: Snapshot): Promise<ApplyResult> {

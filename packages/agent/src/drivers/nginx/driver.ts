@@ -20,6 +20,7 @@ import {
   renderWafRules,
   type MainConfigOptions,
 } from "./render.js";
+import { OneAtATime } from "../one-at-a-time.js";
 
 const run = promisify(execFile);
 
@@ -66,7 +67,7 @@ export class NginxDriver implements ProxyDriver {
   /** The deny map's text (CrowdSec bans) the next apply writes: the live one's, then each accepted list's. */
   private denyMap = renderDenyMap([]);
   /** Applies run one at a time: a snapshot's and a deny list's share the staged tree. */
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly applies = new OneAtATime();
 
   constructor(private readonly options: NginxDriverOptions) {
     this.live = join(options.confDir, "live");
@@ -83,7 +84,7 @@ export class NginxDriver implements ProxyDriver {
    * render or that `nginx -t` refuses is reported failed and keeps its last good version.
    */
   apply(snapshot: Snapshot): Promise<ApplyResult> {
-    return this.exclusive(() => this.applySnapshot(snapshot));
+    return this.applies.run(() => this.applySnapshot(snapshot));
   }
 
   /**
@@ -94,7 +95,7 @@ export class NginxDriver implements ProxyDriver {
    * applied the list is kept for it.
    */
   applyDenyList(list: string[]): Promise<{ applied: boolean; error: string | null }> {
-    return this.exclusive(async () => {
+    return this.applies.run(async () => {
       if (!this.options.crowdsec) return { applied: false, error: "the nginx driver was not started as a CrowdSec bouncer" };
       await this.load();
       let text: string;
@@ -123,12 +124,6 @@ export class NginxDriver implements ProxyDriver {
       this.reloadOwed = error !== null;
       return { applied: true, error };
     });
-  }
-
-  private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(work);
-    this.queue = result.catch(() => undefined);
-    return result;
   }
 
   private async applySnapshot(snapshot: Snapshot): Promise<ApplyResult> {
